@@ -1,0 +1,25 @@
+// Two projects: SDK, server and integration tests run under node; the demo mini-program's
+// pages and components run under jsdom with miniprogram-simulate.
+const transform = { '^.+\\.(ts|js|mjs)$': '<rootDir>/test/support/esbuild-jest.js' }
+// ESM-only packages that must be transformed to CommonJS for jest.
+const transformIgnorePatterns = ['/node_modules/(?!(@stablelib|@noble|wukongimjssdk)/)']
+
+module.exports = {
+  projects: [
+    {
+      displayName: 'node',
+      testEnvironment: 'node',
+      testMatch: ['<rootDir>/test/**/*.test.ts'],
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/miniprogram/', '<rootDir>/test/wukongim/'],
+      transform,
+      transformIgnorePatterns,
+    },
+    {
+      displayName: 'miniprogram',
+      testEnvironment: 'jsdom',
+      testMatch: ['<rootDir>/test/miniprogram/**/*.test.ts'],
+      transform,
+      transformIgnorePatterns,
+    },
+  ],
+}

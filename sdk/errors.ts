@@ -1,0 +1,89 @@
+/**
+ * Every error the SDK raises or rejects with is an ImError subclass with a stable `code`, the
+ * context that explains it, and the underlying `cause` when there is one. Guards are exported so
+ * apps can branch without instanceof across bundles.
+ */
+
+export type ImErrorCode =
+  | 'PROTOCOL'
+  | 'INVALID_ARGUMENT'
+  | 'INVALID_OPTION'
+  | 'STORAGE_FULL'
+  | 'STORAGE_FAILED'
+  | 'STORAGE_CORRUPT'
+  | 'PLATFORM_UNSUPPORTED'
+  | 'NETWORK'
+  | 'TIMEOUT'
+  | 'CLIENT_CLOSED'
+  | 'CLIENT_EXISTS'
+  | 'SEND_FAILED'
+  | 'AUTH_FAILED'
+  | 'KICKED'
+  | 'SYNC_FAILED'
+
+export class ImError extends Error {
+  readonly code: ImErrorCode
+  readonly context: Record<string, unknown>
+  readonly cause?: unknown
+
+  constructor(code: ImErrorCode, message: string, context: Record<string, unknown> = {}, cause?: unknown) {
+    super(message)
+    this.name = new.target.name
+    this.code = code
+    this.context = context
+    if (cause !== undefined) this.cause = cause
+    // ES2017 target: keep the prototype chain for instanceof on down-levelled classes.
+    Object.setPrototypeOf(this, new.target.prototype)
+  }
+}
+
+/** Malformed or unexpected bytes from the peer. The decoder that raised it stays usable. */
+export class ProtocolError extends ImError {
+  constructor(message: string, context: Record<string, unknown> = {}, cause?: unknown) {
+    super('PROTOCOL', message, context, cause)
+  }
+}
+
+/** A bad argument to a public API call (empty channel, unknown channel type, oversize payload...). */
+export class InvalidArgumentError extends ImError {
+  constructor(message: string, context: Record<string, unknown> = {}) {
+    super('INVALID_ARGUMENT', message, context)
+  }
+}
+
+/** A bad option passed to createClient. */
+export class InvalidOptionError extends ImError {
+  constructor(message: string, context: Record<string, unknown> = {}) {
+    super('INVALID_OPTION', message, context)
+  }
+}
+
+/** Storage refused a write or read. `code` tells full from other failures; `corrupt` for bad stored data. */
+export class StorageError extends ImError {
+  constructor(code: 'STORAGE_FULL' | 'STORAGE_FAILED' | 'STORAGE_CORRUPT', message: string, context: Record<string, unknown> = {}, cause?: unknown) {
+    super(code, message, context, cause)
+  }
+}
+
+/** The platform lacks a capability the SDK needs (old base library, missing API). */
+export class PlatformError extends ImError {
+  constructor(message: string, context: Record<string, unknown> = {}, cause?: unknown) {
+    super('PLATFORM_UNSUPPORTED', message, context, cause)
+  }
+}
+
+/** A network-level failure: socket could not open, request failed, link died. */
+export class NetworkError extends ImError {
+  constructor(message: string, context: Record<string, unknown> = {}, cause?: unknown) {
+    super('NETWORK', message, context, cause)
+  }
+}
+
+/** Any other SDK failure; `code` says which. */
+export class ClientError extends ImError {}
+
+export const isImError = (e: unknown): e is ImError => e instanceof ImError
+export const isProtocolError = (e: unknown): e is ProtocolError => e instanceof ImError && e.code === 'PROTOCOL'
+export const isStorageError = (e: unknown): e is StorageError =>
+  e instanceof ImError && (e.code === 'STORAGE_FULL' || e.code === 'STORAGE_FAILED' || e.code === 'STORAGE_CORRUPT')
+export const isInvalidArgumentError = (e: unknown): e is InvalidArgumentError => e instanceof ImError && e.code === 'INVALID_ARGUMENT'
