@@ -1,0 +1,2 @@
+export { openRecv } from '../proto/crypto'
+export type { SessionCrypto } from '../proto/crypto'

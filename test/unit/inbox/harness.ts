@@ -1,0 +1,219 @@
+/**
+ * Test harness for the inbox: a hand-written SyncProvider over an in-memory "server" of channels,
+ * a small platform with manual timers and JSON storage, and recorders for everything the inbox
+ * hands out (deliveries, RECVACKs, gap events, errors, diagnostics).
+ */
+import { Inbox } from '../../../sdk/inbox/inbox'
+import type { InboxOptions } from '../../../sdk/inbox/inbox'
+import type { InboundMessage, GapEvent } from '../../../sdk/types'
+import type { Platform, TimerId } from '../../../sdk/platform/types'
+import type { ConversationCursor, ConversationState, MessageSyncRequest, MessageSyncResult, SyncProvider } from '../../../sdk/sync/types'
+import { PacketType } from '../../../sdk/proto/packets'
+import type { RecvPacket, RecvackPacket } from '../../../sdk/proto/packets'
+import type { ImError } from '../../../sdk/errors'
+import { ClientError } from '../../../sdk/errors'
+
+export const UID = 'me'
+
+/** Manual timers, JSON-cloning storage; only what the inbox uses is real. */
+export function testPlatform(store = new Map<string, string>()) {
+  let now = 0
+  let nextId = 1
+  const timers = new Map<number, { at: number; fn: () => void }>()
+  const platform = {
+    name: 'inbox-test',
+    now: () => now,
+    setTimeout(fn: () => void, ms: number): TimerId {
+      const id = nextId++
+      timers.set(id, { at: now + ms, fn })
+      return id
+    },
+    clearTimeout(id: TimerId) {
+      timers.delete(id as number)
+    },
+    storage: {
+      async get(key: string) {
+        const v = store.get(key)
+        return v === undefined ? undefined : JSON.parse(v)
+      },
+      async set(key: string, value: unknown) {
+        store.set(key, JSON.stringify(value))
+      },
+      async remove(key: string) {
+        store.delete(key)
+      },
+      async keys() {
+        return Array.from(store.keys())
+      },
+    },
+  } as unknown as Platform
+  return {
+    platform,
+    store,
+    pendingTimers: () => timers.size,
+    /** Moves time forward, firing due timers in order and letting promises settle between them. */
+    async advance(ms: number) {
+      const until = now + ms
+      for (;;) {
+        await settle()
+        const due = Array.from(timers.entries()).sort((a, b) => a[1].at - b[1].at)[0]
+        if (!due || due[1].at > until) break
+        timers.delete(due[0])
+        now = due[1].at
+        due[1].fn()
+      }
+      now = until
+      await settle()
+    },
+  }
+}
+
+/** Lets every queued promise continuation run. */
+export async function settle(rounds = 20): Promise<void> {
+  for (let i = 0; i < rounds; i++) await new Promise<void>((r) => setImmediate(r))
+}
+
+/** A channel store on the "server", answering like /channel/messagesync and conversation sync. */
+export class FakeSync implements SyncProvider {
+  readonly channels = new Map<string, InboundMessage[]>()
+  readonly messageRequests: MessageSyncRequest[] = []
+  readonly conversationRequests: ConversationCursor[][] = []
+  /** Seqs the server no longer has (retention). */
+  readonly missing = new Set<string>()
+  failMessages = 0
+  failConversations = 0
+  /** When set, syncConversations waits for it. */
+  conversationGate: Promise<void> | undefined
+
+  add(channelId: string, seq: number, over: Partial<InboundMessage> = {}): InboundMessage {
+    const m = msg(channelId, seq, over)
+    const key = `${m.channelType}:${channelId}`
+    const list = this.channels.get(key) ?? []
+    list.push(m)
+    list.sort((a, b) => a.messageSeq - b.messageSeq)
+    this.channels.set(key, list)
+    return m
+  }
+
+  async syncMessages(req: MessageSyncRequest): Promise<MessageSyncResult> {
+    this.messageRequests.push({ ...req })
+    if (this.failMessages > 0) {
+      this.failMessages--
+      throw new ClientError('SYNC_FAILED', 'fake sync down')
+    }
+    const all = (this.channels.get(`${req.channelType}:${req.channelId}`) ?? []).filter(
+      (m) =>
+        m.messageSeq >= req.startSeq &&
+        (req.endSeq === 0 || m.messageSeq < req.endSeq) &&
+        !this.missing.has(`${req.channelType}:${req.channelId}:${m.messageSeq}`),
+    )
+    return { messages: all.slice(0, req.limit).map((m) => ({ ...m, source: 'sync' as const })), more: all.length > req.limit }
+  }
+
+  async syncConversations(cursors: ConversationCursor[]): Promise<ConversationState[]> {
+    this.conversationRequests.push(cursors.map((c) => ({ ...c })))
+    if (this.conversationGate) await this.conversationGate
+    if (this.failConversations > 0) {
+      this.failConversations--
+      throw new ClientError('SYNC_FAILED', 'fake conversations down')
+    }
+    const out: ConversationState[] = []
+    for (const [key, list] of this.channels) {
+      const last = list[list.length - 1]
+      if (!last) continue
+      const i = key.indexOf(':')
+      const channelType = Number(key.slice(0, i))
+      const channelId = key.slice(i + 1)
+      const known = cursors.find((c) => c.channelId === channelId && c.channelType === channelType)
+      if (known && known.lastSeq >= last.messageSeq) continue // v2: omitted when nothing newer
+      out.push({ channelId, channelType, lastSeq: last.messageSeq })
+    }
+    return out
+  }
+}
+
+export function msg(channelId: string, seq: number, over: Partial<InboundMessage> = {}): InboundMessage {
+  return {
+    messageId: `id-${channelId}-${seq}`,
+    messageSeq: seq,
+    clientMsgNo: `cm-${channelId}-${seq}`,
+    fromUid: channelId,
+    channelId,
+    channelType: 1,
+    timestamp: 1_700_000_000 + seq,
+    payload: new Uint8Array([seq & 0xff]),
+    flags: { noPersist: false, syncOnce: false, redDot: true },
+    source: 'sync',
+    ...over,
+  }
+}
+
+/** The RECV a server would push for a stored message (plaintext session). */
+export function recvOf(m: InboundMessage, flags: Partial<RecvPacket['flags']> = {}): RecvPacket {
+  return {
+    type: PacketType.RECV,
+    flags: { dup: false, ...m.flags, ...flags },
+    setting: 0,
+    msgKey: '',
+    fromUid: m.fromUid,
+    channelId: m.channelId,
+    channelType: m.channelType,
+    expire: 0,
+    clientMsgNo: m.clientMsgNo,
+    messageId: m.messageId,
+    messageSeq: m.messageSeq,
+    timestamp: m.timestamp,
+    payload: m.payload,
+  }
+}
+
+export interface Rig {
+  inbox: Inbox
+  sync: FakeSync
+  delivered: InboundMessage[]
+  acks: RecvackPacket[]
+  gaps: GapEvent[]
+  errors: ImError[]
+  diag: Array<{ category: string; event: string; detail?: Record<string, unknown> }>
+  clock: ReturnType<typeof testPlatform>
+  /** Replace to control how the app's handler settles. */
+  handler: (m: InboundMessage) => Promise<void>
+  seqs(channelId?: string): number[]
+}
+
+export function makeInbox(opts: { sync?: FakeSync; store?: Map<string, string>; options?: InboxOptions } = {}): Rig {
+  const clock = testPlatform(opts.store)
+  const sync = opts.sync ?? new FakeSync()
+  const rig = {
+    sync,
+    delivered: [] as InboundMessage[],
+    acks: [] as RecvackPacket[],
+    gaps: [] as GapEvent[],
+    errors: [] as ImError[],
+    diag: [] as Rig['diag'],
+    clock,
+    handler: async (_m: InboundMessage) => {},
+    seqs(channelId?: string) {
+      return rig.delivered.filter((m) => channelId === undefined || m.channelId === channelId).map((m) => m.messageSeq)
+    },
+  } as Rig
+  rig.inbox = new Inbox({
+    uid: UID,
+    platform: clock.platform,
+    storagePrefix: `wkmp:${UID}`,
+    sync,
+    diagnostics: {
+      record: (category, event, detail) => rig.diag.push({ category, event, detail }),
+      trace: () => {},
+    },
+    deliver: async (m) => {
+      rig.delivered.push(m)
+      await rig.handler(m)
+    },
+    sendRecvack: (a) => rig.acks.push(a),
+    emitGap: (e) => rig.gaps.push(e),
+    emitError: (e) => rig.errors.push(e),
+    options: { continuityCheckMs: 0, ...opts.options },
+  })
+  return rig
+}

@@ -1,0 +1,398 @@
+import './mock-crypto' // first: esbuild does not hoist jest.mock
+import { FakeSync, makeInbox, msg, recvOf, settle } from './harness'
+import type { InboundMessage } from '../../../sdk/types'
+
+const session = {} as never
+
+describe('push delivery and RECVACK', () => {
+  it('delivers pushes in order and acks each with the RECV flags copied', async () => {
+    const r = makeInbox()
+    r.inbox.handleRecv(recvOf(msg('a', 1), { noPersist: false, syncOnce: true, redDot: false }), null)
+    r.inbox.handleRecv(recvOf(msg('a', 2), { redDot: true }), null)
+    await settle()
+    expect(r.seqs()).toEqual([1, 2])
+    expect(r.delivered[0]!.source).toBe('push')
+    expect(r.acks).toEqual([
+      { type: 6, flags: { dup: false, noPersist: false, syncOnce: true, redDot: false }, messageId: 'id-a-1', messageSeq: 1 },
+      { type: 6, flags: { dup: false, noPersist: false, syncOnce: false, redDot: true }, messageId: 'id-a-2', messageSeq: 2 },
+    ])
+  })
+
+  it('acks only after the handler promise settles, and delivers the next message of the channel after it', async () => {
+    const r = makeInbox()
+    let release!: () => void
+    r.handler = (m) => (m.channelId === 'a' && m.messageSeq === 1 ? new Promise<void>((res) => (release = res)) : Promise.resolve())
+    r.inbox.handleRecv(recvOf(msg('a', 1)), null)
+    r.inbox.handleRecv(recvOf(msg('a', 2)), null)
+    r.inbox.handleRecv(recvOf(msg('b', 1)), null)
+    await settle()
+    expect(r.seqs('a')).toEqual([1])
+    expect(r.seqs('b')).toEqual([1]) // other channels are not blocked
+    expect(r.acks.map((a) => a.messageId)).toEqual(['id-b-1'])
+    release()
+    await settle()
+    expect(r.seqs('a')).toEqual([1, 2])
+    expect(r.acks.map((a) => a.messageId)).toEqual(['id-b-1', 'id-a-1', 'id-a-2'])
+  })
+
+  it('keeps going when the deliver port rejects', async () => {
+    const r = makeInbox()
+    r.handler = async (m) => {
+      if (m.messageSeq === 1) throw new Error('app bug')
+    }
+    r.inbox.handleRecv(recvOf(msg('a', 1)), null)
+    r.inbox.handleRecv(recvOf(msg('a', 2)), null)
+    await settle()
+    expect(r.seqs()).toEqual([1, 2])
+    expect(r.acks).toHaveLength(2)
+    expect(r.diag.some((d) => d.event === 'deliver-failed')).toBe(true)
+  })
+
+  it('drops a RECV that fails verification: not delivered, not acked, reported', async () => {
+    const r = makeInbox()
+    r.inbox.handleRecv({ ...recvOf(msg('a', 1)), msgKey: 'bad' }, session)
+    r.inbox.handleRecv({ ...recvOf(msg('a', 2)), msgKey: 'good' }, session)
+    await settle()
+    expect(r.errors.map((e) => e.code)).toEqual(['PROTOCOL'])
+    expect(r.diag.find((d) => d.event === 'rejected')?.detail).toMatchObject({ messageId: 'id-a-1' })
+    // seq 1 was rejected, so it was the channel's first contact at 2
+    expect(r.seqs()).toEqual([2])
+    expect(r.acks.map((a) => a.messageSeq)).toEqual([2])
+  })
+
+  it('a tampered RECV inside a known channel is recovered from sync, never from the tampered bytes', async () => {
+    const r = makeInbox()
+    const m2 = r.sync.add('a', 2, { payload: new Uint8Array([42]) })
+    r.inbox.handleRecv(recvOf(r.sync.add('a', 1)), null)
+    await settle()
+    r.inbox.handleRecv({ ...recvOf(m2), payload: new Uint8Array([66]), msgKey: 'bad' }, session)
+    r.inbox.handleRecv(recvOf(r.sync.add('a', 3)), null)
+    await settle()
+    expect(r.seqs()).toEqual([1, 2, 3])
+    expect(Array.from(r.delivered[1]!.payload)).toEqual([42])
+    expect(r.delivered[1]!.source).toBe('sync')
+    expect(r.acks.map((a) => a.messageSeq)).toEqual([1, 3])
+  })
+})
+
+describe('de-duplication', () => {
+  it('a redelivered RECV is delivered once and acked again', async () => {
+    const r = makeInbox()
+    const p = recvOf(msg('a', 1))
+    r.inbox.handleRecv(p, null)
+    await settle()
+    r.inbox.handleRecv(p, null)
+    await settle()
+    expect(r.seqs()).toEqual([1])
+    expect(r.acks.map((a) => a.messageId)).toEqual(['id-a-1', 'id-a-1'])
+  })
+
+  it('a v2 double-store (same fromUid + clientMsgNo, new id and seq) is delivered once and its seq consumed', async () => {
+    const r = makeInbox()
+    r.inbox.handleRecv(recvOf(msg('a', 1)), null)
+    r.inbox.handleRecv(recvOf(msg('a', 2, { clientMsgNo: 'cm-a-1' })), null)
+    r.inbox.handleRecv(recvOf(msg('a', 3)), null)
+    await settle()
+    expect(r.seqs()).toEqual([1, 3])
+    expect(r.acks.map((a) => a.messageSeq)).toEqual([1, 2, 3])
+    expect(r.inbox.cursor('a', 1)).toBe(3)
+    expect(r.sync.messageRequests).toEqual([])
+  })
+
+  it('the same clientMsgNo from a different sender is not a duplicate', async () => {
+    const r = makeInbox()
+    r.inbox.handleRecv(recvOf(msg('g', 1, { channelType: 2, fromUid: 'x', clientMsgNo: 'same' })), null)
+    r.inbox.handleRecv(recvOf(msg('g', 2, { channelType: 2, fromUid: 'y', clientMsgNo: 'same' })), null)
+    await settle()
+    expect(r.seqs()).toEqual([1, 2])
+  })
+
+  it('NoPersist (seq 0) messages are delivered once by messageId and leave the cursor alone', async () => {
+    const r = makeInbox()
+    r.inbox.handleRecv(recvOf(msg('a', 5)), null)
+    const cmd = recvOf(msg('a', 0, { messageId: 'np-1', flags: { noPersist: true, syncOnce: true, redDot: false } }))
+    r.inbox.handleRecv(cmd, null)
+    r.inbox.handleRecv(cmd, null)
+    await settle()
+    expect(r.delivered.map((m) => m.messageId)).toEqual(['id-a-5', 'np-1'])
+    expect(r.inbox.cursor('a', 1)).toBe(5)
+    expect(r.acks.filter((a) => a.messageId === 'np-1')).toEqual([
+      { type: 6, flags: { dup: false, noPersist: true, syncOnce: true, redDot: false }, messageId: 'np-1', messageSeq: 0 },
+      { type: 6, flags: { dup: false, noPersist: true, syncOnce: true, redDot: false }, messageId: 'np-1', messageSeq: 0 },
+    ])
+  })
+})
+
+describe('gaps', () => {
+  it('holds a RECV above cursor + 1, pulls the hole and delivers in seq order once', async () => {
+    const r = makeInbox()
+    for (let s = 1; s <= 5; s++) r.sync.add('a', s)
+    r.inbox.handleRecv(recvOf(msg('a', 1)), null)
+    await settle()
+    r.inbox.handleRecv(recvOf(msg('a', 5)), null)
+    r.inbox.handleRecv(recvOf(msg('a', 3)), null) // a late push of a seq inside the hole
+    await settle()
+    expect(r.seqs()).toEqual([1, 2, 3, 4, 5])
+    expect(r.sync.messageRequests[0]).toEqual({ channelId: 'a', channelType: 1, startSeq: 2, endSeq: 5, limit: 100 })
+    expect(r.sync.messageRequests).toHaveLength(1)
+    expect(r.gaps).toEqual([
+      { channelId: 'a', channelType: 1, fromSeq: 2, toSeq: 4, outcome: 'detected' },
+      { channelId: 'a', channelType: 1, fromSeq: 2, toSeq: 4, outcome: 'filled' },
+    ])
+    expect(r.acks.map((a) => a.messageSeq)).toEqual([1, 3, 5])
+  })
+
+  it('pages through a large gap with the configured limit', async () => {
+    const r = makeInbox({ options: { syncPageLimit: 40 } })
+    for (let s = 1; s <= 101; s++) r.sync.add('a', s)
+    r.inbox.handleRecv(recvOf(msg('a', 1)), null)
+    await settle()
+    r.inbox.handleRecv(recvOf(msg('a', 101)), null)
+    await settle()
+    expect(r.seqs()).toEqual(Array.from({ length: 101 }, (_, i) => i + 1))
+    expect(r.sync.messageRequests.map((q) => [q.startSeq, q.endSeq, q.limit])).toEqual([
+      [2, 101, 40],
+      [42, 101, 40],
+      [82, 101, 40],
+    ])
+  })
+
+  it('skips a range the server no longer has (retention) at once, reporting it', async () => {
+    const r = makeInbox()
+    for (let s = 1; s <= 6; s++) r.sync.add('a', s)
+    r.sync.missing.add('1:a:2').add('1:a:3')
+    r.inbox.handleRecv(recvOf(msg('a', 1)), null)
+    await settle()
+    r.inbox.handleRecv(recvOf(msg('a', 6)), null)
+    await settle()
+    expect(r.seqs()).toEqual([1, 4, 5, 6])
+    expect(r.sync.messageRequests).toHaveLength(1)
+    expect(r.gaps.map((g) => [g.outcome, g.fromSeq, g.toSeq])).toEqual([
+      ['detected', 2, 5],
+      ['unfillable', 2, 3],
+    ])
+    expect(r.diag.some((d) => d.event === 'gap-unfillable' && d.detail?.fromSeq === 2)).toBe(true)
+  })
+
+  it('retries an empty answer with backoff, then reports the range unfillable and delivers what waits', async () => {
+    const r = makeInbox({ options: { gapRetries: 2, gapRetryDelayMs: 1000 } })
+    r.inbox.handleRecv(recvOf(msg('a', 1)), null)
+    await settle()
+    r.inbox.handleRecv(recvOf(msg('a', 4)), null)
+    r.inbox.handleRecv(recvOf(msg('a', 5)), null)
+    await settle()
+    expect(r.seqs()).toEqual([1])
+    expect(r.sync.messageRequests).toHaveLength(1)
+    await r.clock.advance(999)
+    expect(r.sync.messageRequests).toHaveLength(1)
+    await r.clock.advance(1)
+    expect(r.sync.messageRequests).toHaveLength(2)
+    await r.clock.advance(2000)
+    expect(r.sync.messageRequests).toHaveLength(3)
+    expect(r.seqs()).toEqual([1, 4, 5])
+    expect(r.gaps.map((g) => [g.outcome, g.fromSeq, g.toSeq])).toEqual([
+      ['detected', 2, 3],
+      ['unfillable', 2, 3],
+    ])
+    expect(r.acks.map((a) => a.messageSeq)).toEqual([1, 4, 5])
+  })
+
+  it('does not block a channel forever when sync is unreachable', async () => {
+    const r = makeInbox({ options: { gapRetries: 1, gapRetryDelayMs: 10 } })
+    r.sync.failMessages = 99
+    r.inbox.handleRecv(recvOf(msg('a', 1)), null)
+    r.inbox.handleRecv(recvOf(msg('a', 3)), null)
+    await r.clock.advance(10)
+    expect(r.seqs()).toEqual([1, 3])
+    expect(r.errors.map((e) => e.code)).toEqual(['SYNC_FAILED'])
+    expect(r.gaps.map((g) => g.outcome)).toEqual(['detected', 'unfillable'])
+  })
+
+  it('drops the newest held push beyond maxHeldPerChannel, acks it, and pulls it later', async () => {
+    const r = makeInbox({ options: { maxHeldPerChannel: 2 } })
+    for (let s = 1; s <= 5; s++) r.sync.add('a', s)
+    r.sync.failMessages = 1 // the first fill fails, so pushes pile up meanwhile
+    r.inbox.handleRecv(recvOf(msg('a', 1)), null)
+    await settle()
+    r.inbox.handleRecv(recvOf(msg('a', 3)), null)
+    r.inbox.handleRecv(recvOf(msg('a', 4)), null)
+    r.inbox.handleRecv(recvOf(msg('a', 5)), null)
+    expect(r.acks.map((a) => a.messageSeq)).toEqual([1, 5])
+    await r.clock.advance(1000)
+    expect(r.seqs()).toEqual([1, 2, 3, 4, 5])
+    expect(r.delivered[4]!.source).toBe('sync')
+    expect(r.acks.map((a) => a.messageSeq)).toEqual([1, 5, 3, 4])
+  })
+})
+
+describe('own messages (noteSent)', () => {
+  it('a seq this device sent is neither pulled nor delivered', async () => {
+    const r = makeInbox()
+    r.inbox.handleRecv(recvOf(msg('a', 1)), null)
+    await settle()
+    r.inbox.noteSent({ channelId: 'a', channelType: 1, messageId: 'mine-2', messageSeq: 2, clientMsgNo: 'c-mine' })
+    r.inbox.handleRecv(recvOf(msg('a', 3)), null)
+    await settle()
+    expect(r.seqs()).toEqual([1, 3])
+    expect(r.sync.messageRequests).toEqual([])
+    expect(r.gaps).toEqual([])
+    expect(r.inbox.cursor('a', 1)).toBe(3)
+  })
+})
+
+describe('catch-up', () => {
+  it('on a fresh install, history is not delivered; afterwards missed messages are pulled from each cursor', async () => {
+    const sync = new FakeSync()
+    for (let s = 1; s <= 3; s++) sync.add('a', s)
+    const r = makeInbox({ sync })
+    await r.inbox.onConnected()
+    expect(r.delivered).toEqual([])
+    expect(r.inbox.cursor('a', 1)).toBe(3)
+    for (let s = 4; s <= 250; s++) sync.add('a', s)
+    for (let s = 1; s <= 7; s++) sync.add('new', s)
+    await r.inbox.onConnected()
+    expect(sync.conversationRequests[1]).toEqual([{ channelId: 'a', channelType: 1, lastSeq: 3 }])
+    expect(r.seqs('a')).toEqual(Array.from({ length: 247 }, (_, i) => i + 4))
+    expect(r.seqs('new')).toEqual([1, 2, 3, 4, 5, 6, 7])
+    expect(r.delivered.every((m) => m.source === 'sync')).toBe(true)
+    expect(r.acks).toEqual([])
+  })
+
+  it('pulls at most newChannelBacklog messages of a channel first seen in conversation sync', async () => {
+    const r = makeInbox({ options: { newChannelBacklog: 5 } })
+    await r.inbox.onConnected()
+    for (let s = 1; s <= 20; s++) r.sync.add('big', s, { channelType: 2 })
+    await r.inbox.onConnected()
+    expect(r.seqs()).toEqual([16, 17, 18, 19, 20])
+  })
+
+  it('a push on an unknown channel waits for the conversation sync in flight, so nothing sent while offline hides behind it', async () => {
+    const r = makeInbox()
+    await r.inbox.onConnected() // baseline
+    for (let s = 1; s <= 4; s++) r.sync.add('a', s)
+    let open!: () => void
+    r.sync.conversationGate = new Promise<void>((res) => (open = res))
+    const done = r.inbox.onConnected()
+    await settle()
+    r.inbox.handleRecv(recvOf(r.sync.add('a', 5)), null)
+    await settle()
+    expect(r.delivered).toEqual([])
+    open()
+    await done
+    expect(r.seqs()).toEqual([1, 2, 3, 4, 5])
+    expect(r.acks.map((a) => a.messageSeq)).toEqual([5])
+  })
+
+  it('a failed conversation sync is reported and leaves cursors as they were', async () => {
+    const r = makeInbox()
+    r.sync.failConversations = 1
+    await r.inbox.onConnected()
+    expect(r.errors.map((e) => e.code)).toEqual(['SYNC_FAILED'])
+    r.sync.add('a', 1)
+    await r.inbox.onConnected()
+    expect(r.inbox.cursor('a', 1)).toBe(1)
+  })
+
+  it('a continuity check runs the catch-up periodically while connected', async () => {
+    const r = makeInbox({ options: { continuityCheckMs: 60_000 } })
+    await r.inbox.onConnected()
+    r.sync.add('a', 1)
+    r.sync.add('a', 2)
+    await r.clock.advance(60_000)
+    expect(r.sync.conversationRequests).toHaveLength(2)
+    await r.clock.advance(60_000)
+    expect(r.sync.conversationRequests).toHaveLength(3)
+    r.inbox.onDisconnected()
+    await r.clock.advance(180_000)
+    expect(r.sync.conversationRequests).toHaveLength(3)
+    await r.inbox.onConnected()
+    r.inbox.close()
+    expect(r.clock.pendingTimers()).toBe(0)
+  })
+
+  it('concurrent catch-ups share one run', async () => {
+    const r = makeInbox()
+    await Promise.all([r.inbox.onConnected(), r.inbox.catchUp(), r.inbox.catchUp()])
+    expect(r.sync.conversationRequests.length).toBeLessThanOrEqual(2)
+  })
+})
+
+describe('persistence', () => {
+  it('a cold restart restores cursors and de-dup state: nothing old re-delivered, nothing new missed', async () => {
+    const store = new Map<string, string>()
+    const sync = new FakeSync()
+    const a = makeInbox({ sync, store })
+    await a.inbox.load()
+    await a.inbox.onConnected()
+    for (let s = 1; s <= 3; s++) a.inbox.handleRecv(recvOf(sync.add('a', s)), null)
+    await settle()
+    await a.inbox.flush()
+    a.inbox.close()
+    expect(a.seqs()).toEqual([1, 2, 3])
+
+    for (let s = 4; s <= 6; s++) sync.add('a', s)
+    const b = makeInbox({ sync, store })
+    await b.inbox.load()
+    expect(b.inbox.cursor('a', 1)).toBe(3)
+    b.inbox.handleRecv(recvOf(msg('a', 2)), null) // a late redelivery of an old message
+    await b.inbox.onConnected()
+    // the v2 double-store of seq 3's message, arriving after the restart
+    b.inbox.handleRecv(recvOf(sync.add('a', 7, { clientMsgNo: 'cm-a-3' })), null)
+    await settle()
+    expect(b.seqs()).toEqual([4, 5, 6])
+    expect(b.acks.map((x) => x.messageSeq)).toEqual([2, 7])
+  })
+
+  it('stores state under the user prefix, bounded by dedupCapacity', async () => {
+    const store = new Map<string, string>()
+    const r = makeInbox({ store, options: { dedupCapacity: 3 } })
+    for (let s = 1; s <= 10; s++) r.inbox.handleRecv(recvOf(msg('a', s)), null)
+    await settle()
+    await r.inbox.flush()
+    expect(JSON.parse(store.get('wkmp:me:in:cursors')!)).toEqual({ v: 1, baseline: false, channels: [[1, 'a', 10]] })
+    const seen = JSON.parse(store.get('wkmp:me:in:seen')!)
+    expect(seen.ids).toEqual(['id-a-8', 'id-a-9', 'id-a-10'])
+    expect(seen.keys).toHaveLength(3)
+  })
+
+  it('corrupt stored state is reported and reset, and the inbox works', async () => {
+    const store = new Map<string, string>([
+      ['wkmp:me:in:cursors', JSON.stringify({ v: 1, channels: [[1, 'a', 'x']] })],
+      ['wkmp:me:in:seen', JSON.stringify('garbage')],
+    ])
+    const r = makeInbox({ store })
+    await r.inbox.load()
+    expect(r.errors.map((e) => e.code)).toEqual(['STORAGE_CORRUPT', 'STORAGE_CORRUPT'])
+    r.inbox.handleRecv(recvOf(msg('a', 1)), null)
+    await settle()
+    await r.inbox.flush()
+    expect(r.seqs()).toEqual([1])
+    expect(JSON.parse(store.get('wkmp:me:in:cursors')!).channels).toEqual([[1, 'a', 1]])
+  })
+})
+
+describe('ordering under interleaving', () => {
+  it('random push orders and redeliveries still yield each message once, in seq order', async () => {
+    let seed = 7
+    const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff), seed % n)
+    for (let run = 0; run < 20; run++) {
+      const r = makeInbox()
+      const all: InboundMessage[] = []
+      for (let s = 1; s <= 30; s++) all.push(r.sync.add('a', s))
+      r.inbox.handleRecv(recvOf(all[0]!), null)
+      await settle(2)
+      const rest = all.slice(1).flatMap((m) => (rand(4) === 0 ? [m, m] : rand(5) === 0 ? [] : [m]))
+      for (let i = rest.length - 1; i > 0; i--) {
+        const j = rand(i + 1)
+        ;[rest[i], rest[j]] = [rest[j]!, rest[i]!]
+      }
+      for (const m of rest) {
+        r.inbox.handleRecv(recvOf(m), null)
+        if (rand(3) === 0) await settle(1)
+      }
+      await r.inbox.onConnected()
+      await settle()
+      expect(r.seqs()).toEqual(all.map((m) => m.messageSeq))
+    }
+  })
+})
