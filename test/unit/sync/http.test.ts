@@ -1,0 +1,159 @@
+import { createHttpSyncProvider } from '../../../sdk/sync/http'
+import type { HttpRequest, HttpResponse, Platform } from '../../../sdk/platform/types'
+import { NetworkError } from '../../../sdk/errors'
+
+type Route = (req: HttpRequest) => HttpResponse | Promise<HttpResponse>
+
+function rig(routes: Record<string, Route>, serverLine?: 'v2' | 'v3' | 'auto') {
+  const requests: HttpRequest[] = []
+  const platform = {
+    async request(req: HttpRequest) {
+      requests.push(req)
+      const path = req.url.replace('http://api.test:5001', '')
+      const route = routes[path]
+      return route ? route(req) : { status: 404, data: '404 page not found' }
+    },
+  } as unknown as Platform
+  const provider = createHttpSyncProvider({ apiAddr: 'http://api.test:5001/', uid: 'u1', platform, serverLine })
+  return { provider, requests }
+}
+
+const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64')
+
+function apiMessage(seq: number, over: Record<string, unknown> = {}) {
+  return {
+    header: { no_persist: 0, red_dot: 1, sync_once: 0 },
+    setting: 0,
+    message_id: 1234567890123456800,
+    message_idstr: `12345678901234567${seq}`,
+    client_msg_no: `c${seq}`,
+    message_seq: seq,
+    from_uid: 'u2',
+    channel_id: 'u2',
+    channel_type: 1,
+    expire: 0,
+    timestamp: 1700000000 + seq,
+    payload: b64(`{"type":1,"content":"你好 ${seq}"}`),
+    ...over,
+  }
+}
+
+describe('http sync provider: /channel/messagesync', () => {
+  it('sends the documented body and maps messages to InboundMessage', async () => {
+    const { provider, requests } = rig({
+      '/channel/messagesync': () => ({ status: 200, data: { start_message_seq: 5, end_message_seq: 9, more: 1, messages: [apiMessage(5), apiMessage(6, { topic: 't1' })] } }),
+    })
+    const res = await provider.syncMessages({ channelId: 'u2', channelType: 1, startSeq: 5, endSeq: 9, limit: 2 })
+    expect(requests[0]).toMatchObject({
+      url: 'http://api.test:5001/channel/messagesync',
+      method: 'POST',
+      data: { login_uid: 'u1', channel_id: 'u2', channel_type: 1, start_message_seq: 5, end_message_seq: 9, pull_mode: 1, limit: 2 },
+    })
+    expect(res.more).toBe(true)
+    expect(res.messages).toHaveLength(2)
+    expect(res.messages[0]).toEqual({
+      messageId: '123456789012345675',
+      messageSeq: 5,
+      clientMsgNo: 'c5',
+      fromUid: 'u2',
+      channelId: 'u2',
+      channelType: 1,
+      timestamp: 1700000005,
+      payload: new Uint8Array(Buffer.from('{"type":1,"content":"你好 5"}', 'utf8')),
+      flags: { noPersist: false, redDot: true, syncOnce: false },
+      source: 'sync',
+    })
+    expect(res.messages[1]!.topic).toBe('t1')
+  })
+
+  it('falls back to String(message_id) without message_idstr, and reads more: 0 as false', async () => {
+    const { provider } = rig({
+      '/channel/messagesync': () => ({ status: 200, data: { more: 0, messages: [apiMessage(1, { message_idstr: undefined, message_id: 42 })] } }),
+    })
+    const res = await provider.syncMessages({ channelId: 'u2', channelType: 1, startSeq: 1, endSeq: 0, limit: 10 })
+    expect(res.messages[0]!.messageId).toBe('42')
+    expect(res.more).toBe(false)
+  })
+
+  it('turns HTTP errors, transport failures and malformed answers into SYNC_FAILED', async () => {
+    const bad = rig({ '/channel/messagesync': () => ({ status: 400, data: { msg: 'channel_id不能为空！', status: 400 } }) })
+    await expect(bad.provider.syncMessages({ channelId: '', channelType: 1, startSeq: 1, endSeq: 0, limit: 1 })).rejects.toMatchObject({
+      code: 'SYNC_FAILED',
+      context: { path: '/channel/messagesync', status: 400 },
+    })
+    const down = rig({
+      '/channel/messagesync': () => {
+        throw new NetworkError('request:fail timeout')
+      },
+    })
+    const err = await down.provider.syncMessages({ channelId: 'x', channelType: 2, startSeq: 1, endSeq: 0, limit: 1 }).catch((e) => e)
+    expect(err.code).toBe('SYNC_FAILED')
+    expect(err.cause).toBeInstanceOf(NetworkError)
+    const junk = rig({ '/channel/messagesync': () => ({ status: 200, data: { messages: [{ message_seq: 'x' }] } }) })
+    await expect(junk.provider.syncMessages({ channelId: 'x', channelType: 2, startSeq: 1, endSeq: 0, limit: 1 })).rejects.toMatchObject({ code: 'SYNC_FAILED' })
+  })
+})
+
+describe('http sync provider: conversations', () => {
+  const v2Conversations = () => ({
+    status: 200,
+    data: [{ channel_id: 'u2', channel_type: 1, unread: 2, timestamp: 1, last_msg_seq: 9, last_client_msg_no: 'c9', recents: [apiMessage(9)] }],
+  })
+
+  it('v2: POST /conversation/sync with last_msg_seqs and msg_count ≥ 1', async () => {
+    const { provider, requests } = rig({ '/conversation/sync': v2Conversations }, 'v2')
+    const states = await provider.syncConversations([
+      { channelId: 'u2', channelType: 1, lastSeq: 3 },
+      { channelId: 'g1', channelType: 2, lastSeq: 100 },
+    ])
+    expect(requests[0]!.data).toEqual({ uid: 'u1', version: 0, last_msg_seqs: 'u2:1:3|g1:2:100', msg_count: 1 })
+    expect(states).toEqual([{ channelId: 'u2', channelType: 1, lastSeq: 9 }])
+  })
+
+  it('v3: POST /conversation/list, following next_cursor until done', async () => {
+    const pages = [
+      { conversations: [{ channel_id: 'u2', channel_type: 1, last_message: { message_seq: 4, message_idstr: '1' } }], next_cursor: 'p2', done: false },
+      { conversations: [{ channel_id: 'g1', channel_type: 2, last_message: { message_seq: 70 } }], next_cursor: '', done: true },
+    ]
+    const { provider, requests } = rig({ '/conversation/list': () => ({ status: 200, data: pages.shift() }) }, 'v3')
+    const states = await provider.syncConversations([])
+    expect(requests.map((r) => r.data)).toEqual([
+      { uid: 'u1', limit: 200 },
+      { uid: 'u1', limit: 200, cursor: 'p2' },
+    ])
+    expect(states).toEqual([
+      { channelId: 'u2', channelType: 1, lastSeq: 4 },
+      { channelId: 'g1', channelType: 2, lastSeq: 70 },
+    ])
+  })
+
+  it("auto: falls back to v3 on a 404 and stays there", async () => {
+    const { provider, requests } = rig({ '/conversation/list': () => ({ status: 200, data: { conversations: [], done: true } }) }, 'auto')
+    await provider.syncConversations([])
+    await provider.syncConversations([])
+    expect(requests.map((r) => r.url.replace('http://api.test:5001', ''))).toEqual(['/conversation/sync', '/conversation/list', '/conversation/list'])
+  })
+
+  it('auto: uses v2 when it answers', async () => {
+    const { provider } = rig({ '/conversation/sync': v2Conversations })
+    expect(await provider.syncConversations([])).toEqual([{ channelId: 'u2', channelType: 1, lastSeq: 9 }])
+  })
+
+  it('a fixed v2 line reports a 404 instead of switching', async () => {
+    const { provider } = rig({}, 'v2')
+    await expect(provider.syncConversations([])).rejects.toMatchObject({ code: 'SYNC_FAILED', context: { status: 404 } })
+  })
+})
+
+describe('http sync provider: findByClientMsgNo', () => {
+  it('asks POST /message with login_uid and maps the answer; 404 is undefined', async () => {
+    const { provider, requests } = rig({
+      '/message': (req) =>
+        (req.data as { client_msg_no: string }).client_msg_no === 'c7' ? { status: 200, data: apiMessage(7) } : { status: 404, data: '' },
+    })
+    const found = await provider.findByClientMsgNo!({ channelId: 'u2', channelType: 1, clientMsgNo: 'c7' })
+    expect(requests[0]!.data).toEqual({ login_uid: 'u1', channel_id: 'u2', channel_type: 1, client_msg_no: 'c7' })
+    expect(found?.messageSeq).toBe(7)
+    expect(await provider.findByClientMsgNo!({ channelId: 'u2', channelType: 1, clientMsgNo: 'nope' })).toBeUndefined()
+  })
+})
