@@ -1,0 +1,48 @@
+/**
+ * Client half of the WKProto codec (shipped): encode what a client sends, decode what a server
+ * sends. The server half lives in server-codec.ts so it never reaches the client bundle.
+ */
+import { encodeBare, readConnack, readDisconnect, readEvent, readRecv, readSendack, readSuback, unexpected, writeConnect, writeRecvack, writeSend, writeSub } from './layouts'
+import { PacketType, type ClientPacket, type Frame, type ServerPacket } from './packets'
+
+/** The complete frame (header, remaining length, body) for `p` under protocol version `version`. */
+export function encodeClientPacket(p: ClientPacket, version: number): Uint8Array {
+  switch (p.type) {
+    case PacketType.CONNECT:
+      return writeConnect(p)
+    case PacketType.SEND:
+      return writeSend(p, version)
+    case PacketType.RECVACK:
+      return writeRecvack(p, version)
+    case PacketType.PING:
+      return encodeBare(PacketType.PING)
+    case PacketType.SUB:
+      return writeSub(p)
+  }
+}
+
+/**
+ * Decodes one frame from the server. `version` is the negotiated version (for CONNACK: the one
+ * the client asked for). Throws ProtocolError on truncated or invalid bodies and on packet types
+ * a server never sends; trailing bytes are ignored as the official decoders do.
+ */
+export function decodeServerPacket(frame: Frame, version: number): ServerPacket {
+  switch (frame.type) {
+    case PacketType.CONNACK:
+      return readConnack(frame, version)
+    case PacketType.SENDACK:
+      return readSendack(frame, version)
+    case PacketType.RECV:
+      return readRecv(frame, version)
+    case PacketType.PONG:
+      return { type: PacketType.PONG }
+    case PacketType.DISCONNECT:
+      return readDisconnect(frame)
+    case PacketType.SUBACK:
+      return readSuback(frame)
+    case PacketType.EVENT:
+      return readEvent(frame)
+    default:
+      throw unexpected(frame, 'server')
+  }
+}

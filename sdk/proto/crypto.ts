@@ -1,0 +1,129 @@
+/**
+ * Session crypto (protocol.md §5): X25519 key agreement, AES key = first 16 chars of the hex MD5
+ * of base64(shared secret), IV = the CONNACK salt, AES-128-CBC/PKCS#7 payloads carried as base64
+ * ASCII, and the msgKey that authenticates SEND and RECV. Randomness comes from the caller
+ * (platform.randomBytes), never from a global.
+ *
+ * Plaintext mode: a server with encryption off sends an empty serverKey; `deriveSession` then
+ * returns null and `sealSend`/`openRecv` pass payloads through with an empty msgKey (§5.6).
+ * A packet carrying Setting.NO_ENCRYPT is passed through the same way (v3 servers honour it).
+ */
+import { cbc } from '@noble/ciphers/aes'
+import { generateKeyPairFromSeed, sharedKey } from '@stablelib/x25519'
+import { ProtocolError } from '../errors'
+import { decodeBase64, decodeBase64Ascii, encodeBase64, encodeBase64Ascii } from './base64'
+import { md5Hex } from './md5'
+import { Setting, type RecvPacket, type SendPacket } from './packets'
+import { encodeUtf8 } from './utf8'
+
+export interface KeyPair {
+  publicKey: Uint8Array
+  secretKey: Uint8Array
+}
+
+/** X25519 key pair from 32 random bytes (the seed is clamped into the secret scalar). */
+export function generateKeyPair(seed: Uint8Array): KeyPair {
+  if (seed.length !== 32) throw new ProtocolError('X25519 seed must be 32 bytes', { length: seed.length })
+  const kp = generateKeyPairFromSeed(seed)
+  return { publicKey: kp.publicKey, secretKey: kp.secretKey }
+}
+
+/** base64 of a public key, as CONNECT.clientKey / CONNACK.serverKey carry it. */
+export function encodePublicKey(publicKey: Uint8Array): string {
+  return encodeBase64(publicKey)
+}
+
+export class SessionCrypto {
+  /** The 16 ASCII characters used as AES-128 key and IV (exposed for diagnostics and tests). */
+  readonly aesKey: string
+  readonly aesIV: string
+  private readonly key: Uint8Array
+  private readonly iv: Uint8Array
+
+  constructor(aesKey: string, aesIV: string) {
+    this.aesKey = aesKey
+    this.aesIV = aesIV
+    this.key = encodeUtf8(aesKey)
+    this.iv = encodeUtf8(aesIV)
+    if (this.key.length !== 16 || this.iv.length !== 16) throw new ProtocolError('AES key and IV must be 16 bytes', { keyLength: this.key.length, ivLength: this.iv.length })
+  }
+
+  /** AES-128-CBC/PKCS#7 of `plain`, as the ASCII bytes of its base64 (the wire payload). */
+  encrypt(plain: Uint8Array): Uint8Array {
+    return encodeBase64Ascii(cbc(this.key, this.iv).encrypt(plain))
+  }
+
+  /** Inverse of encrypt; throws ProtocolError on bad base64, length or padding. */
+  decrypt(wire: Uint8Array): Uint8Array {
+    const cipher = decodeBase64Ascii(wire)
+    try {
+      return cbc(this.key, this.iv).decrypt(cipher)
+    } catch (e) {
+      throw new ProtocolError('payload does not decrypt', { length: cipher.length }, e)
+    }
+  }
+
+  /** msgKey of a SEND whose payload is already the wire (base64) form. */
+  sendMsgKey(p: SendPacket): string {
+    return this.msgKey(`${p.clientSeq}${p.clientMsgNo}${p.channelId}${p.channelType}`, p.payload)
+  }
+
+  /** msgKey a RECV should carry, from its fields as received (payload in wire form). */
+  recvMsgKey(p: RecvPacket): string {
+    return this.msgKey(`${p.messageId}${p.messageSeq}${p.clientMsgNo}${p.timestamp}${p.fromUid}${p.channelId}${p.channelType}`, p.payload)
+  }
+
+  // hex(MD5(base64(AES(utf8(fields + payloadB64))))), §5.4. The payload is already ASCII base64.
+  private msgKey(fields: string, wirePayload: Uint8Array): string {
+    const head = encodeUtf8(fields)
+    const verify = new Uint8Array(head.length + wirePayload.length)
+    verify.set(head)
+    verify.set(wirePayload, head.length)
+    return md5Hex(this.encrypt(verify))
+  }
+}
+
+/** Session key from the client's secret key, the peer's base64 public key and the salt (= IV). */
+function derive(secretKey: Uint8Array, peerKeyB64: string, salt: string): SessionCrypto {
+  const peer = decodeBase64(peerKeyB64)
+  if (peer.length !== 32) throw new ProtocolError('peer X25519 key must be 32 bytes', { length: peer.length })
+  let shared: Uint8Array
+  try {
+    shared = sharedKey(secretKey, peer)
+  } catch (e) {
+    throw new ProtocolError('X25519 key agreement failed', {}, e)
+  }
+  const aesKey = md5Hex(encodeUtf8(encodeBase64(shared))).slice(0, 16)
+  if (salt.length < 16) throw new ProtocolError('salt must have at least 16 characters', { length: salt.length })
+  return new SessionCrypto(aesKey, salt.slice(0, 16))
+}
+
+/**
+ * Client side, after CONNACK: null when the server sent no key (plaintext mode), else the session.
+ * Throws ProtocolError for a malformed key or salt.
+ */
+export function deriveSession(secretKey: Uint8Array, serverKeyB64: string, salt: string): SessionCrypto | null {
+  return serverKeyB64 === '' ? null : derive(secretKey, serverKeyB64, salt)
+}
+
+/** Server side: the same session from the server's secret key and CONNECT.clientKey. */
+export function deriveServerSession(serverSecretKey: Uint8Array, clientKeyB64: string, salt: string): SessionCrypto {
+  return derive(serverSecretKey, clientKeyB64, salt)
+}
+
+const passThrough = (session: SessionCrypto | null, setting: number): session is null => session === null || (setting & Setting.NO_ENCRYPT) !== 0
+
+/** SEND ready for the wire: `p.payload` is the plaintext; returns encrypted payload + msgKey. */
+export function sealSend(session: SessionCrypto | null, p: SendPacket): SendPacket {
+  if (passThrough(session, p.setting)) return { ...p, msgKey: '' }
+  const sealed = { ...p, payload: session.encrypt(p.payload) }
+  sealed.msgKey = session.sendMsgKey(sealed)
+  return sealed
+}
+
+/** Plaintext of a RECV after checking its msgKey; throws ProtocolError when either fails. */
+export function openRecv(session: SessionCrypto | null, p: RecvPacket): Uint8Array {
+  if (passThrough(session, p.setting)) return p.payload
+  if (session.recvMsgKey(p) !== p.msgKey) throw new ProtocolError('RECV msgKey mismatch', { messageId: p.messageId, clientMsgNo: p.clientMsgNo })
+  return session.decrypt(p.payload)
+}
