@@ -23,10 +23,10 @@ import type { InboundMessage, GapEvent } from '../types'
 import type { Platform, TimerId } from '../platform/types'
 import type { SyncProvider, ConversationState } from '../sync/types'
 import type { DiagnosticsSink } from '../diagnostics/types'
-import { PacketType, Setting } from '../proto/packets'
+import { PacketType } from '../proto/packets'
 import type { RecvPacket, RecvackPacket } from '../proto/packets'
-import { openRecv } from './open-recv'
-import type { SessionCrypto } from './open-recv'
+import { openRecv } from '../proto/crypto'
+import type { SessionCrypto } from '../proto/crypto'
 import { ClientError, ImError, ProtocolError, StorageError, isImError } from '../errors'
 import { BoundedSet } from './bounded-set'
 
@@ -180,7 +180,7 @@ export class Inbox {
     if (this.closed) return
     let payload: Uint8Array
     try {
-      payload = session && (packet.setting & Setting.NO_ENCRYPT) === 0 ? openRecv(session, packet) : packet.payload
+      payload = openRecv(session, packet)
     } catch (e) {
       // No RECVACK: a v2 server redelivers it, and the gap logic pulls it over HTTP otherwise.
       const detail = { messageId: packet.messageId, messageSeq: packet.messageSeq, channelId: packet.channelId, channelType: packet.channelType }
@@ -221,7 +221,8 @@ export class Inbox {
       return
     }
     if (ch.cursor !== undefined) {
-      const from = Math.max(ch.cursor, ch.topPushed) + 1
+      // Seqs already expected (catch-up in progress, earlier pushes) are not a new gap.
+      const from = Math.max(ch.cursor, ch.topPushed, ch.wantUpTo) + 1
       if (msg.messageSeq > from) this.gapDetected(ch, from, msg.messageSeq - 1)
     }
     ch.topPushed = Math.max(ch.topPushed, msg.messageSeq)
@@ -428,6 +429,7 @@ export class Inbox {
     this.seenIds.add(msg.messageId)
     if (msg.clientMsgNo !== '') this.seenKeys.add(this.pairKey(msg))
     this.seenDirty = true
+    this.persist()
   }
 
   private pairKey(msg: InboundMessage): string {

@@ -1,8 +1,16 @@
-import './mock-crypto' // first: esbuild does not hoist jest.mock
 import { FakeSync, makeInbox, msg, recvOf, settle } from './harness'
 import type { InboundMessage } from '../../../sdk/types'
+import { SessionCrypto } from '../../../sdk/proto/crypto'
+import type { RecvPacket } from '../../../sdk/proto/packets'
 
-const session = {} as never
+const session = new SessionCrypto('0123456789abcdef', 'fedcba9876543210')
+
+/** The RECV as an encrypting server sends it: ciphertext payload and its msgKey. */
+function sealed(p: RecvPacket): RecvPacket {
+  const out = { ...p, payload: session.encrypt(p.payload) }
+  out.msgKey = session.recvMsgKey(out)
+  return out
+}
 
 describe('push delivery and RECVACK', () => {
   it('delivers pushes in order and acks each with the RECV flags copied', async () => {
@@ -50,13 +58,14 @@ describe('push delivery and RECVACK', () => {
 
   it('drops a RECV that fails verification: not delivered, not acked, reported', async () => {
     const r = makeInbox()
-    r.inbox.handleRecv({ ...recvOf(msg('a', 1)), msgKey: 'bad' }, session)
-    r.inbox.handleRecv({ ...recvOf(msg('a', 2)), msgKey: 'good' }, session)
+    r.inbox.handleRecv({ ...sealed(recvOf(msg('a', 1))), msgKey: '0'.repeat(32) }, session)
+    r.inbox.handleRecv(sealed(recvOf(msg('a', 2, { payload: new Uint8Array([1, 2, 3]) }))), session)
     await settle()
     expect(r.errors.map((e) => e.code)).toEqual(['PROTOCOL'])
     expect(r.diag.find((d) => d.event === 'rejected')?.detail).toMatchObject({ messageId: 'id-a-1' })
     // seq 1 was rejected, so it was the channel's first contact at 2
     expect(r.seqs()).toEqual([2])
+    expect(Array.from(r.delivered[0]!.payload)).toEqual([1, 2, 3]) // decrypted
     expect(r.acks.map((a) => a.messageSeq)).toEqual([2])
   })
 
@@ -65,7 +74,8 @@ describe('push delivery and RECVACK', () => {
     const m2 = r.sync.add('a', 2, { payload: new Uint8Array([42]) })
     r.inbox.handleRecv(recvOf(r.sync.add('a', 1)), null)
     await settle()
-    r.inbox.handleRecv({ ...recvOf(m2), payload: new Uint8Array([66]), msgKey: 'bad' }, session)
+    const good = sealed(recvOf(m2))
+    r.inbox.handleRecv({ ...good, payload: sealed(recvOf({ ...m2, payload: new Uint8Array([66]) })).payload }, session)
     r.inbox.handleRecv(recvOf(r.sync.add('a', 3)), null)
     await settle()
     expect(r.seqs()).toEqual([1, 2, 3])
@@ -281,6 +291,19 @@ describe('catch-up', () => {
     await done
     expect(r.seqs()).toEqual([1, 2, 3, 4, 5])
     expect(r.acks.map((a) => a.messageSeq)).toEqual([5])
+  })
+
+  it('a push arriving while a catch-up pulls the channel is not reported as a gap', async () => {
+    const r = makeInbox()
+    r.inbox.handleRecv(recvOf(r.sync.add('a', 1)), null)
+    await settle()
+    for (let s = 2; s <= 300; s++) r.sync.add('a', s)
+    const done = r.inbox.onConnected()
+    await settle(3)
+    r.inbox.handleRecv(recvOf(r.sync.add('a', 301)), null)
+    await done
+    expect(r.seqs()).toEqual(Array.from({ length: 301 }, (_, i) => i + 1))
+    expect(r.gaps).toEqual([])
   })
 
   it('a failed conversation sync is reported and leaves cursors as they were', async () => {

@@ -1,2 +1,0 @@
-export { openRecv } from '../proto/crypto'
-export type { SessionCrypto } from '../proto/crypto'
