@@ -251,11 +251,12 @@ export class Inbox {
     }
     this.remember(placeholder)
     const ch = this.channel(sent.channelId, sent.channelType)
-    if (ch.cursor === undefined) ch.cursor = sent.messageSeq - 1
-    if (sent.messageSeq <= ch.cursor || ch.held.has(sent.messageSeq)) return
+    if (ch.cursor === undefined && !this.conversationSyncInFlight) ch.cursor = sent.messageSeq - 1
+    if ((ch.cursor !== undefined && sent.messageSeq <= ch.cursor) || ch.held.has(sent.messageSeq)) return
     ch.topPushed = Math.max(ch.topPushed, sent.messageSeq)
     ch.held.set(sent.messageSeq, { msg: placeholder, acks: [] })
-    if (sent.messageSeq === ch.cursor + 1) void this.kick(ch)
+    // Only step over it now when nothing is missing before it; otherwise the next push or catch-up fills.
+    if (ch.cursor !== undefined && sent.messageSeq === ch.cursor + 1) void this.kick(ch)
   }
 
   /** After every (re)connect and on app show: conversation sync, then message sync per channel. */
