@@ -41,7 +41,7 @@ function apiMessage(seq: number, over: Record<string, unknown> = {}) {
 describe('http sync provider: /channel/messagesync', () => {
   it('sends the documented body and maps messages to InboundMessage', async () => {
     const { provider, requests } = rig({
-      '/channel/messagesync': () => ({ status: 200, data: { start_message_seq: 5, end_message_seq: 9, more: 1, messages: [apiMessage(5), apiMessage(6, { topic: 't1' })] } }),
+      '/channel/messagesync': () => ({ status: 200, data: { start_message_seq: 5, end_message_seq: 9, more: 1, messages: [apiMessage(5, { channel_id: 'u1' }), apiMessage(6, { topic: 't1' })] } }),
     })
     const res = await provider.syncMessages({ channelId: 'u2', channelType: 1, startSeq: 5, endSeq: 9, limit: 2 })
     expect(requests[0]).toMatchObject({
@@ -146,14 +146,16 @@ describe('http sync provider: conversations', () => {
 })
 
 describe('http sync provider: findByClientMsgNo', () => {
-  it('asks POST /message with login_uid and maps the answer; 404 is undefined', async () => {
+  it('asks POST /messages with login_uid and client_msg_nos; an empty answer is undefined', async () => {
     const { provider, requests } = rig({
-      '/message': (req) =>
-        (req.data as { client_msg_no: string }).client_msg_no === 'c7' ? { status: 200, data: apiMessage(7) } : { status: 404, data: '' },
+      '/messages': (req) => {
+        const nos = (req.data as { client_msg_nos: string[] }).client_msg_nos
+        return { status: 200, data: { more: 0, messages: nos[0] === 'c7' ? [apiMessage(7, { channel_id: 'u1' })] : [] } }
+      },
     })
     const found = await provider.findByClientMsgNo!({ channelId: 'u2', channelType: 1, clientMsgNo: 'c7' })
-    expect(requests[0]!.data).toEqual({ login_uid: 'u1', channel_id: 'u2', channel_type: 1, client_msg_no: 'c7' })
-    expect(found?.messageSeq).toBe(7)
+    expect(requests[0]!.data).toEqual({ login_uid: 'u1', channel_id: 'u2', channel_type: 1, client_msg_nos: ['c7'] })
+    expect(found).toMatchObject({ messageSeq: 7, channelId: 'u2' })
     expect(await provider.findByClientMsgNo!({ channelId: 'u2', channelType: 1, clientMsgNo: 'nope' })).toBeUndefined()
   })
 })
