@@ -20,6 +20,10 @@ export type ImErrorCode =
   | 'AUTH_FAILED'
   | 'KICKED'
   | 'SYNC_FAILED'
+  /** An app event handler threw or rejected (reported as an `error` event, never rethrown). */
+  | 'HANDLER_FAILED'
+  /** A broken invariant inside the SDK (a bug): reported, never thrown at the app. */
+  | 'INTERNAL'
 
 export class ImError extends Error {
   readonly code: ImErrorCode
