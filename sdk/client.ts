@@ -1,0 +1,265 @@
+/**
+ * createClient(): the facade that wires connection, outbox, inbox and diagnostics together
+ * (DESIGN.md §1–§2). One live client per (platform, uid): pages share the App's client instead of
+ * opening stray sockets.
+ */
+import { floatFromBytes } from './connection/backoff'
+import { Connection } from './connection/connection'
+import type { DiagnosticsSink } from './diagnostics/types'
+import { noopDiagnostics } from './diagnostics/types'
+import { Emitter } from './emitter'
+import type { Listener } from './emitter'
+import { ClientError, ImError, InvalidOptionError, isImError } from './errors'
+import type { ClientEventName, ClientEvents } from './events'
+import { Inbox } from './inbox/inbox'
+import { resolveOptions } from './options'
+import type { ClientOptions, ResolvedOptions } from './options'
+import { Outbox } from './outbox/outbox'
+import type { Platform, Unsubscribe } from './platform/types'
+import { PacketType } from './proto/packets'
+import type { ServerPacket } from './proto/packets'
+import { createHttpSyncProvider } from './sync/http'
+import type { SyncProvider } from './sync/types'
+import type { ConnectionState, OutboxMessage, SendInput } from './types'
+
+export interface Client {
+  /** This client's uid. */
+  readonly uid: string
+  /** The connection state (see ConnectionState). */
+  readonly state: ConnectionState
+  /**
+   * Restores the outbox and the receive-side cursors from storage. Resolves when pending() shows
+   * the restored queue. connect() and send() wait for it; call it to render failed messages early.
+   */
+  ready(): Promise<void>
+  /** Restores (see ready()) and starts connecting; resolves once dialing began, not once connected. */
+  connect(): Promise<void>
+  /** Stops everything, releases the uid for a new client. Final. Unsent messages stay in storage. */
+  close(): Promise<void>
+  /** Validates, writes to the outbox, and resolves once the message is durable (status 'queued'). */
+  send(input: SendInput): Promise<OutboxMessage>
+  /** Puts a failed message back in the queue, same clientMsgNo. */
+  resend(clientMsgNo: string): Promise<OutboxMessage>
+  /** Removes a failed or queued message for good (reported as failed / 'cancelled'). */
+  discard(clientMsgNo: string): Promise<void>
+  /** queued, sending and failed messages, in the order they were sent. */
+  pending(): OutboxMessage[]
+  /** Subscribes; returns the undo. */
+  on<K extends ClientEventName>(event: K, handler: Listener<ClientEvents[K]>): Unsubscribe
+  /** Pulls what the socket may have missed now (conversation sync, then message sync). */
+  sync(): Promise<void>
+}
+
+/** Live clients per platform instance (a simulated cold restart brings a fresh platform). */
+const live = new WeakMap<Platform, Set<string>>()
+
+export function createClient(options: ClientOptions): Client {
+  return new ImClient(options)
+}
+
+class ImClient implements Client {
+  readonly uid: string
+  private readonly opts: ResolvedOptions
+  private readonly platform: Platform
+  private readonly diagnostics: DiagnosticsSink
+  private readonly events: Emitter<ClientEvents>
+  private readonly connection: Connection
+  private readonly outbox: Outbox
+  private readonly inbox: Inbox
+  private deviceId: string
+  private restoring: Promise<void> | undefined
+  private closed = false
+
+  constructor(options: ClientOptions) {
+    this.opts = resolveOptions(options)
+    this.uid = this.opts.uid
+    this.platform = options.platform ?? defaultPlatform({ encryptStorage: this.opts.storage.encrypt })
+    const uids = live.get(this.platform) ?? new Set<string>()
+    if (uids.has(this.uid)) {
+      throw new ClientError('CLIENT_EXISTS', `a client for uid "${this.uid}" is already live in this app; share it (e.g. getApp().im) or close() it first`, { uid: this.uid })
+    }
+    uids.add(this.uid)
+    live.set(this.platform, uids)
+
+    this.diagnostics = options.diagnostics ?? noopDiagnostics
+    this.deviceId = this.opts.deviceId ?? ''
+    this.events = new Emitter<ClientEvents>((error, event) => {
+      if (event === 'error') return
+      this.events.emit('error', new ClientError('HANDLER_FAILED', `a "${String(event)}" handler threw`, { event }, error))
+    })
+    const random = this.opts.random
+    const randomFloat = random ? async () => random() : async () => floatFromBytes(await this.platform.randomBytes(4))
+    const prefix = `${this.opts.storage.prefix}:${this.uid}`
+
+    this.connection = new Connection(this.platform, this.opts, this.diagnostics, {
+      onState: (change) => this.events.emit('state', change),
+      onConnected: () => {
+        this.outbox.onConnected()
+        void this.inbox.onConnected().then(() => this.synced('connected'))
+      },
+      onDisconnected: ({ reason }) => {
+        this.outbox.onDisconnected(reason)
+        this.inbox.onDisconnected()
+      },
+      onPacket: (packet, connectionId) => this.route(packet, connectionId),
+      onShown: () => {
+        this.outbox.onConnected()
+        void this.inbox.catchUp().then(() => this.synced('app show'))
+      },
+      onHidden: () => {
+        void this.inbox.flush()
+      },
+      onError: (error) => this.reportError(error),
+    }, () => this.deviceId)
+
+    this.outbox = new Outbox({
+      platform: this.platform,
+      config: { uid: this.uid, keyPrefix: this.opts.storage.prefix, deviceTag: () => this.deviceId.slice(0, 8), ...this.opts.outbox },
+      diagnostics: this.diagnostics,
+      transport: {
+        connectionId: () => this.connection.connectionId,
+        write: (packet) => this.connection.write(packet),
+        probe: (reason) => this.connection.probe(reason),
+        rebuild: (reason) => this.connection.rebuild(reason),
+      },
+      random: randomFloat,
+      emitStatus: (m) => {
+        if (m.status === 'sent' && m.messageId !== undefined && m.messageSeq !== undefined) {
+          // The server never pushes our own message back to this device: tell the inbox its seq.
+          this.inbox.noteSent({ channelId: m.channelId, channelType: m.channelType, messageId: m.messageId, messageSeq: m.messageSeq, clientMsgNo: m.clientMsgNo })
+        }
+        this.events.emit('messageStatus', m)
+      },
+      emitError: (e) => this.reportError(e),
+    })
+
+    this.inbox = new Inbox({
+      uid: this.uid,
+      platform: this.platform,
+      storagePrefix: prefix,
+      sync: options.sync ?? this.defaultSync(options),
+      diagnostics: this.diagnostics,
+      deliver: (msg) => this.events.emitAndWait('message', msg),
+      sendRecvack: (ack) => {
+        this.connection.write(ack)
+      },
+      emitGap: (gap) => this.events.emit('gap', gap),
+      emitError: (e) => this.reportError(e),
+      options: options.inbox,
+    })
+  }
+
+  get state(): ConnectionState {
+    return this.connection.state
+  }
+
+  ready(): Promise<void> {
+    if (this.closed) return Promise.reject(closedError())
+    if (!this.restoring) {
+      this.restoring = this.restore().then(undefined, (error: unknown) => {
+        this.restoring = undefined
+        throw error
+      })
+    }
+    return this.restoring
+  }
+
+  async connect(): Promise<void> {
+    await this.ready()
+    if (this.closed) throw closedError()
+    this.connection.start()
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    this.connection.stop()
+    this.outbox.close()
+    this.inbox.close()
+    live.get(this.platform)?.delete(this.uid)
+    await this.inbox.flush().catch(() => undefined)
+  }
+
+  async send(input: SendInput): Promise<OutboxMessage> {
+    await this.ready()
+    return this.outbox.send(input)
+  }
+
+  async resend(clientMsgNo: string): Promise<OutboxMessage> {
+    await this.ready()
+    return this.outbox.resend(clientMsgNo)
+  }
+
+  async discard(clientMsgNo: string): Promise<void> {
+    await this.ready()
+    return this.outbox.discard(clientMsgNo)
+  }
+
+  pending(): OutboxMessage[] {
+    return this.outbox.pending()
+  }
+
+  on<K extends ClientEventName>(event: K, handler: Listener<ClientEvents[K]>): Unsubscribe {
+    return this.events.on(event, handler)
+  }
+
+  async sync(): Promise<void> {
+    await this.ready()
+    await this.inbox.catchUp()
+    this.synced('manual')
+  }
+
+  // ---- internals ------------------------------------------------------------------------------
+
+  private async restore(): Promise<void> {
+    if (!this.deviceId) this.deviceId = `${hex(await this.platform.randomBytes(16))}M`
+    await Promise.all([this.outbox.load(), this.inbox.load()])
+  }
+
+  private route(packet: ServerPacket, connectionId: number): void {
+    switch (packet.type) {
+      case PacketType.SENDACK:
+        this.outbox.handleSendack(packet, connectionId)
+        return
+      case PacketType.RECV:
+        this.inbox.handleRecv(packet, this.connection.session)
+        return
+      case PacketType.EVENT:
+        this.events.emit('event', { id: packet.id, eventType: packet.eventType, timestamp: packet.timestamp, data: packet.data })
+        return
+      default:
+        this.diagnostics.record('receive', 'packet ignored', { type: packet.type })
+    }
+  }
+
+  private synced(reason: string): void {
+    if (!this.closed) this.events.emit('synced', { reason })
+  }
+
+  private reportError(error: unknown): void {
+    const e = isImError(error) ? error : new ClientError('INTERNAL', String(error), {}, error)
+    this.platform.realtimeLog?.warn(`[wkmp] ${e.code}: ${e.message}`)
+    this.events.emit('error', e)
+  }
+
+  private defaultSync(options: ClientOptions): SyncProvider {
+    if (this.opts.apiAddr) return createHttpSyncProvider({ apiAddr: this.opts.apiAddr, uid: this.uid, platform: this.platform, serverLine: options.serverLine })
+    const missing = (): Promise<never> => Promise.reject(new ClientError('SYNC_FAILED', 'catch-up needs apiAddr or a sync provider'))
+    return { syncMessages: missing, syncConversations: missing }
+  }
+}
+
+// TODO(platform): replace with defaultPlatform() from ./platform/wx once it lands.
+function defaultPlatform(_opts: { encryptStorage: boolean }): Platform {
+  throw new InvalidOptionError('no platform: pass options.platform', { option: 'platform' })
+}
+
+function closedError(): ImError {
+  return new ClientError('CLIENT_CLOSED', 'the client is closed')
+}
+
+function hex(bytes: Uint8Array): string {
+  let s = ''
+  for (let i = 0; i < bytes.length; i++) s += ((bytes[i] as number) + 0x100).toString(16).slice(1)
+  return s
+}

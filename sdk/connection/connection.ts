@@ -1,0 +1,539 @@
+/**
+ * The one connection (DESIGN.md §5): dial → CONNECT → CONNACK → connected, heartbeat, backoff,
+ * network and app-lifecycle reactions.
+ *
+ * Rules that keep it honest:
+ * - `state` changes only in setState(), which checks CONNECTION_TRANSITIONS and emits {from, to, reason}.
+ * - Every way a socket ends goes through teardown(): it drains the per-socket cleanup list,
+ *   closes the socket and bumps the generation, so a late callback of an old SocketTask (which has
+ *   no off*) finds a stale generation and is ignored. At most one socket exists at any time.
+ * - Deadlines use clock deltas, not timer counts: after a suspension timers fire late (or all at
+ *   once), and the delta then says the link is long dead.
+ */
+import { ReasonCode } from '../codes'
+import type { DiagnosticsSink } from '../diagnostics/types'
+import { ClientError, ImError, NetworkError, ProtocolError, isImError } from '../errors'
+import type { ResolvedOptions } from '../options'
+import type { Platform, PlatformSocket, TimerId, Unsubscribe } from '../platform/types'
+import { encodeBase64 } from '../proto/base64'
+import { decodeServerPacket, encodeClientPacket } from '../proto/codec'
+import { deriveSession, generateKeyPair, sealSend } from '../proto/crypto'
+import type { SessionCrypto } from '../proto/crypto'
+import { FrameDecoder } from '../proto/frame-decoder'
+import { PacketType, PROTOCOL_VERSION } from '../proto/packets'
+import type { ClientPacket, ConnackPacket, ServerPacket } from '../proto/packets'
+import type { ConnectionState, StateChange } from '../types'
+import { backoffDelay, floatFromBytes } from './backoff'
+import { canTransition } from './state'
+
+/** What the connection tells its owner (the client). */
+export interface ConnectionHooks {
+  onState(change: StateChange): void
+  /** CONNACK 1 arrived; `connectionId` names this socket until onDisconnected. */
+  onConnected(info: { connectionId: number; version: number; session: SessionCrypto | null }): void
+  /** The connected socket is gone (any reason). */
+  onDisconnected(info: { connectionId: number; reason: string }): void
+  /** SENDACK, RECV, EVENT, SUBACK of the current connected socket. */
+  onPacket(packet: ServerPacket, connectionId: number): void
+  /** The app came back to the foreground and the link was kept (probed, not rebuilt). */
+  onShown(): void
+  /** The app went to the background: persist what is pending. */
+  onHidden(): void
+  onError(error: ImError): void
+}
+
+type Ending = 'waiting' | 'offline' | 'stopped' | 'closed' | 'redial'
+
+export class Connection {
+  private current: ConnectionState = 'idle'
+  /** Socket generation: bumped by every dial and every teardown. */
+  private gen = 0
+  private socket: PlatformSocket | undefined
+  private decoder = new FrameDecoder()
+  /** Released with the socket: its timers. */
+  private socketTimers = new Set<TimerId>()
+  private waitTimer: TimerId | undefined
+  private appSubs: Unsubscribe[] = []
+  private attempt = 0
+  private connackSeen = false
+  private negotiated = PROTOCOL_VERSION
+  private sessionCrypto: SessionCrypto | null = null
+  private secretKey: Uint8Array | undefined
+  private lastInboundAt = 0
+  private lastPingAt = 0
+  private probeSince: number | undefined
+  private heartbeatTimer: TimerId | undefined
+  private hiddenAt: number | undefined
+  private token: string | undefined
+  private tokenStale = true
+
+  constructor(
+    private readonly platform: Platform,
+    private readonly options: ResolvedOptions,
+    private readonly diagnostics: DiagnosticsSink,
+    private readonly hooks: ConnectionHooks,
+    /** CONNECT deviceID (known once the client restored). */
+    private readonly deviceId: () => string,
+  ) {}
+
+  get state(): ConnectionState {
+    return this.current
+  }
+
+  /** Id of the connected socket, or 0 when not connected. */
+  get connectionId(): number {
+    return this.current === 'connected' ? this.gen : 0
+  }
+
+  get version(): number {
+    return this.negotiated
+  }
+
+  get session(): SessionCrypto | null {
+    return this.sessionCrypto
+  }
+
+  /** connect(): from idle, or again after a kick / auth failure. */
+  start(): void {
+    if (this.current !== 'idle' && this.current !== 'stopped') return
+    if (this.appSubs.length === 0) this.watchApp()
+    this.attempt = 0
+    this.dial('connect')
+    const gen = this.gen
+    this.platform.network.getStatus().then(
+      (status) => {
+        if (!status.online && gen === this.gen && this.current === 'connecting') this.teardown('offline', 'network offline')
+      },
+      () => undefined,
+    )
+  }
+
+  /** close(): final. */
+  stop(): void {
+    if (this.current === 'closed') return
+    this.teardown('closed', 'client closed')
+    for (const off of this.appSubs.splice(0)) off()
+  }
+
+  /**
+   * Writes one packet on the connected socket; SENDs are sealed with this connection's session
+   * key here, so a re-send is always encrypted for the socket it goes out on. False when not connected.
+   */
+  write(packet: ClientPacket): boolean {
+    const socket = this.socket
+    if (this.current !== 'connected' || !socket) return false
+    const wire = packet.type === PacketType.SEND && this.sessionCrypto ? sealSend(this.sessionCrypto, packet) : packet
+    socket.send(encodeClientPacket(wire, this.negotiated))
+    return true
+  }
+
+  /**
+   * Don't trust the socket: PING now and tear the link down unless some byte arrives within
+   * heartbeat.probeTimeoutMs.
+   */
+  probe(reason: string): void {
+    if (this.current !== 'connected' || this.probeSince !== undefined) return
+    this.diagnostics.record('connection', 'probe', { reason })
+    this.probeSince = this.platform.now()
+    this.ping()
+    this.armHeartbeat()
+  }
+
+  /** Rebuild the socket at once (no backoff). */
+  rebuild(reason: string): void {
+    if (this.current === 'connected' || this.current === 'connecting') this.teardown('redial', reason)
+    else if (this.current === 'waiting') this.dial(reason)
+  }
+
+  // ---- state ----------------------------------------------------------------------------------
+
+  private setState(to: ConnectionState, reason: string, code?: number): void {
+    const from = this.current
+    if (from === to) return
+    if (!canTransition(from, to)) {
+      // A bug, never app input: report it instead of entering an undefined state.
+      this.hooks.onError(new ClientError('INTERNAL', `connection transition ${from} → ${to} refused`, { from, to, reason }))
+      return
+    }
+    this.current = to
+    const change: StateChange = code === undefined ? { from, to, reason } : { from, to, reason, code }
+    this.diagnostics.record('connection', 'state', { from, to, reason, code })
+    this.hooks.onState(change)
+  }
+
+  /** The one teardown path. */
+  private teardown(next: Ending, reason: string, code?: number): void {
+    const wasConnected = this.current === 'connected'
+    const endedId = this.gen
+    this.gen++
+    for (const id of this.socketTimers) this.platform.clearTimeout(id)
+    this.socketTimers.clear()
+    this.heartbeatTimer = undefined
+    this.probeSince = undefined
+    this.clearWait()
+    const socket = this.socket
+    this.socket = undefined
+    this.sessionCrypto = null
+    this.secretKey = undefined
+    if (socket) {
+      try {
+        socket.close(1000, reason.slice(0, 60))
+      } catch {
+        // Closing a dead task throws on some clients ("task not found"); it is gone either way.
+      }
+    }
+    if (wasConnected) this.hooks.onDisconnected({ connectionId: endedId, reason })
+    if (next === 'redial') {
+      this.dial(reason)
+      return
+    }
+    this.setState(next, reason, code)
+    if (next === 'waiting') this.scheduleDial()
+  }
+
+  // ---- dialing --------------------------------------------------------------------------------
+
+  private dial(reason: string): void {
+    this.clearWait()
+    const gen = ++this.gen
+    this.connackSeen = false
+    this.setState('connecting', reason)
+    this.diagnostics.record('connection', 'dial', { attempt: this.attempt, reason })
+    void this.open(gen)
+  }
+
+  private async open(gen: number): Promise<void> {
+    let url: string
+    let token: string
+    let clientKey: string
+    try {
+      url = await this.resolveAddress()
+      token = await this.resolveToken()
+      const keys = generateKeyPair(await this.platform.randomBytes(32))
+      if (gen !== this.gen) return
+      this.secretKey = keys.secretKey
+      clientKey = encodeBase64(keys.publicKey)
+    } catch (error) {
+      if (gen !== this.gen) return
+      this.hooks.onError(isImError(error) ? error : new NetworkError('could not prepare the connection', {}, error))
+      this.teardown('waiting', `dial failed: ${messageOf(error)}`)
+      return
+    }
+    this.decoder = new FrameDecoder()
+    this.later(gen, this.options.connectTimeoutMs, () => this.teardown('waiting', 'connect timeout'))
+    const socket = this.platform.openSocket(url, {
+      onOpen: () => {
+        if (gen !== this.gen) return
+        this.lastInboundAt = this.platform.now()
+        this.rawWrite({
+          type: PacketType.CONNECT,
+          version: PROTOCOL_VERSION,
+          deviceFlag: this.options.deviceFlag,
+          deviceId: this.deviceId(),
+          uid: this.options.uid,
+          token,
+          clientTimestamp: this.platform.now(),
+          clientKey,
+        })
+      },
+      onMessage: (data) => {
+        if (gen === this.gen) this.receive(gen, data)
+      },
+      onError: (error) => {
+        if (gen !== this.gen) return
+        this.hooks.onError(error)
+        this.socketEnded(`socket error: ${error.message}`)
+      },
+      onClose: (code, why) => {
+        if (gen === this.gen) this.socketEnded(`socket closed ${code}${why ? ` ${why}` : ''}`)
+      },
+    })
+    if (gen !== this.gen) {
+      // A synchronous onError/onClose inside openSocket already tore this attempt down.
+      socket.close(1000, 'superseded')
+      return
+    }
+    this.socket = socket
+  }
+
+  private socketEnded(reason: string): void {
+    if (this.current === 'connecting' && !this.connackSeen) {
+      // A v2 server rejects a bad token by closing without CONNACK (protocol.md §4.2):
+      // back off and ask the token provider again.
+      this.tokenStale = true
+      this.teardown('waiting', `closed before CONNACK (${reason})`)
+      return
+    }
+    this.teardown('waiting', reason)
+  }
+
+  private async resolveAddress(): Promise<string> {
+    const { wsAddr, apiAddr, uid } = this.options
+    if (typeof wsAddr === 'string') return wsAddr
+    if (typeof wsAddr === 'function') return wsAddr()
+    const res = await this.platform.request({ url: `${apiAddr}/route?uid=${encodeURIComponent(uid)}`, method: 'GET' })
+    const data = (typeof res.data === 'string' ? safeJson(res.data) : res.data) as { wss_addr?: unknown; ws_addr?: unknown } | undefined
+    const addr = data && (nonEmpty(data.wss_addr) ?? nonEmpty(data.ws_addr))
+    if (res.status !== 200 || !addr) throw new NetworkError('route lookup gave no WebSocket address', { status: res.status })
+    return addr
+  }
+
+  private async resolveToken(): Promise<string> {
+    const provider = this.options.tokenProvider
+    if (!provider) return this.options.token
+    if (this.token === undefined || this.tokenStale) {
+      const token = await provider()
+      if (typeof token !== 'string') throw new ClientError('AUTH_FAILED', 'tokenProvider must return a string')
+      this.token = token
+      this.tokenStale = false
+      this.diagnostics.record('connection', 'token refreshed')
+    }
+    return this.token
+  }
+
+  private scheduleDial(): void {
+    const gen = this.gen
+    const attempt = this.attempt++
+    void this.randomFloat().then((r) => {
+      if (gen !== this.gen || this.current !== 'waiting') return
+      const delay = backoffDelay(attempt, this.options.backoff, r)
+      this.diagnostics.record('connection', 'backoff', { attempt, delayMs: delay })
+      this.waitTimer = this.platform.setTimeout(() => {
+        this.waitTimer = undefined
+        if (gen === this.gen && this.current === 'waiting') this.dial('backoff elapsed')
+      }, delay)
+    })
+  }
+
+  private clearWait(): void {
+    if (this.waitTimer !== undefined) this.platform.clearTimeout(this.waitTimer)
+    this.waitTimer = undefined
+  }
+
+  private async randomFloat(): Promise<number> {
+    if (this.options.random) return this.options.random()
+    try {
+      return floatFromBytes(await this.platform.randomBytes(4))
+    } catch {
+      return 0.5
+    }
+  }
+
+  // ---- inbound --------------------------------------------------------------------------------
+
+  private receive(gen: number, data: Uint8Array): void {
+    this.lastInboundAt = this.platform.now()
+    if (this.probeSince !== undefined) {
+      this.probeSince = undefined
+      this.diagnostics.record('connection', 'probe answered')
+    }
+    this.decoder.push(data)
+    // A handler below may tear this socket down; stop as soon as the generation moved on.
+    while (gen === this.gen) {
+      let packet: ServerPacket
+      try {
+        const frame = this.decoder.next()
+        if (!frame) return
+        packet = decodeServerPacket(frame, this.connackSeen ? this.negotiated : PROTOCOL_VERSION)
+      } catch (error) {
+        const e = isImError(error) ? error : new ProtocolError('undecodable frame', {}, error)
+        this.hooks.onError(e)
+        // The byte stream can no longer be trusted: start a fresh socket.
+        this.teardown('waiting', `protocol error: ${e.message}`)
+        return
+      }
+      this.handle(packet)
+    }
+  }
+
+  private handle(packet: ServerPacket): void {
+    if (packet.type === PacketType.CONNACK) {
+      this.handleConnack(packet)
+      return
+    }
+    if (!this.connackSeen) {
+      this.diagnostics.record('connection', 'packet before CONNACK ignored', { type: packet.type })
+      return
+    }
+    switch (packet.type) {
+      case PacketType.PONG:
+        return
+      case PacketType.DISCONNECT:
+        this.hooks.onError(new ClientError('KICKED', `kicked by the server: ${packet.reason || 'no reason given'}`, { reasonCode: packet.reasonCode }))
+        this.teardown('stopped', 'kicked', packet.reasonCode)
+        return
+      default:
+        this.hooks.onPacket(packet, this.gen)
+    }
+  }
+
+  private handleConnack(p: ConnackPacket): void {
+    if (this.current !== 'connecting' || this.connackSeen) return
+    this.connackSeen = true
+    this.diagnostics.record('connection', 'connack', { reasonCode: p.reasonCode, serverVersion: p.hasServerVersion ? p.serverVersion : undefined })
+    if (p.reasonCode !== ReasonCode.Success) {
+      if (p.reasonCode === ReasonCode.AuthFail) {
+        this.hooks.onError(new ClientError('AUTH_FAILED', 'the server refused the token (CONNACK 2)', { reasonCode: p.reasonCode }))
+        this.teardown('stopped', 'auth failed', p.reasonCode)
+      } else {
+        this.teardown('waiting', `connack ${p.reasonCode}`, p.reasonCode)
+      }
+      return
+    }
+    // Adopt the server's version when it answers lower than we asked (protocol.md §1).
+    this.negotiated = p.hasServerVersion && p.serverVersion > 0 ? Math.min(PROTOCOL_VERSION, p.serverVersion) : PROTOCOL_VERSION
+    let session: SessionCrypto | null = null
+    try {
+      session = this.secretKey ? deriveSession(this.secretKey, p.serverKey, p.salt) : null
+    } catch (error) {
+      this.hooks.onError(isImError(error) ? error : new ProtocolError('bad server key in CONNACK', {}, error))
+      this.teardown('waiting', 'bad server key')
+      return
+    }
+    this.sessionCrypto = session
+    this.attempt = 0
+    for (const id of this.socketTimers) this.platform.clearTimeout(id) // the connect timeout
+    this.socketTimers.clear()
+    const now = this.platform.now()
+    this.lastInboundAt = now
+    this.lastPingAt = now
+    this.setState('connected', 'connack')
+    this.armHeartbeat()
+    this.hooks.onConnected({ connectionId: this.gen, version: this.negotiated, session })
+  }
+
+  // ---- heartbeat ------------------------------------------------------------------------------
+
+  /** One timer, re-armed for the nearest of: next PING, dead-link deadline, probe deadline. */
+  private armHeartbeat(): void {
+    if (this.heartbeatTimer !== undefined) {
+      this.platform.clearTimeout(this.heartbeatTimer)
+      this.socketTimers.delete(this.heartbeatTimer)
+    }
+    const { intervalMs, deadAfterMs, probeTimeoutMs } = this.options.heartbeat
+    let at = Math.min(this.lastPingAt + intervalMs, this.lastInboundAt + deadAfterMs)
+    if (this.probeSince !== undefined) at = Math.min(at, this.probeSince + probeTimeoutMs)
+    this.heartbeatTimer = this.later(this.gen, Math.max(0, at - this.platform.now()), () => {
+      this.heartbeatTimer = undefined
+      this.heartbeat()
+    })
+  }
+
+  private heartbeat(): void {
+    const now = this.platform.now()
+    const { intervalMs, deadAfterMs, probeTimeoutMs } = this.options.heartbeat
+    if (now - this.lastInboundAt >= deadAfterMs) {
+      this.teardown('waiting', 'heartbeat timeout')
+      return
+    }
+    if (this.probeSince !== undefined && now - this.probeSince >= probeTimeoutMs) {
+      this.teardown('waiting', 'probe timeout')
+      return
+    }
+    if (now - this.lastPingAt >= intervalMs) this.ping()
+    this.armHeartbeat()
+  }
+
+  private ping(): void {
+    this.lastPingAt = this.platform.now()
+    this.rawWrite({ type: PacketType.PING })
+  }
+
+  private rawWrite(packet: ClientPacket): void {
+    const socket = this.socket
+    if (!socket) return
+    socket.send(encodeClientPacket(packet, packet.type === PacketType.CONNECT ? PROTOCOL_VERSION : this.negotiated))
+  }
+
+  /** A timer owned by the socket of generation `gen`: cleared by teardown, ignored if stale. */
+  private later(gen: number, ms: number, fn: () => void): TimerId {
+    const id = this.platform.setTimeout(() => {
+      this.socketTimers.delete(id)
+      if (gen === this.gen) fn()
+    }, ms)
+    this.socketTimers.add(id)
+    return id
+  }
+
+  // ---- network and app lifecycle --------------------------------------------------------------
+
+  private watchApp(): void {
+    this.appSubs.push(
+      this.platform.network.onChange((status) => {
+        this.diagnostics.record('network', 'change', { online: status.online, type: status.type })
+        this.networkChanged(status.online)
+      }),
+      this.platform.lifecycle.onHide(() => {
+        this.hiddenAt = this.platform.now()
+        this.diagnostics.record('lifecycle', 'hide', { state: this.current })
+        this.hooks.onHidden()
+      }),
+      this.platform.lifecycle.onShow(() => this.shown()),
+    )
+  }
+
+  private networkChanged(online: boolean): void {
+    const s = this.current
+    if (s === 'idle' || s === 'stopped' || s === 'closed') return
+    if (!online) {
+      if (s !== 'offline') this.teardown('offline', 'network offline')
+      return
+    }
+    if (s === 'offline' || s === 'waiting') {
+      this.attempt = 0
+      this.dial('network online')
+    } else if (s === 'connected') {
+      // Wi-Fi ↔ cellular often kills the socket without a close event.
+      this.probe('network changed')
+    }
+  }
+
+  private shown(): void {
+    const now = this.platform.now()
+    const hiddenFor = this.hiddenAt === undefined ? 0 : now - this.hiddenAt
+    this.hiddenAt = undefined
+    this.diagnostics.record('lifecycle', 'show', { state: this.current, hiddenForMs: hiddenFor })
+    switch (this.current) {
+      case 'connected':
+        // iOS may have killed the socket without onClose (platform.md §1.5): never wait for a
+        // heartbeat timeout. Long hidden → rebuild; short → probe with a short deadline.
+        if (hiddenFor >= this.options.rebuildAfterHiddenMs) {
+          this.teardown('redial', `app shown after ${Math.round(hiddenFor / 1000)} s hidden`)
+        } else {
+          this.probe('app show')
+          this.hooks.onShown()
+        }
+        return
+      case 'waiting':
+        this.attempt = 0
+        this.dial('app show')
+        return
+      case 'offline':
+        this.platform.network.getStatus().then(
+          (status) => {
+            if (status.online && this.current === 'offline') this.networkChanged(true)
+          },
+          () => undefined,
+        )
+        return
+      default:
+        return
+    }
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}
+
+function nonEmpty(v: unknown): string | undefined {
+  return typeof v === 'string' && v !== '' ? v : undefined
+}
+
+function safeJson(s: string): unknown {
+  try {
+    return JSON.parse(s)
+  } catch {
+    return undefined
+  }
+}

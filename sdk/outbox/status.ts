@@ -1,0 +1,17 @@
+/**
+ * The outbox status machine (DESIGN.md §3), written down and checked by Outbox.transition():
+ * queued → sending → sent; sending → queued (link lost, retryable code, stale key);
+ * queued | sending → failed (permanent code, expiry, cancel); failed → queued (resend()).
+ */
+import type { MessageStatus } from '../types'
+
+export const STATUS_TRANSITIONS: Readonly<Record<MessageStatus, readonly MessageStatus[]>> = {
+  queued: ['sending', 'failed'],
+  sending: ['queued', 'sent', 'failed'],
+  failed: ['queued'],
+  sent: [],
+}
+
+export function canMoveTo(from: MessageStatus, to: MessageStatus): boolean {
+  return STATUS_TRANSITIONS[from].indexOf(to) >= 0
+}

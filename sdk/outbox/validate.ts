@@ -1,0 +1,70 @@
+/**
+ * send() input checks. Everything the server would refuse for the shape of the message (not for
+ * permissions) is refused here, before anything is written.
+ */
+import { ChannelType } from '../codes'
+import { InvalidArgumentError } from '../errors'
+import { MAX_REMAINING_LENGTH } from '../proto/packets'
+import { encodeUtf8 } from '../proto/utf8'
+import type { MessageFlags, SendInput } from '../types'
+
+const CHANNEL_TYPES: ReadonlySet<number> = new Set(Object.keys(ChannelType).map((k) => ChannelType[k as keyof typeof ChannelType]))
+
+export interface ValidSend {
+  channelId: string
+  channelType: number
+  payload: Uint8Array
+  topic?: string
+  flags: MessageFlags
+  expire: number
+}
+
+export function validateSend(input: SendInput): ValidSend {
+  if (!input || typeof input !== 'object') throw new InvalidArgumentError('send() takes { channelId, channelType, payload }')
+  const { channelId, channelType, topic, expire = 0 } = input
+  if (typeof channelId !== 'string' || channelId === '') throw new InvalidArgumentError('channelId must be a non-empty string', { field: 'channelId' })
+  const channelBytes = encodeUtf8(channelId).length
+  if (channelBytes > 255) throw new InvalidArgumentError('channelId is longer than 255 UTF-8 bytes', { field: 'channelId', bytes: channelBytes })
+  if (typeof channelType !== 'number' || !CHANNEL_TYPES.has(channelType)) {
+    throw new InvalidArgumentError('unknown channelType', { field: 'channelType', channelType })
+  }
+  let payload: Uint8Array
+  if (typeof input.payload === 'string') payload = encodeUtf8(input.payload)
+  else if (input.payload instanceof Uint8Array) payload = input.payload.slice()
+  else throw new InvalidArgumentError('payload must be a Uint8Array or a string', { field: 'payload', type: typeof input.payload })
+  if (payload.length === 0) throw new InvalidArgumentError('payload is empty', { field: 'payload' })
+  if (topic !== undefined && (typeof topic !== 'string' || encodeUtf8(topic).length > 255)) {
+    throw new InvalidArgumentError('topic must be a string of at most 255 UTF-8 bytes', { field: 'topic' })
+  }
+  if (typeof expire !== 'number' || !Number.isInteger(expire) || expire < 0 || expire > 0xffffffff) {
+    throw new InvalidArgumentError('expire must be whole seconds, 0..2^32-1', { field: 'expire', expire })
+  }
+  const f = input.flags ?? {}
+  for (const name of ['redDot', 'syncOnce', 'noPersist'] as const) {
+    if (f[name] !== undefined && typeof f[name] !== 'boolean') throw new InvalidArgumentError(`flags.${name} must be a boolean`, { field: `flags.${name}` })
+  }
+  const frame = sendFrameBound(payload.length, channelBytes, topic === undefined ? 0 : encodeUtf8(topic).length)
+  if (frame > MAX_REMAINING_LENGTH) {
+    throw new InvalidArgumentError('payload too large for one frame', { field: 'payload', bytes: payload.length, frameBytes: frame, limit: MAX_REMAINING_LENGTH })
+  }
+  const out: ValidSend = {
+    channelId,
+    channelType,
+    payload,
+    flags: { redDot: f.redDot ?? true, syncOnce: f.syncOnce ?? false, noPersist: f.noPersist ?? false },
+    expire,
+  }
+  if (topic !== undefined) out.topic = topic
+  return out
+}
+
+/**
+ * Upper bound of a SEND's remaining length (protocol.md §4.3) when the payload is encrypted:
+ * AES-CBC pads to the next 16 bytes, the wire carries base64 of that (4/3), plus the fields.
+ */
+export function sendFrameBound(payloadBytes: number, channelBytes: number, topicBytes: number): number {
+  const cipher = (Math.floor(payloadBytes / 16) + 1) * 16
+  const wirePayload = Math.ceil(cipher / 3) * 4
+  // setting 1, clientSeq 4, clientMsgNo 2+64, channelId 2+n, channelType 1, expire 4, msgKey 2+32, topic 2+n
+  return wirePayload + 1 + 4 + 66 + 2 + channelBytes + 1 + 4 + 34 + (topicBytes ? 2 + topicBytes : 0)
+}
