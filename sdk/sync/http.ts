@@ -5,8 +5,9 @@
  * - Conversations: v2 `POST /conversation/sync` (last_msg_seqs, msg_count ≥ 1); v3 removed it for
  *   `POST /conversation/list` (cursor paging). `serverLine: 'auto'` tries v2 and switches to v3 for
  *   good on a 404.
- * - findByClientMsgNo: `POST /messages` with login_uid and client_msg_nos, so person channels are
- *   addressed as the user sees them (`GET /message/byclientmsgno` wants the canonical `a@b` id).
+ * - findByClientMsgNo: `POST /message` with login_uid (v2.2; 404 = not found), so person channels
+ *   are addressed as the user sees them (`GET /message/byclientmsgno` wants the canonical `a@b` id).
+ *   Servers without the route answer 404 too, so "not found" can also mean "cannot tell".
  * - Message objects carry the channel as the *sender* addressed it (observed on a real v2 server),
  *   so results are keyed by the channel that was asked for.
  *
@@ -185,16 +186,12 @@ export function createHttpSyncProvider(options: HttpSyncOptions): SyncProvider {
   }
 
   async function findByClientMsgNo(req: { channelId: string; channelType: number; clientMsgNo: string }): Promise<InboundMessage | undefined> {
-    const path = '/messages'
-    const data = await post(path, { login_uid: uid, channel_id: req.channelId, channel_type: req.channelType, client_msg_nos: [req.clientMsgNo] })
-    const list = isObject(data) ? (data.messages ?? []) : undefined
-    if (!Array.isArray(list)) throw bad(path, 'no message list')
-    for (const m of list) {
-      const msg = toMessage(m)
-      if (!msg) throw bad(path, 'a malformed message')
-      if (msg.clientMsgNo === req.clientMsgNo) return { ...msg, channelId: req.channelId, channelType: req.channelType }
-    }
-    return undefined
+    const path = '/message'
+    const data = await post(path, { login_uid: uid, channel_id: req.channelId, channel_type: req.channelType, client_msg_no: req.clientMsgNo }, true)
+    if (data === undefined) return undefined
+    const msg = toMessage(data)
+    if (!msg) throw bad(path, 'a malformed message')
+    return { ...msg, channelId: req.channelId, channelType: req.channelType }
   }
 
   return { syncMessages, syncConversations, findByClientMsgNo }

@@ -146,16 +146,14 @@ describe('http sync provider: conversations', () => {
 })
 
 describe('http sync provider: findByClientMsgNo', () => {
-  it('asks POST /messages with login_uid and client_msg_nos; an empty answer is undefined', async () => {
+  it('asks POST /message with login_uid and maps the answer (in the requested channel); 404 is undefined', async () => {
     const { provider, requests } = rig({
-      '/messages': (req) => {
-        const nos = (req.data as { client_msg_nos: string[] }).client_msg_nos
-        return { status: 200, data: { more: 0, messages: nos[0] === 'c7' ? [apiMessage(7, { channel_id: 'u1' })] : [] } }
-      },
+      '/message': (req) =>
+        (req.data as { client_msg_no: string }).client_msg_no === 'c7' ? { status: 200, data: apiMessage(7, { channel_id: 'u1' }) } : { status: 404, data: '' },
     })
     const found = await provider.findByClientMsgNo!({ channelId: 'u2', channelType: 1, clientMsgNo: 'c7' })
-    expect(requests[0]!.data).toEqual({ login_uid: 'u1', channel_id: 'u2', channel_type: 1, client_msg_nos: ['c7'] })
-    expect(found).toMatchObject({ messageSeq: 7, channelId: 'u2' })
+    expect(requests[0]!.data).toEqual({ login_uid: 'u1', channel_id: 'u2', channel_type: 1, client_msg_no: 'c7' })
+    expect(found).toMatchObject({ messageSeq: 7, channelId: 'u2', clientMsgNo: 'c7' })
     expect(await provider.findByClientMsgNo!({ channelId: 'u2', channelType: 1, clientMsgNo: 'nope' })).toBeUndefined()
   })
 })
