@@ -129,6 +129,8 @@ export class Inbox {
   private readonly channels = new Map<string, Channel>()
   private readonly seenIds: BoundedSet
   private readonly seenKeys: BoundedSet
+  /** Messages handed to the app whose handlers have not settled yet, by messageId. */
+  private readonly inflight = new Map<string, Held>()
   private readonly cursorsKey: string
   private readonly seenKey: string
   /** A catch-up has completed on this storage at least once (first-contact policy). */
@@ -202,12 +204,15 @@ export class Inbox {
     }
     if (packet.topic !== undefined) msg.topic = packet.topic
     const ack = recvackFor(packet)
+    // A copy of a message being delivered right now (v2 redelivers when the handler is slow): its
+    // ack waits for that delivery.
+    const inflight = this.inflight.get(msg.messageId)
+    if (inflight) return void inflight.acks.push(ack)
 
     if (msg.messageSeq === 0) {
       // NoPersist: no seq, no cursor; de-duplicated by messageId only.
-      if (this.isDuplicate(msg)) return this.duplicate(msg, [ack])
-      this.remember(msg)
-      void this.deliver(msg).then(() => this.d.sendRecvack(ack))
+      if (this.seenIds.has(msg.messageId)) return this.duplicate(msg, [ack])
+      void this.deliverOnce({ msg, acks: [ack] })
       return
     }
 
@@ -387,15 +392,26 @@ export class Inbox {
   }
 
   private async process(ch: Channel, h: Held): Promise<void> {
-    const msg = h.msg
-    if (this.isDuplicate(msg)) {
-      this.duplicate(msg, h.acks)
-    } else {
-      this.remember(msg)
-      await this.deliver(msg)
-      for (const ack of h.acks) this.d.sendRecvack(ack)
+    if (this.isDuplicate(h.msg)) this.duplicate(h.msg, h.acks)
+    else await this.deliverOnce(h)
+    this.advance(ch, h.msg.messageSeq)
+  }
+
+  /**
+   * Hands a message to the app, then remembers it and acks. It is remembered (and so persisted as
+   * seen) only once the handler settled: a crash mid-handler must not turn it into a duplicate.
+   */
+  private async deliverOnce(h: Held): Promise<void> {
+    this.inflight.set(h.msg.messageId, h)
+    try {
+      await this.d.deliver(h.msg)
+    } catch (e) {
+      // deliver() promises never to reject; keep the inbox going if it does anyway.
+      this.d.diagnostics.record('receive', 'deliver-failed', { messageId: h.msg.messageId, error: errorText(e) })
     }
-    this.advance(ch, msg.messageSeq)
+    this.inflight.delete(h.msg.messageId)
+    this.remember(h.msg)
+    for (const ack of h.acks) this.d.sendRecvack(ack)
   }
 
   private advance(ch: Channel, seq: number): void {
@@ -410,15 +426,6 @@ export class Inbox {
     }
     this.cursorsDirty = true
     this.persist()
-  }
-
-  private async deliver(msg: InboundMessage): Promise<void> {
-    try {
-      await this.d.deliver(msg)
-    } catch (e) {
-      // deliver() promises never to reject; keep the inbox going if it does anyway.
-      this.d.diagnostics.record('receive', 'deliver-failed', { messageId: msg.messageId, error: errorText(e) })
-    }
   }
 
   private isDuplicate(msg: InboundMessage): boolean {

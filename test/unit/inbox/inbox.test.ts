@@ -97,6 +97,40 @@ describe('de-duplication', () => {
     expect(r.acks.map((a) => a.messageId)).toEqual(['id-a-1', 'id-a-1'])
   })
 
+  it('a copy redelivered while the handler still runs is not delivered again; both acks wait for the handler', async () => {
+    const r = makeInbox()
+    let release!: () => void
+    r.handler = () => new Promise<void>((res) => (release = res))
+    const p = recvOf(msg('a', 1))
+    r.inbox.handleRecv(p, null)
+    await settle()
+    r.inbox.handleRecv(p, null)
+    await settle()
+    expect(r.seqs()).toEqual([1])
+    expect(r.acks).toEqual([])
+    release()
+    await settle()
+    expect(r.seqs()).toEqual([1])
+    expect(r.acks.map((a) => a.messageId)).toEqual(['id-a-1', 'id-a-1'])
+  })
+
+  it('a message whose handler never settled (crash) is delivered again after a cold restart', async () => {
+    const store = new Map<string, string>()
+    const sync = new FakeSync()
+    const a = makeInbox({ sync, store })
+    await a.inbox.onConnected()
+    a.inbox.handleRecv(recvOf(sync.add('a', 1)), null)
+    await settle()
+    a.handler = () => new Promise<void>(() => {}) // the app is killed inside this handler
+    a.inbox.handleRecv(recvOf(sync.add('a', 2)), null)
+    await settle()
+    await a.inbox.flush()
+    const b = makeInbox({ sync, store })
+    await b.inbox.load()
+    await b.inbox.onConnected()
+    expect(b.seqs()).toEqual([2])
+  })
+
   it('a v2 double-store (same fromUid + clientMsgNo, new id and seq) is delivered once and its seq consumed', async () => {
     const r = makeInbox()
     r.inbox.handleRecv(recvOf(msg('a', 1)), null)
