@@ -59,8 +59,9 @@ export interface RunningWukongim {
 }
 
 function findGo(): string | undefined {
-  const fromEnv = process.env.GO
-  const candidates = [fromEnv, ...(process.env.PATH || '').split(path.delimiter).map((d) => path.join(d, 'go')), '/usr/local/go/bin/go']
+  // GO=/path/to/go picks the toolchain explicitly (and only that one; a missing path means "no Go").
+  if (process.env.GO !== undefined) return process.env.GO && fs.existsSync(process.env.GO) ? process.env.GO : undefined
+  const candidates = [...(process.env.PATH || '').split(path.delimiter).map((d) => path.join(d, 'go')), '/usr/local/go/bin/go']
   for (const c of candidates) {
     if (!c) continue
     try {
@@ -199,7 +200,7 @@ export async function startWukongim(opts: StartOptions = {}): Promise<RunningWuk
   const ensured = await ensureWukongim()
   if ('skipped' in ensured) throw new Error(`real WuKongIM unavailable: ${ensured.skipped}`)
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wukongim-'))
-  const [http, tcp, ws, mon, demo] = await freePorts(5)
+  const [http, tcp, ws, mon, demo] = (await freePorts(5)) as [number, number, number, number, number]
   const configFile = path.join(dir, 'wk.yaml')
   fs.writeFileSync(configFile, configV1({ dir, http, tcp, ws, mon, demo, tokenAuth: !!opts.tokenAuth, managerToken: opts.managerToken, extra: opts.extraConfig }))
 
