@@ -134,10 +134,10 @@ export class Outbox {
       }
       this.deps.diagnostics.trace(clientMsgNo, 'persisted', { order })
       const entry = this.insert(msg, order, false)
+      const durable = snapshot(msg)
       this.emit(entry)
-      if (this.closed) return snapshot(msg)
       this.flush()
-      return snapshot(msg)
+      return durable
     } finally {
       this.reserved--
     }

@@ -1,0 +1,169 @@
+/**
+ * An Outbox wired to a recording transport over a small in-memory platform with manual time, so
+ * unit tests can see exactly which SENDs went out and what storage holds.
+ */
+import { Outbox } from '../../../sdk/outbox/outbox'
+import type { OutboxConfig } from '../../../sdk/outbox/outbox'
+import { StorageError } from '../../../sdk/errors'
+import type { ImError } from '../../../sdk/errors'
+import type { Platform, PlatformStorage, TimerId } from '../../../sdk/platform/types'
+import { PacketType } from '../../../sdk/proto/packets'
+import type { SendPacket, SendackPacket } from '../../../sdk/proto/packets'
+import type { OutboxMessage } from '../../../sdk/types'
+
+export class ManualTime {
+  now = 1_700_000_000_000
+  private seq = 0
+  private timers = new Map<number, { at: number; fn: () => void }>()
+  setTimeout = (fn: () => void, ms: number): TimerId => {
+    const id = ++this.seq
+    this.timers.set(id, { at: this.now + ms, fn })
+    return id
+  }
+  clearTimeout = (id: TimerId): void => {
+    this.timers.delete(id as number)
+  }
+  /** Moves time forward, firing due timers in order. */
+  async advance(ms: number): Promise<void> {
+    const end = this.now + ms
+    for (;;) {
+      await flushPromises()
+      let next: [number, { at: number; fn: () => void }] | undefined
+      for (const t of this.timers) if (t[1].at <= end && (!next || t[1].at < next[1].at)) next = t
+      if (!next) break
+      this.timers.delete(next[0])
+      this.now = Math.max(this.now, next[1].at)
+      next[1].fn()
+    }
+    this.now = end
+    await flushPromises()
+  }
+}
+
+export async function flushPromises(): Promise<void> {
+  for (let i = 0; i < 20; i++) await Promise.resolve()
+}
+
+/** Map-backed storage that counts operations and can be made to refuse writes. */
+export class CountingStorage implements PlatformStorage {
+  data = new Map<string, string>()
+  ops: string[] = []
+  refuse: 'full' | 'failed' | undefined
+  async get(key: string): Promise<unknown> {
+    const v = this.data.get(key)
+    return v === undefined ? undefined : JSON.parse(v)
+  }
+  async set(key: string, value: unknown): Promise<void> {
+    if (this.refuse === 'full') throw new StorageError('STORAGE_FULL', 'setStorage:fail exceed storage max size 10Mb', { key })
+    if (this.refuse === 'failed') throw new StorageError('STORAGE_FAILED', 'setStorage:fail', { key })
+    this.ops.push(`set ${key}`)
+    this.data.set(key, JSON.stringify(value))
+  }
+  async remove(key: string): Promise<void> {
+    this.ops.push(`remove ${key}`)
+    this.data.delete(key)
+  }
+  async keys(): Promise<string[]> {
+    return Array.from(this.data.keys())
+  }
+}
+
+export interface Harness {
+  outbox: Outbox
+  time: ManualTime
+  storage: CountingStorage
+  /** SENDs written, in order, with the connection they went out on. */
+  wire: Array<SendPacket & { connectionId: number }>
+  statuses: OutboxMessage[]
+  errors: ImError[]
+  probes: string[]
+  rebuilds: string[]
+  connect(): void
+  disconnect(reason?: string): void
+  ack(send: SendPacket, reasonCode: number, extra?: Partial<SendackPacket>): void
+  readonly connectionId: number
+}
+
+export function makeOutbox(config: Partial<OutboxConfig> = {}, shared?: { storage: CountingStorage; time: ManualTime }): Harness {
+  const time = shared?.time ?? new ManualTime()
+  const storage = shared?.storage ?? new CountingStorage()
+  let counter = 0
+  const platform = {
+    name: 'test',
+    now: () => time.now,
+    setTimeout: time.setTimeout,
+    clearTimeout: time.clearTimeout,
+    randomBytes: async (n: number) => {
+      const b = new Uint8Array(n)
+      counter++
+      for (let i = 0; i < n; i++) b[i] = (counter * 31 + i * 7) & 0xff
+      return b
+    },
+    storage,
+  } as unknown as Platform
+  let connectionId = 0
+  let nextConnection = 1
+  const h: Harness = {
+    time,
+    storage,
+    wire: [],
+    statuses: [],
+    errors: [],
+    probes: [],
+    rebuilds: [],
+    get connectionId() {
+      return connectionId
+    },
+    outbox: undefined as unknown as Outbox,
+    connect() {
+      connectionId = nextConnection++
+      h.outbox.onConnected()
+    },
+    disconnect(reason = 'socket closed 1006') {
+      connectionId = 0
+      h.outbox.onDisconnected(reason)
+    },
+    ack(send, reasonCode, extra = {}) {
+      h.outbox.handleSendack(
+        { type: PacketType.SENDACK, flags: { dup: false, syncOnce: false, redDot: false, noPersist: false }, messageId: String(1000 + send.clientSeq), clientSeq: send.clientSeq, messageSeq: reasonCode === 1 ? send.clientSeq : 0, reasonCode, ...extra },
+        (send as SendPacket & { connectionId: number }).connectionId,
+      )
+    },
+  }
+  h.outbox = new Outbox({
+    platform,
+    config: {
+      uid: 'alice',
+      keyPrefix: 'wkmp',
+      deviceTag: () => 'dev1',
+      window: 32,
+      maxMessages: 1000,
+      sendackTimeoutMs: 10_000,
+      expireAfterMs: 0,
+      retryInitialMs: 1_000,
+      retryMaxMs: 60_000,
+      ...config,
+    },
+    diagnostics: { record() {}, trace() {} },
+    transport: {
+      connectionId: () => connectionId,
+      write: (p) => {
+        if (!connectionId) return false
+        h.wire.push({ ...p, connectionId })
+        return true
+      },
+      probe: (reason) => h.probes.push(reason),
+      rebuild: (reason) => {
+        h.rebuilds.push(reason)
+        h.disconnect(reason)
+        h.connect()
+      },
+    },
+    random: async () => 0.5,
+    emitStatus: (m) => h.statuses.push(m),
+    emitError: (e) => h.errors.push(e),
+  })
+  return h
+}
+
+export const text = (bytes: Uint8Array): string => Buffer.from(bytes).toString('utf8')

@@ -1,0 +1,249 @@
+import { makeOutbox, text, flushPromises } from './harness'
+import { isStorageError, isInvalidArgumentError } from '../../../sdk/errors'
+import type { ImError } from '../../../sdk/errors'
+
+const msg = (n: number, channelId = 'bob') => ({ channelId, channelType: 1, payload: `m${n}` })
+const KEY = /^wkmp:alice:out:[0-9a-f]{32}_dev1$/
+
+describe('outbox: durable first', () => {
+  it('writes one key per message before send() resolves, and nothing goes out before that', async () => {
+    const h = makeOutbox()
+    await h.outbox.load()
+    h.connect()
+    const sending = h.outbox.send(msg(1))
+    expect(h.wire).toHaveLength(0)
+    const m = await sending
+    expect(m.status).toBe('queued')
+    expect(m.clientMsgNo).toMatch(/^[0-9a-f]{32}_dev1$/)
+    const keys = Array.from(h.storage.data.keys())
+    expect(keys).toHaveLength(1)
+    expect(keys[0]).toMatch(KEY)
+    const stored = JSON.parse(h.storage.data.get(keys[0] as string) as string)
+    expect(stored).toMatchObject({ v: 1, clientMsgNo: m.clientMsgNo, channelId: 'bob', channelType: 1, payload: Buffer.from('m1').toString('base64'), order: 1 })
+    expect(h.wire).toHaveLength(1)
+    expect(h.wire[0]).toMatchObject({ clientMsgNo: m.clientMsgNo, clientSeq: 1, channelId: 'bob' })
+    expect(h.wire[0]?.flags.dup).toBe(false)
+  })
+
+  it('costs exactly two storage operations on the happy path and reports sent only after the remove', async () => {
+    const h = makeOutbox()
+    await h.outbox.load()
+    h.connect()
+    const m = await h.outbox.send(msg(1))
+    h.ack(h.wire[0]!, 1)
+    expect(h.statuses.map((s) => s.status)).toEqual(['queued', 'sending'])
+    await flushPromises()
+    expect(h.storage.ops).toEqual([`set wkmp:alice:out:${m.clientMsgNo}`, `remove wkmp:alice:out:${m.clientMsgNo}`])
+    const sent = h.statuses[h.statuses.length - 1]!
+    expect(sent).toMatchObject({ status: 'sent', clientMsgNo: m.clientMsgNo, reasonCode: 1, messageId: '1001', messageSeq: 1, attempts: 1 })
+    expect(h.outbox.pending()).toEqual([])
+  })
+
+  it('rejects a full or failing store with a typed error and leaves queue and storage unchanged', async () => {
+    const h = makeOutbox()
+    await h.outbox.load()
+    await h.outbox.send(msg(1))
+    const before = new Map(h.storage.data)
+    h.storage.refuse = 'full'
+    const full = await h.outbox.send(msg(2)).catch((e: ImError) => e)
+    expect(isStorageError(full) && full.code).toBe('STORAGE_FULL')
+    h.storage.refuse = 'failed'
+    const failed = await h.outbox.send(msg(3)).catch((e: ImError) => e)
+    expect(isStorageError(failed) && failed.code).toBe('STORAGE_FAILED')
+    expect(h.storage.data).toEqual(before)
+    expect(h.outbox.pending().map((m) => text(m.payload))).toEqual(['m1'])
+  })
+
+  it('refuses beyond maxMessages with STORAGE_FULL and refuses bad input before touching storage', async () => {
+    const h = makeOutbox({ maxMessages: 2 })
+    await h.outbox.load()
+    await h.outbox.send(msg(1))
+    await h.outbox.send(msg(2))
+    const e = await h.outbox.send(msg(3)).catch((x: ImError) => x)
+    expect(isStorageError(e) && e.code).toBe('STORAGE_FULL')
+    const bad = await h.outbox.send({ channelId: '', channelType: 1, payload: 'x' }).catch((x: ImError) => x)
+    expect(isInvalidArgumentError(bad)).toBe(true)
+    expect(h.storage.data.size).toBe(2)
+  })
+})
+
+describe('outbox: on the wire', () => {
+  it('pipelines up to the window in order and matches SENDACKs by clientSeq, not position', async () => {
+    const h = makeOutbox({ window: 2 })
+    await h.outbox.load()
+    h.connect()
+    for (let i = 1; i <= 4; i++) await h.outbox.send(msg(i))
+    expect(h.wire.map((p) => text(p.payload))).toEqual(['m1', 'm2'])
+    h.ack(h.wire[1]!, 1) // m2 acked first
+    await flushPromises()
+    expect(h.wire.map((p) => text(p.payload))).toEqual(['m1', 'm2', 'm3'])
+    expect(h.outbox.pending().map((m) => [text(m.payload), m.status])).toEqual([
+      ['m1', 'sending'],
+      ['m3', 'sending'],
+      ['m4', 'queued'],
+    ])
+    h.ack(h.wire[0]!, 1)
+    h.ack(h.wire[2]!, 1)
+    h.ack(h.wire[3]!, 1)
+    await flushPromises()
+    expect(h.outbox.pending()).toEqual([])
+    expect(new Set(h.wire.map((p) => p.clientSeq)).size).toBe(4)
+  })
+
+  it('ignores a SENDACK whose echoed clientMsgNo (v3) does not match, or that belongs to an old connection', async () => {
+    const h = makeOutbox()
+    await h.outbox.load()
+    h.connect()
+    await h.outbox.send(msg(1))
+    h.ack(h.wire[0]!, 1, { clientMsgNo: 'someone-else' })
+    await flushPromises()
+    expect(h.outbox.pending()[0]?.status).toBe('sending')
+    h.ack(h.wire[0]!, 1, { clientMsgNo: h.wire[0]!.clientMsgNo })
+    await flushPromises()
+    expect(h.outbox.pending()).toEqual([])
+  })
+
+  it('requeues in-flight messages when the link drops and re-sends them after reconnect: same clientMsgNo, new clientSeq, DUP', async () => {
+    const h = makeOutbox()
+    await h.outbox.load()
+    h.connect()
+    await h.outbox.send(msg(1))
+    await h.outbox.send(msg(2))
+    h.disconnect()
+    expect(h.outbox.pending().map((m) => m.status)).toEqual(['queued', 'queued'])
+    // A late SENDACK of the dead connection changes nothing.
+    h.ack(h.wire[0]!, 1)
+    expect(h.outbox.pending()).toHaveLength(2)
+    h.connect()
+    expect(h.wire).toHaveLength(4)
+    const [a, b, a2, b2] = h.wire
+    expect([a2!.clientMsgNo, b2!.clientMsgNo]).toEqual([a!.clientMsgNo, b!.clientMsgNo])
+    expect(a2!.clientSeq).toBeGreaterThan(b!.clientSeq)
+    expect([a!.flags.dup, a2!.flags.dup, b2!.flags.dup]).toEqual([false, true, true])
+    expect(a2!.connectionId).not.toBe(a!.connectionId)
+  })
+
+  it('backs off and retries a retryable code with the same clientMsgNo, holding later messages of that channel', async () => {
+    const h = makeOutbox()
+    await h.outbox.load()
+    h.connect()
+    const m1 = await h.outbox.send(msg(1))
+    h.ack(h.wire[0]!, 15)
+    await flushPromises()
+    const m2 = await h.outbox.send(msg(2))
+    await h.outbox.send(msg(3, 'carol'))
+    // m2 waits behind m1 (same channel); carol's message is not held.
+    expect(h.wire.map((p) => text(p.payload))).toEqual(['m1', 'm3'])
+    expect(h.outbox.pending()[0]).toMatchObject({ clientMsgNo: m1.clientMsgNo, status: 'queued', reasonCode: 15 })
+    await h.time.advance(499) // backoff = 0.5 × 1000 ms
+    expect(h.wire).toHaveLength(2)
+    await h.time.advance(1)
+    expect(h.wire.map((p) => p.clientMsgNo)).toEqual([m1.clientMsgNo, expect.any(String), m1.clientMsgNo, m2.clientMsgNo])
+    h.ack(h.wire[2]!, 22)
+    await flushPromises()
+    await h.time.advance(999) // second retry: 0.5 × 2000 ms
+    expect(h.wire).toHaveLength(4)
+    await h.time.advance(1)
+    expect(h.wire[4]?.clientMsgNo).toBe(m1.clientMsgNo)
+  })
+
+  it('fails a permanent code at once, persists failed, never retries; resend and discard work on it', async () => {
+    const h = makeOutbox()
+    await h.outbox.load()
+    h.connect()
+    const m = await h.outbox.send({ channelId: 'g1', channelType: 2, payload: 'x' })
+    h.ack(h.wire[0]!, 3)
+    await flushPromises()
+    const last = h.statuses[h.statuses.length - 1]!
+    expect(last).toMatchObject({ status: 'failed', failure: 'rejected', reasonCode: 3 })
+    expect(JSON.parse(h.storage.data.get(`wkmp:alice:out:${m.clientMsgNo}`)!).failed).toEqual({ failure: 'rejected', reasonCode: 3 })
+    await h.time.advance(120_000)
+    expect(h.wire).toHaveLength(1)
+
+    await h.outbox.resend(m.clientMsgNo)
+    expect(JSON.parse(h.storage.data.get(`wkmp:alice:out:${m.clientMsgNo}`)!).failed).toBeUndefined()
+    expect(h.wire.map((p) => p.clientMsgNo)).toEqual([m.clientMsgNo, m.clientMsgNo])
+    h.ack(h.wire[1]!, 3)
+    await flushPromises()
+    await h.outbox.discard(m.clientMsgNo)
+    expect(h.storage.data.size).toBe(0)
+    expect(h.outbox.pending()).toEqual([])
+    expect(h.statuses[h.statuses.length - 1]).toMatchObject({ status: 'failed', failure: 'cancelled' })
+  })
+
+  it('re-encodes once after SENDACK 9 and fails when it repeats', async () => {
+    const h = makeOutbox()
+    await h.outbox.load()
+    h.connect()
+    await h.outbox.send(msg(1))
+    h.ack(h.wire[0]!, 9)
+    expect(h.wire).toHaveLength(2)
+    h.ack(h.wire[1]!, 9)
+    await flushPromises()
+    expect(h.outbox.pending()[0]).toMatchObject({ status: 'failed', reasonCode: 9, failure: 'rejected' })
+    expect(h.wire).toHaveLength(2)
+  })
+
+  it('probes the link when a SENDACK is overdue and rebuilds it when it stays overdue; never re-sends on the same socket', async () => {
+    const h = makeOutbox()
+    await h.outbox.load()
+    h.connect()
+    await h.outbox.send(msg(1))
+    await h.time.advance(10_000)
+    expect(h.probes).toEqual(['sendack timeout'])
+    expect(h.wire).toHaveLength(1)
+    await h.time.advance(20_000)
+    expect(h.rebuilds).toEqual(['sendack overdue'])
+    expect(h.wire).toHaveLength(2)
+    expect(h.wire[1]!.connectionId).not.toBe(h.wire[0]!.connectionId)
+  })
+
+  it('fails queued messages visibly once they are older than expireAfterMs, even while offline', async () => {
+    const h = makeOutbox({ expireAfterMs: 60_000 })
+    await h.outbox.load()
+    const m = await h.outbox.send(msg(1))
+    await h.time.advance(60_000)
+    expect(h.statuses[h.statuses.length - 1]).toMatchObject({ clientMsgNo: m.clientMsgNo, status: 'failed', failure: 'expired' })
+    expect(JSON.parse(h.storage.data.get(`wkmp:alice:out:${m.clientMsgNo}`)!).failed).toEqual({ failure: 'expired' })
+    h.connect()
+    expect(h.wire).toHaveLength(0)
+  })
+})
+
+describe('outbox: restart', () => {
+  it('restores queued and failed messages in enqueue order and re-sends with the original clientMsgNo and DUP', async () => {
+    const first = makeOutbox()
+    await first.outbox.load()
+    first.connect()
+    const sent: string[] = []
+    for (let i = 1; i <= 5; i++) sent.push((await first.outbox.send(msg(i))).clientMsgNo)
+    first.ack(first.wire[1]!, 1) // m2 done
+    first.ack(first.wire[2]!, 4) // m3 permanently refused
+    await flushPromises()
+    first.outbox.close()
+
+    const second = makeOutbox({}, { storage: first.storage, time: first.time })
+    await second.outbox.load()
+    expect(second.outbox.pending().map((m) => [text(m.payload), m.status])).toEqual([
+      ['m1', 'queued'],
+      ['m3', 'failed'],
+      ['m4', 'queued'],
+      ['m5', 'queued'],
+    ])
+    second.connect()
+    expect(second.wire.map((p) => p.clientMsgNo)).toEqual([sent[0], sent[3], sent[4]])
+    expect(second.wire.every((p) => p.flags.dup)).toBe(true)
+    const next = await second.outbox.send(msg(6))
+    expect(JSON.parse(second.storage.data.get(`wkmp:alice:out:${next.clientMsgNo}`)!).order).toBe(6)
+  })
+
+  it('reports a corrupt stored entry as STORAGE_CORRUPT and skips it', async () => {
+    const h = makeOutbox()
+    h.storage.data.set('wkmp:alice:out:abc', '{"v":1,"clientMsgNo":"abc"}')
+    h.storage.data.set('wkmp:alice:out:def', '"garbage"')
+    h.storage.data.set('wkmp:bob:out:zzz', '"other user, never read"')
+    await h.outbox.load()
+    expect(h.errors.map((e) => e.code)).toEqual(['STORAGE_CORRUPT', 'STORAGE_CORRUPT'])
+    expect(h.outbox.pending()).toEqual([])
+  })
+})
