@@ -18,6 +18,8 @@ export interface ClientOptions {
    * dial and its `wss_addr` (or `ws_addr` when wss_addr is empty) is used.
    */
   wsAddr?: string | (() => string | Promise<string>)
+  /** Which address of the route lookup to dial (the other is used when it is empty). Default 'wss_addr' (mini-programs need wss). */
+  routeAddr?: 'wss_addr' | 'ws_addr'
   /** Base URL of the WuKongIM HTTP API (route lookup and message sync), e.g. `https://im.example.com:5001`. */
   apiAddr?: string
   /** Static token for CONNECT. Give this or `tokenProvider`; default '' (server without token auth). */
@@ -95,6 +97,7 @@ export interface ResolvedOptions {
   uid: string
   wsAddr?: string | (() => string | Promise<string>)
   apiAddr?: string
+  routeAddr: 'wss_addr' | 'ws_addr'
   token: string
   tokenProvider?: () => string | Promise<string>
   deviceFlag: number
@@ -141,6 +144,7 @@ export function resolveOptions(o: ClientOptions): ResolvedOptions {
     uid: o.uid,
     wsAddr: o.wsAddr,
     apiAddr: o.apiAddr ? o.apiAddr.replace(/\/+$/, '') : undefined,
+    routeAddr: o.routeAddr === 'ws_addr' ? 'ws_addr' : 'wss_addr',
     token: o.token ?? '',
     tokenProvider: o.tokenProvider,
     deviceFlag,

@@ -273,7 +273,8 @@ export class Connection {
     if (typeof wsAddr === 'function') return wsAddr()
     const res = await this.platform.request({ url: `${apiAddr}/route?uid=${encodeURIComponent(uid)}`, method: 'GET' })
     const data = (typeof res.data === 'string' ? safeJson(res.data) : res.data) as { wss_addr?: unknown; ws_addr?: unknown } | undefined
-    const addr = data && (nonEmpty(data.wss_addr) ?? nonEmpty(data.ws_addr))
+    const first = this.options.routeAddr
+    const addr = data && (nonEmpty(data[first]) ?? nonEmpty(data[first === 'wss_addr' ? 'ws_addr' : 'wss_addr']))
     if (res.status !== 200 || !addr) throw new NetworkError('route lookup gave no WebSocket address', { status: res.status })
     return addr
   }

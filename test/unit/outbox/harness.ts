@@ -40,8 +40,9 @@ export class ManualTime {
   }
 }
 
+/** Lets every pending promise chain run (one real macrotask turn). */
 export async function flushPromises(): Promise<void> {
-  for (let i = 0; i < 20; i++) await Promise.resolve()
+  await new Promise((resolve) => setImmediate(resolve))
 }
 
 /** Map-backed storage that counts operations and can be made to refuse writes. */

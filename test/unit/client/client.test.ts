@@ -1,0 +1,158 @@
+import { createClient } from '../../../sdk/client'
+import type { Client } from '../../../sdk/client'
+import type { ClientOptions } from '../../../sdk/options'
+import type { OutboxMessage, StateChange } from '../../../sdk/types'
+import type { ImError } from '../../../sdk/errors'
+import { collect, waitFor } from '../../support/waiters'
+import { makeDevice, makeWorld } from './harness'
+import type { Device, World } from './harness'
+
+const person = (n: number, to = 'bob') => ({ channelId: to, channelType: 1, payload: `hello ${n}` })
+
+function open(world: World, device: Device, extra: Partial<ClientOptions> = {}): Client {
+  return createClient({ uid: 'alice', token: 'alice-token', wsAddr: 'ws://core', apiAddr: 'http://api', platform: device.platform, random: () => 0.5, ...extra })
+}
+
+const tick = (world: World, ms = 100) => () => world.time.advance(ms)
+
+describe('client over the server core in virtual time', () => {
+  let world: World
+  let device: Device
+  const clients: Client[] = []
+  const start = (extra: Partial<ClientOptions> = {}, d = device) => {
+    const c = open(world, d, extra)
+    clients.push(c)
+    return c
+  }
+  beforeEach(() => {
+    world = makeWorld()
+    device = makeDevice(world)
+  })
+  afterEach(async () => {
+    for (const c of clients.splice(0)) await c.close()
+  })
+
+  it('refuses a second live client for the same uid on the same platform until the first is closed', async () => {
+    const first = start()
+    expect(() => open(world, device)).toThrow(expect.objectContaining({ code: 'CLIENT_EXISTS' }))
+    const other = makeDevice(world)
+    start({}, other) // another platform (a cold restart) is a different app instance
+    await first.close()
+    start()
+  })
+
+  it('connects with CONNECT v5 → CONNACK, then sends; the state events tell the story', async () => {
+    const c = start()
+    const states = collect(c, 'state')
+    await c.connect()
+    await waitFor(() => c.state === 'connected', { tick: tick(world) })
+    expect(states.items.map((s: StateChange) => `${s.from}>${s.to}:${s.reason}`)).toEqual(['idle>connecting:connect', 'connecting>connected:connack'])
+    expect(world.core.connections('alice')).toMatchObject([{ version: 5, encrypted: true }])
+    const statuses = collect(c, 'messageStatus')
+    const m = await c.send(person(1))
+    await waitFor(() => statuses.items.some((s: OutboxMessage) => s.status === 'sent'), { tick: tick(world) })
+    expect(statuses.items.map((s: OutboxMessage) => s.status)).toEqual(['queued', 'sending', 'sent'])
+    const stored = world.core.messages({ channelId: 'bob', channelType: 1, loginUid: 'alice' })
+    expect(stored.map((s) => s.clientMsgNo)).toEqual([m.clientMsgNo])
+    expect(Array.from(device.storage.data.keys()).filter((k) => k.includes(':out:'))).toEqual([])
+  })
+
+  it('pings about every 25 s and declares the link dead after ~55 s of silence (then reconnects)', async () => {
+    const c = start()
+    await c.connect()
+    await waitFor(() => c.state === 'connected', { tick: tick(world) })
+    const states = collect(c, 'state')
+    await world.time.advance(10 * 60_000)
+    expect(c.state).toBe('connected') // PONGs keep it alive: the server's 3 min idle timeout never hits
+    expect(states.items).toEqual([])
+    device.killSockets(true) // dead without a close event
+    const t0 = world.time.now
+    await waitFor(() => states.items.find((s: StateChange) => s.reason === 'heartbeat timeout'), { tick: tick(world, 1000), timeoutMs: 100 })
+    const deadAfter = world.time.now - t0
+    expect(deadAfter).toBeGreaterThan(25_000)
+    expect(deadAfter).toBeLessThan(60_000)
+    await waitFor(() => c.state === 'connected', { tick: tick(world) })
+    expect(device.maxLive).toBe(1)
+  })
+
+  it('stops reconnecting after an auth failure (v2: closed before CONNACK asks the token provider again first)', async () => {
+    let asked = 0
+    const c = start({ token: undefined, tokenProvider: async () => (++asked === 1 ? 'wrong' : 'alice-token') })
+    await c.connect()
+    await waitFor(() => c.state === 'connected', { tick: tick(world) })
+    expect(asked).toBe(2)
+
+    world = makeWorld('v3')
+    device = makeDevice(world)
+    const errors = collect(start({ uid: 'carol', token: 'bad' }), 'error')
+    const v3 = clients[clients.length - 1] as Client
+    const states = collect(v3, 'state')
+    await v3.connect()
+    await waitFor(() => v3.state === 'stopped', { tick: tick(world) })
+    expect(states.items[states.items.length - 1]).toMatchObject({ to: 'stopped', reason: 'auth failed', code: 2 })
+    expect(errors.items.map((e: ImError) => e.code)).toContain('AUTH_FAILED')
+    const opened = device.opened
+    await world.time.advance(5 * 60_000)
+    expect(device.opened).toBe(opened)
+  })
+
+  it('stops on a kick (DISCONNECT 12) and says why', async () => {
+    const c = start()
+    await c.connect()
+    await waitFor(() => c.state === 'connected', { tick: tick(world) })
+    const states = collect(c, 'state')
+    world.core.kick('alice', 'server kick')
+    await waitFor(() => c.state === 'stopped', { tick: tick(world) })
+    expect(states.items).toEqual([{ from: 'connected', to: 'stopped', reason: 'kicked', code: 12 }])
+    const opened = device.opened
+    await world.time.advance(5 * 60_000)
+    expect(device.opened).toBe(opened)
+  })
+
+  it('goes offline without dialing and dials at once when the network returns', async () => {
+    const c = start()
+    await c.connect()
+    await waitFor(() => c.state === 'connected', { tick: tick(world) })
+    device.setNetwork(false)
+    expect(c.state).toBe('offline')
+    const opened = device.opened
+    const queued = []
+    for (let i = 0; i < 5; i++) queued.push(await c.send(person(i)))
+    await world.time.advance(10 * 60_000)
+    expect(device.opened).toBe(opened)
+    device.setNetwork(true)
+    expect(c.state).toBe('connecting')
+    await waitFor(() => c.pending().length === 0, { tick: tick(world) })
+    const stored = world.core.messages({ channelId: 'bob', channelType: 1, loginUid: 'alice' })
+    expect(stored.map((s) => s.clientMsgNo)).toEqual(queued.map((m) => m.clientMsgNo))
+  })
+
+  it('on show after a long hide rebuilds the link at once instead of waiting for the heartbeat', async () => {
+    const c = start()
+    await c.connect()
+    await waitFor(() => c.state === 'connected', { tick: tick(world) })
+    device.hide()
+    await c.send(person(1))
+    await world.time.advance(10_000)
+    device.killSockets(true)
+    await world.time.advance(1_000)
+    const states = collect(c, 'state')
+    device.show()
+    await waitFor(() => c.pending().length === 0, { tick: tick(world, 10), timeoutMs: 300 })
+    expect(states.items[0]).toMatchObject({ from: 'connected', to: 'connecting' })
+    expect(device.maxLive).toBe(1)
+  })
+
+  it('on show after a short hide probes the link and rebuilds it when the probe goes unanswered', async () => {
+    const c = start()
+    await c.connect()
+    await waitFor(() => c.state === 'connected', { tick: tick(world) })
+    device.hide()
+    await world.time.advance(2_000)
+    device.killSockets(true)
+    const states = collect(c, 'state')
+    device.show()
+    await waitFor(() => c.state === 'connected' && states.items.length > 0, { tick: tick(world, 100), timeoutMs: 100 })
+    expect(states.items[0]).toMatchObject({ from: 'connected', to: 'waiting', reason: 'probe timeout' })
+  })
+})
