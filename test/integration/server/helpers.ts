@@ -41,3 +41,12 @@ export async function harness(options: LocalServerOptions): Promise<Harness> {
 
 /** Waits `ms` of real time (only where a test must show that something does NOT happen). */
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
+
+/** Polls `cond` every 10 ms (for server-side state no socket event announces). */
+export async function until(cond: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
+  const start = Date.now()
+  while (!cond()) {
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`)
+    await sleep(10)
+  }
+}
