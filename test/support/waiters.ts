@@ -5,6 +5,7 @@
  * which is called between checks instead (e.g. `() => scheduler.advance(100)`), so the wait
  * drives virtual time and never sleeps.
  */
+import type { ClientEvents } from '../../sdk/events'
 
 export interface WaitOptions {
   /** Give up after this many ms of real time (default 10 000), or this many ticks when `tick` is given (default 10 000). */
@@ -44,23 +45,25 @@ export async function waitFor<T>(check: () => T | Falsy | Promise<T | Falsy>, op
 }
 
 /** Anything with `on(event, handler) → unsubscribe` (the client, an Emitter). */
-export interface Subscribable<Events> {
-  on<K extends keyof Events & string>(event: K, handler: (payload: Events[K]) => unknown): () => void
+export interface Subscribable {
+  on(event: never, handler: never): unknown
 }
+
+type On = (event: string, handler: (payload: unknown) => void) => () => void
 
 /**
  * Resolves with the next payload of `event` that satisfies `predicate`. Subscribes at once, so
  * call it before the action that triggers the event.
  */
-export function waitForEvent<Events, K extends keyof Events & string>(
-  source: Subscribable<Events>,
+export function waitForEvent<Events = ClientEvents, K extends keyof Events & string = keyof Events & string>(
+  source: Subscribable,
   event: K,
   predicate: (payload: Events[K]) => boolean = () => true,
   options: WaitOptions = {},
 ): Promise<Events[K]> {
   let found: { payload: Events[K] } | undefined
-  const off = source.on(event, (payload) => {
-    if (!found && predicate(payload)) found = { payload }
+  const off = (source.on as unknown as On).call(source, event, (payload) => {
+    if (!found && predicate(payload as Events[K])) found = { payload: payload as Events[K] }
   })
   return waitFor(() => found, { message: `event "${event}"`, ...options }).then(
     (hit) => {
@@ -75,10 +78,10 @@ export function waitForEvent<Events, K extends keyof Events & string>(
 }
 
 /** Records every payload of `event` until `stop()`. */
-export function collect<Events, K extends keyof Events & string>(source: Subscribable<Events>, event: K): { items: Array<Events[K]>; stop(): void } {
+export function collect<Events = ClientEvents, K extends keyof Events & string = keyof Events & string>(source: Subscribable, event: K): { items: Array<Events[K]>; stop(): void } {
   const items: Array<Events[K]> = []
-  const stop = source.on(event, (payload) => {
-    items.push(payload)
+  const stop = (source.on as unknown as On).call(source, event, (payload) => {
+    items.push(payload as Events[K])
   })
   return { items, stop }
 }
