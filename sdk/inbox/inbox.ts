@@ -145,6 +145,7 @@ export class Inbox {
   private cursorsDirty = false
   private seenDirty = false
   private writing: Promise<void> | null = null
+  private writeFailing = false
 
   constructor(deps: InboxDeps) {
     this.d = deps
@@ -211,7 +212,7 @@ export class Inbox {
 
     if (msg.messageSeq === 0) {
       // NoPersist: no seq, no cursor; de-duplicated by messageId only.
-      if (this.seenIds.has(msg.messageId)) return this.duplicate(msg, [ack])
+      if (msg.messageId !== '0' && this.seenIds.has(msg.messageId)) return this.duplicate(msg, [ack])
       void this.deliverOnce({ msg, acks: [ack] })
       return
     }
@@ -476,6 +477,8 @@ export class Inbox {
     for (let attempt = 0; attempt <= this.opt.gapRetries && !this.closed; attempt++) {
       if (attempt > 0) await this.sleep(this.opt.gapRetryDelayMs * 2 ** (attempt - 1))
       if (this.closed) return false
+      // A push may have brought it (or the cursor moved) meanwhile.
+      if (ch.held.has(start) || ch.cursor === undefined || ch.cursor + 1 !== start) return true
       const req = { channelId: ch.channelId, channelType: ch.channelType, startSeq: start, endSeq: end, limit: this.opt.syncPageLimit }
       let messages: InboundMessage[]
       try {
@@ -592,18 +595,20 @@ export class Inbox {
     // Yield once so that a burst of changes in one tick becomes one write.
     await Promise.resolve()
     while (this.cursorsDirty || this.seenDirty) {
+      const cursors = this.cursorsDirty
+      const seen = this.seenDirty
+      this.cursorsDirty = this.seenDirty = false
       try {
-        if (this.cursorsDirty) {
-          this.cursorsDirty = false
-          await this.d.platform.storage.set(this.cursorsKey, this.cursorsValue())
-        }
-        if (this.seenDirty) {
-          this.seenDirty = false
-          await this.d.platform.storage.set(this.seenKey, { v: SEEN_VERSION, ids: this.seenIds.toArray(), keys: this.seenKeys.toArray() })
-        }
+        if (cursors) await this.d.platform.storage.set(this.cursorsKey, this.cursorsValue())
+        if (seen) await this.d.platform.storage.set(this.seenKey, { v: SEEN_VERSION, ids: this.seenIds.toArray(), keys: this.seenKeys.toArray() })
+        this.writeFailing = false
       } catch (e) {
+        // Keep it dirty: the next change tries again. Report once per failing streak.
+        this.cursorsDirty ||= cursors
+        this.seenDirty ||= seen
         this.d.diagnostics.record('storage', 'inbox-write-failed', { error: errorText(e) })
-        this.d.emitError(isImError(e) ? e : new StorageError('STORAGE_FAILED', 'inbox state could not be saved', {}, e))
+        if (!this.writeFailing) this.d.emitError(isImError(e) ? e : new StorageError('STORAGE_FAILED', 'inbox state could not be saved', {}, e))
+        this.writeFailing = true
         break
       }
     }

@@ -11,7 +11,7 @@ import type { ConversationCursor, ConversationState, MessageSyncRequest, Message
 import { PacketType } from '../../../sdk/proto/packets'
 import type { RecvPacket, RecvackPacket } from '../../../sdk/proto/packets'
 import type { ImError } from '../../../sdk/errors'
-import { ClientError } from '../../../sdk/errors'
+import { ClientError, StorageError } from '../../../sdk/errors'
 
 export const UID = 'me'
 
@@ -19,6 +19,7 @@ export const UID = 'me'
 export function testPlatform(store = new Map<string, string>()) {
   let now = 0
   let nextId = 1
+  const writes = { fail: false }
   const timers = new Map<number, { at: number; fn: () => void }>()
   const platform = {
     name: 'inbox-test',
@@ -37,6 +38,7 @@ export function testPlatform(store = new Map<string, string>()) {
         return v === undefined ? undefined : JSON.parse(v)
       },
       async set(key: string, value: unknown) {
+        if (writes.fail) throw new StorageError('STORAGE_FULL', 'setStorage:fail exceed storage max size 10MB')
         store.set(key, JSON.stringify(value))
       },
       async remove(key: string) {
@@ -50,6 +52,8 @@ export function testPlatform(store = new Map<string, string>()) {
   return {
     platform,
     store,
+    /** Set `fail` to make every storage write reject with STORAGE_FULL. */
+    writes,
     pendingTimers: () => timers.size,
     /** Moves time forward, firing due timers in order and letting promises settle between them. */
     async advance(ms: number) {

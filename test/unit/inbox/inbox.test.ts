@@ -412,6 +412,27 @@ describe('persistence', () => {
     expect(seen.keys).toHaveLength(3)
   })
 
+  it('a failing storage is reported once per streak and the state is written once it works again', async () => {
+    const store = new Map<string, string>()
+    const r = makeInbox({ store })
+    r.clock.writes.fail = true
+    for (let s = 1; s <= 3; s++) r.inbox.handleRecv(recvOf(msg('a', s)), null)
+    await settle()
+    await r.inbox.flush()
+    expect(r.seqs()).toEqual([1, 2, 3])
+    expect(r.errors.map((e) => e.code)).toEqual(['STORAGE_FULL'])
+    expect(store.size).toBe(0)
+    r.clock.writes.fail = false
+    r.inbox.handleRecv(recvOf(msg('b', 1)), null)
+    await settle()
+    await r.inbox.flush()
+    expect(JSON.parse(store.get('wkmp:me:in:cursors')!).channels).toEqual([
+      [1, 'a', 3],
+      [1, 'b', 1],
+    ])
+    expect(JSON.parse(store.get('wkmp:me:in:seen')!).ids).toEqual(['id-a-1', 'id-a-2', 'id-a-3', 'id-b-1'])
+  })
+
   it('corrupt stored state is reported and reset, and the inbox works', async () => {
     const store = new Map<string, string>([
       ['wkmp:me:in:cursors', JSON.stringify({ v: 1, channels: [[1, 'a', 'x']] })],
