@@ -296,3 +296,31 @@ describe('receive side on a v2 server: RECV redelivery', () => {
     }
   })
 })
+
+describe('receive side on a plaintext session (server encryption off)', () => {
+  it('fills a withheld seq and keeps order', async () => {
+    const server = await startLocalServer({ mode: 'v2', encrypt: false, tokenAuth: false })
+    const a = `pa${run}`
+    const b = `pb${run}`
+    const mk = (uid: string) => createClient({ uid, wsAddr: server.wsUrl, apiAddr: server.apiUrl, platform: nodePlatform(new Map()), inbox: { continuityCheckMs: 0 } })
+    const A = mk(a)
+    const B = mk(b)
+    const got: InboundMessage[] = []
+    B.on('message', (m) => void got.push(m))
+    let synced = 0
+    B.on('synced', () => void synced++)
+    try {
+      await Promise.all([A.connect(), B.connect()])
+      await waitFor(() => synced > 0 && A.state === 'connected', 'both online')
+      server.core.faults.withholdRecv({ channelId: b, channelType: 1, loginUid: a }, [2])
+      for (const t of ['p1', 'p2', 'p3']) await A.send({ channelId: b, channelType: 1, payload: t })
+      await waitFor(() => got.length >= 3, 'three messages')
+      expect(got.map(text)).toEqual(['p1', 'p2', 'p3'])
+      expect(got.map((m) => m.source)).toEqual(['push', 'sync', 'push'])
+    } finally {
+      await A.close()
+      await B.close()
+      await server.close()
+    }
+  })
+})
