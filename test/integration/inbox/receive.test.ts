@@ -228,6 +228,47 @@ describe.each<ServerMode>(['v2', 'v3'])('receive side on a %s server', (mode) =>
     expect(B.messages[1]!.source).toBe('sync')
   })
 
+  it('in a conversation each side sees only the other side\'s messages, with no gap pulls for its own', async () => {
+    const { a, b } = pair()
+    const A = peer(a)
+    const B = peer(b)
+    await Promise.all([online(A), online(B)])
+    for (let i = 1; i <= 4; i++) {
+      await sendAll(A, b, [`a${i}`])
+      await waitFor(() => B.messages.length === i, `B gets a${i}`)
+      await sendAll(B, a, [`b${i}`])
+      await waitFor(() => A.messages.length === i, `A gets b${i}`)
+    }
+    await pause(100)
+    expect(A.messages.map(text)).toEqual(['b1', 'b2', 'b3', 'b4'])
+    expect(B.messages.map(text)).toEqual(['a1', 'a2', 'a3', 'a4'])
+    expect(A.messages.map((m) => m.messageSeq)).toEqual([2, 4, 6, 8]) // one seq space per person channel
+    expect([...A.gaps, ...B.gaps]).toEqual([])
+    expect([...A.diag, ...B.diag].filter((d) => d.event === 'messages')).toEqual([]) // no HTTP message sync
+  })
+
+  it('catches up a group channel after a reconnect', async () => {
+    const { a, b } = pair()
+    const group = `g${n}${run}`
+    const res = await fetch(`${server.apiUrl}/channel`, { method: 'POST', body: JSON.stringify({ channel_id: group, channel_type: 2, subscribers: [a, b] }) })
+    expect(res.status).toBe(200)
+    const A = peer(a)
+    const B = peer(b)
+    await Promise.all([online(A), online(B)])
+    await A.client.send({ channelId: group, channelType: 2, payload: 'g1' })
+    await waitFor(() => B.messages.length === 1, 'the first group message')
+    server.core.faults.refuseConnections(true)
+    server.core.faults.closeConnections(b, { withCloseFrame: false })
+    await waitFor(() => B.client.state !== 'connected', 'B offline')
+    for (const t of ['g2', 'g3', 'g4']) await A.client.send({ channelId: group, channelType: 2, payload: t })
+    await waitFor(() => A.sent.length === 4, 'four SENDACKs')
+    server.core.faults.refuseConnections(false)
+    await waitFor(() => B.messages.length >= 4, 'the group catch-up')
+    await pause(100)
+    expect(B.messages.map(text)).toEqual(['g1', 'g2', 'g3', 'g4'])
+    expect(B.messages.every((m) => m.channelId === group && m.channelType === 2)).toBe(true)
+  })
+
   it('copies RECV flags into RECVACK, acks only after the handler promise settles, and survives a throwing handler', async () => {
     const { a, b } = pair()
     const A = peer(a)
