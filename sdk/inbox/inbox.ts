@@ -74,6 +74,20 @@ export interface SentMessage {
   clientMsgNo: string
 }
 
+/** The receive side at a glance, for diagnose(). */
+export interface InboxSnapshot {
+  /** Channels with a cursor. */
+  channels: number
+  /** Messages held behind a gap, over all channels. */
+  held: number
+  /** Messages whose handlers have not settled yet. */
+  delivering: number
+  /** Gap events so far, by outcome. */
+  gaps: Record<GapEvent['outcome'], number>
+  /** The last catch-up: when it ended (platform ms) and whether its conversation sync answered. */
+  lastCatchUp?: { at: number; ok: boolean }
+}
+
 interface Held {
   msg: InboundMessage
   /** RECVACKs owed once the message is delivered (pushes only). */
@@ -146,6 +160,8 @@ export class Inbox {
   private seenDirty = false
   private writing: Promise<void> | null = null
   private writeFailing = false
+  private readonly gapCounts: Record<GapEvent['outcome'], number> = { detected: 0, filled: 0, unfillable: 0 }
+  private lastCatchUp: { at: number; ok: boolean } | undefined
 
   constructor(deps: InboxDeps) {
     this.d = deps
@@ -177,6 +193,18 @@ export class Inbox {
   /** The highest contiguous seq of a channel, or undefined when the channel is unknown. */
   cursor(channelId: string, channelType: number): number | undefined {
     return this.channels.get(keyOf(channelType, channelId))?.cursor
+  }
+
+  snapshot(): InboxSnapshot {
+    let channels = 0
+    let held = 0
+    for (const ch of this.channels.values()) {
+      if (ch.cursor !== undefined) channels++
+      held += ch.held.size
+    }
+    const snap: InboxSnapshot = { channels, held, delivering: this.inflight.size, gaps: { ...this.gapCounts } }
+    if (this.lastCatchUp) snap.lastCatchUp = { ...this.lastCatchUp }
+    return snap
   }
 
   handleRecv(packet: RecvPacket, session: SessionCrypto | null): void {
@@ -460,6 +488,7 @@ export class Inbox {
 
   private reportGap(ch: Channel, fromSeq: number, toSeq: number, outcome: GapEvent['outcome']): void {
     const e: GapEvent = { channelId: ch.channelId, channelType: ch.channelType, fromSeq, toSeq, outcome }
+    this.gapCounts[outcome]++
     this.d.diagnostics.record('receive', `gap-${outcome}`, { ...e })
     this.d.emitGap(e)
   }
@@ -563,6 +592,7 @@ export class Inbox {
       if (this.closed) return
       if (ch.cursor !== undefined && (ch.held.size > 0 || ch.wantUpTo > ch.cursor)) await this.kick(ch)
     }
+    this.lastCatchUp = { at: this.d.platform.now(), ok: states !== undefined }
   }
 
   private startingCursor(ch: Channel, lastSeq: number): number {

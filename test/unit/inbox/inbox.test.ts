@@ -474,3 +474,20 @@ describe('ordering under interleaving', () => {
     }
   })
 })
+
+describe('snapshot', () => {
+  it('tells diagnose() how the receive side is doing', async () => {
+    const r = makeInbox({ options: { gapRetries: 0 } })
+    expect(r.inbox.snapshot()).toEqual({ channels: 0, held: 0, delivering: 0, gaps: { detected: 0, filled: 0, unfillable: 0 } })
+    let release!: () => void
+    r.handler = (m) => (m.messageSeq === 1 ? new Promise<void>((res) => (release = res)) : Promise.resolve())
+    r.inbox.handleRecv(recvOf(msg('a', 1)), null)
+    r.inbox.handleRecv(recvOf(msg('a', 3)), null)
+    await settle()
+    expect(r.inbox.snapshot()).toMatchObject({ channels: 1, held: 1, delivering: 1, gaps: { detected: 1, filled: 0, unfillable: 0 } })
+    release()
+    await r.clock.advance(1)
+    await r.inbox.onConnected()
+    expect(r.inbox.snapshot()).toEqual({ channels: 1, held: 0, delivering: 0, gaps: { detected: 1, filled: 0, unfillable: 1 }, lastCatchUp: { at: 1, ok: true } })
+  })
+})
