@@ -42,6 +42,8 @@ export interface Device {
   show(): void
   /** The server side of every live socket dies; `silent` = the client gets no onClose (iOS background). */
   killSockets(silent: boolean): void
+  /** Rewrites each server → client WebSocket message (test-side fault injection). */
+  rewriteInbound?: (data: Uint8Array) => Uint8Array
 }
 
 export function makeDevice(world: World, storage = new CountingStorage()): Device {
@@ -108,7 +110,7 @@ export function makeDevice(world: World, storage = new CountingStorage()): Devic
         }
         server = core.accept({
           send: (data) => {
-            const copy = data.slice()
+            const copy = device.rewriteInbound ? device.rewriteInbound(data.slice()) : data.slice()
             defer(() => !ended && !serverGone && h.onMessage(copy))
           },
           close: ({ code, reason, withCloseFrame }) => {
@@ -135,7 +137,7 @@ export function makeDevice(world: World, storage = new CountingStorage()): Devic
     },
   }
 
-  return {
+  const device: Device = {
     platform,
     storage,
     get live() {
@@ -156,4 +158,5 @@ export function makeDevice(world: World, storage = new CountingStorage()): Devic
     show: () => showListeners.forEach((l) => l()),
     killSockets: (silent) => Array.from(killers).forEach((k) => k(silent)),
   }
+  return device
 }
