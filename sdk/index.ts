@@ -1,6 +1,11 @@
 /**
  * wukongim-mp public entry, curated by hand (STYLE.md habit 10).
  */
+export { createClient } from './client'
+export type { Client } from './client'
+export type { ClientOptions } from './options'
+export type { ClientEvents, ClientEventName, ServerEvent, SyncedEvent } from './events'
+export type { Listener } from './emitter'
 export * from './errors'
 export { ReasonCode, ChannelType, DeviceFlag, classifySendack } from './codes'
 export type { SendackClass } from './codes'
