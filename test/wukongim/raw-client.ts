@@ -23,6 +23,8 @@ export class RawClient {
   /** Negotiated version (CONNACK serverVersion when present, else what we asked for). */
   version: number
   closed?: { code: number; reason: string; at: number }
+  /** Decode errors (the client keeps going; tests assert this stays empty). */
+  readonly errors: unknown[] = []
   private ws!: WebSocket
   private decoder = new FrameDecoder()
   private waiters: Array<() => void> = []
@@ -77,8 +79,16 @@ export class RawClient {
 
   private onBytes(bytes: Uint8Array) {
     this.decoder.push(bytes)
-    for (let f = this.decoder.next(); f; f = this.decoder.next()) {
-      const p = decodeServerPacket(f, this.version)
+    for (;;) {
+      let p: ServerPacket
+      try {
+        const f = this.decoder.next()
+        if (!f) break
+        p = decodeServerPacket(f, this.version)
+      } catch (e) {
+        this.errors.push(e)
+        break
+      }
       if (p.type === PacketType.CONNACK) {
         this.connack = p
         if (p.hasServerVersion && p.serverVersion > 0) this.version = Math.min(this.version, p.serverVersion)

@@ -5,9 +5,9 @@ import * as fs from 'fs'
 import * as path from 'path'
 import { PacketType, type DisconnectPacket } from '../../sdk/proto/packets'
 import { RawClient } from './raw-client'
-import { startWukongim, type RunningWukongim } from './server'
+import { startWukongim, wukongimFlavor, WUKONGIM_DEFAULT_VERSION, type RunningWukongim } from './server'
 
-const v1 = () => wk.version.startsWith('v1.')
+const v1 = () => wk.flavor === 'v1'
 const observations: Record<string, unknown> = {}
 const observe = (k: string, v: unknown) => {
   observations[k] = v
@@ -15,6 +15,7 @@ const observe = (k: string, v: unknown) => {
 
 let wk: RunningWukongim
 const clients: RawClient[] = []
+let lastPersonClientMsgNo = ''
 let alice!: RawClient
 let bob!: RawClient
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -39,11 +40,13 @@ const C = `carol${run}`
 
 beforeAll(async () => {
   // Short redelivery timers so RECV redelivery can be observed within the test.
-  wk = await startWukongim({ tokenAuth: true, extraConfig: 'messageRetry:\n  interval: 2s\n  scanInterval: 1s\n  maxCount: 2' })
+  const flavor = wukongimFlavor(process.env.WUKONGIM_VERSION || WUKONGIM_DEFAULT_VERSION)
+  wk = await startWukongim({ tokenAuth: true, extraConfig: flavor === 'v1' ? 'messageRetry:\n  interval: 2s\n  scanInterval: 1s\n  maxCount: 2' : undefined })
   observe('version', wk.version)
 })
 
 afterAll(async () => {
+  observe('decodeErrors', clients.flatMap((c) => c.errors.map((e) => `${c.opts.uid}: ${String(e)}`)))
   for (const c of clients) c.close()
   if (wk) await wk.stop()
   fs.mkdirSync(path.join(__dirname, '..', '..', '.cache'), { recursive: true })
@@ -72,6 +75,7 @@ test('person message: SENDACK 1, peer RECV decrypts, RECVACK', async () => {
   const b = (bob = await client(B, 'tb'))
   expect(b.connack?.reasonCode).toBe(1)
   const { clientSeq, clientMsgNo } = a.send(B, 1, 'hello bob')
+  lastPersonClientMsgNo = clientMsgNo
   const ack = await a.sendack(clientSeq)
   observe('sendackPerson', ack)
   expect(ack.reasonCode).toBe(1)
@@ -160,7 +164,8 @@ test('HTTP: /channel/messagesync, /conversation/sync, /messages shapes', async (
   expect(Array.isArray(ms.messages)).toBe(true)
   const ms0 = await wk.apiRaw('/channel/messagesync', { login_uid: B, channel_id: A, channel_type: 1, start_message_seq: 0, end_message_seq: 0, pull_mode: 1, limit: 0 })
   observe('messagesyncLimit0', ms0)
-  expect(JSON.parse(ms0.text)).toMatchObject({ messages: [], more: 1 })
+  // v1: limit 0 → no messages but more = 1 (always send a limit). v3: limit 0 means the default 100.
+  if (v1()) expect(JSON.parse(ms0.text)).toMatchObject({ messages: [], more: 1 })
   const gap = await wk.api('/channel/messagesync', { login_uid: B, channel_id: A, channel_type: 1, start_message_seq: 2, end_message_seq: 3, pull_mode: 1, limit: 10 })
   observe('messagesyncRange2to3', gap)
   expect((gap as { messages: Array<{ message_seq: number }> }).messages.map((m) => m.message_seq)).toEqual([2])
@@ -170,12 +175,13 @@ test('HTTP: /channel/messagesync, /conversation/sync, /messages shapes', async (
     expect((ms.messages as Array<{ channel_id: string }>).every((m) => m.channel_id === B)).toBe(true)
   }
   const conv = await wk.apiRaw('/conversation/sync', { uid: B, version: 0, last_msg_seqs: '', msg_count: 1 })
-  observe('conversationSync', { status: conv.status, body: JSON.parse(conv.text) })
+  observe('conversationSync', { status: conv.status, body: conv.status === 200 ? JSON.parse(conv.text) : conv.text })
+  if (v1()) expect(conv.status).toBe(200)
   const conv0 = await wk.apiRaw('/conversation/sync', { uid: B, version: 0, last_msg_seqs: '', msg_count: 0 })
   observe('conversationSyncMsgCount0', conv0)
   const convList = await wk.apiRaw('/conversation/list', { uid: B, limit: 10 })
-  observe('conversationList', convList)
-  const byNo = await wk.apiRaw('/message/byclientmsgno?client_msg_no=x')
+  observe('conversationList', { status: convList.status, body: convList.status === 200 ? JSON.parse(convList.text) : convList.text })
+  const byNo = await wk.apiRaw(`/message/byclientmsgno?client_msg_no=${encodeURIComponent(lastPersonClientMsgNo)}&channel_id=${A}&channel_type=1&login_uid=${B}`)
   observe('messageByClientMsgNo', byNo)
   const search = await wk.apiRaw('/messages', { login_uid: B, channel_id: A, channel_type: 1, message_seqs: [1] })
   observe('messagesBySeq', search)
@@ -199,9 +205,8 @@ test('auth failure: wrong token', async () => {
     // v1.2.6: CONNACK reasonCode 2 (AuthFail) without the server-version bit, socket closed ~3 s later.
     expect(connack).toMatchObject({ reasonCode: 2, hasServerVersion: false })
     expect(bad.closed).toBeDefined()
-  } else {
-    expect(connack?.reasonCode ?? 'closed').not.toBe(1)
   }
+  // v3 (HEAD b249d3a6) has no config switch for token auth: observed only.
 }, 30000)
 
 test('kick: second master device, /user/token while connected, /user/device_quit', async () => {
@@ -222,7 +227,7 @@ test('kick: second master device, /user/token while connected, /user/device_quit
   await token(C, 'tc2')
   const cOld = clients.find((c) => c.opts.uid === C)!
   await cOld.waitClosed(4000).catch(() => undefined)
-  observe('tokenUpdateWhileConnected', { disconnect: cOld.packets.filter((p) => p.type === PacketType.DISCONNECT), closed: cOld.closed })
+  observe('tokenUpdateWhileConnected', { disconnect: cOld.packets.filter((p) => p.type === PacketType.DISCONNECT), closed: cOld.closed, errors: cOld.errors.map(String), packets: cOld.packets.map((p) => p.type) })
 }, 40000)
 
 test('PING → PONG', async () => {
