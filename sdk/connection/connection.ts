@@ -56,6 +56,8 @@ export class Connection {
   private appSubs: Unsubscribe[] = []
   private attempt = 0
   private connackSeen = false
+  /** The current socket opened (a refused dial is not a refused token). */
+  private socketOpened = false
   private negotiated = PROTOCOL_VERSION
   private sessionCrypto: SessionCrypto | null = null
   private secretKey: Uint8Array | undefined
@@ -197,6 +199,7 @@ export class Connection {
     this.clearWait()
     const gen = ++this.gen
     this.connackSeen = false
+    this.socketOpened = false
     this.setState('connecting', reason)
     this.diagnostics.record('connection', 'dial', { attempt: this.attempt, reason })
     void this.open(gen)
@@ -224,6 +227,7 @@ export class Connection {
     const socket = this.platform.openSocket(url, {
       onOpen: () => {
         if (gen !== this.gen) return
+        this.socketOpened = true
         this.lastInboundAt = this.platform.now()
         this.rawWrite({
           type: PacketType.CONNECT,
@@ -257,7 +261,7 @@ export class Connection {
   }
 
   private socketEnded(reason: string): void {
-    if (this.current === 'connecting' && !this.connackSeen) {
+    if (this.current === 'connecting' && this.socketOpened && !this.connackSeen) {
       // A v2 server rejects a bad token by closing without CONNACK (protocol.md §4.2):
       // back off and ask the token provider again.
       this.tokenStale = true
