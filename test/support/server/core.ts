@@ -20,6 +20,9 @@ import { deriveServerSession, openSend, saltFromBytes, sealRecv } from '../../..
 import { handleHttp } from './http-api'
 
 export type ServerMode = 'v2' | 'v3'
+export type { ChannelRef } from './channels'
+export { personChannelId } from './channels'
+export { ServerStore, type StoredMessage } from './store'
 
 /** The transport side of one connection, given to `accept`. */
 export interface ServerSink {

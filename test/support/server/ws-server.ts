@@ -128,8 +128,11 @@ function attach(core: ServerCore, ws: WebSocket): void {
       if (ws.readyState === WebSocket.OPEN) ws.send(data, { binary: true })
     },
     close: (opts) => {
-      if (opts.withCloseFrame) ws.close(opts.code ?? 1000, opts.reason ?? '')
-      else ws.terminate()
+      if (!opts.withCloseFrame) return ws.terminate()
+      // A close reason is at most 123 UTF-8 bytes (RFC 6455); ws throws on longer ones.
+      let reason = opts.reason ?? ''
+      while (Buffer.byteLength(reason) > 123) reason = reason.slice(0, -1)
+      ws.close(opts.code ?? 1000, reason)
     },
   })
   ws.on('message', (data, isBinary) => {
