@@ -91,11 +91,6 @@ export class Writer {
     this.pos = end
   }
 
-  bytes(b: Uint8Array): void {
-    this.room(b.length)
-    this.buf.set(b, this.pos)
-    this.pos += b.length
-  }
 }
 
 function badArg(field: string, value: unknown): InvalidArgumentError {

@@ -43,9 +43,22 @@ export function encodeBare(type: number): Uint8Array {
   return Uint8Array.of(type << 4)
 }
 
-/** Header byte + varint remaining length + the writer's body, as one exact-size array. */
-export function finishFrame(type: number, flags: number, w: Writer): Uint8Array {
-  const n = w.pos
+// One scratch writer for every encode: encoding is synchronous, so it is never shared, and each
+// frame then costs a single exact-size allocation. A buffer grown past 64 KiB is not kept.
+let scratch = new Writer(1024)
+function begin(): Writer {
+  if (scratch.buf.length > 65536) scratch = new Writer(1024)
+  scratch.pos = 0
+  return scratch
+}
+
+/**
+ * Header byte + varint remaining length + the writer's body + `tail` (a payload, appended without
+ * first copying it into the scratch writer), as one exact-size array.
+ */
+export function finishFrame(type: number, flags: number, w: Writer, tail?: Uint8Array): Uint8Array {
+  const head = w.pos
+  const n = head + (tail ? tail.length : 0)
   if (n > MAX_REMAINING_LENGTH) throw new InvalidArgumentError('packet exceeds the 1 MiB remaining-length limit', { type, length: n })
   const lenBytes = n < 0x80 ? 1 : n < 0x4000 ? 2 : n < 0x200000 ? 3 : 4
   const out = new Uint8Array(1 + lenBytes + n)
@@ -55,7 +68,11 @@ export function finishFrame(type: number, flags: number, w: Writer): Uint8Array 
     out[i] = (v & 0x7f) | (i < lenBytes ? 0x80 : 0)
     v >>>= 7
   }
-  out.set(w.buf.subarray(0, n), 1 + lenBytes)
+  // The fields part is short: a plain loop beats creating a subarray view for set().
+  const buf = w.buf
+  const o = 1 + lenBytes
+  for (let i = 0; i < head; i++) out[o + i] = buf[i] as number
+  if (tail) out.set(tail, o + head)
   return out
 }
 
@@ -70,7 +87,7 @@ function readSeq(r: Reader, v: number): number {
 
 // CONNECT (§4.1): identical for every version.
 export function writeConnect(p: ConnectPacket): Uint8Array {
-  const w = new Writer(96 + p.token.length + p.uid.length + p.deviceId.length)
+  const w = begin()
   w.u8(p.version, 'version')
   w.u8(p.deviceFlag, 'deviceFlag')
   w.str(p.deviceId, 'deviceId')
@@ -97,7 +114,7 @@ export function readConnect(f: Frame): ConnectPacket {
 
 // CONNACK (§4.2): header bit 0 = hasServerVersion; nodeId iff the version is >= 4.
 export function writeConnack(p: ConnackPacket, v: number): Uint8Array {
-  const w = new Writer(96)
+  const w = begin()
   if (p.hasServerVersion) w.u8(p.serverVersion, 'serverVersion')
   w.i64(p.timeDiff, 'timeDiff')
   w.u8(p.reasonCode, 'reasonCode')
@@ -126,7 +143,7 @@ export function readConnack(f: Frame, v: number): ConnackPacket {
 
 // SEND (§4.3)
 export function writeSend(p: SendPacket, v: number): Uint8Array {
-  const w = new Writer(64 + p.clientMsgNo.length * 3 + p.channelId.length * 3 + (p.topic ? p.topic.length * 3 : 0) + p.payload.length)
+  const w = begin()
   w.u8(p.setting, 'setting')
   w.u32(p.clientSeq, 'clientSeq')
   w.str(p.clientMsgNo, 'clientMsgNo')
@@ -136,8 +153,7 @@ export function writeSend(p: SendPacket, v: number): Uint8Array {
   if (v >= 3) w.u32(p.expire, 'expire')
   w.str(p.msgKey, 'msgKey')
   if (hasTopic(p.setting)) w.str(p.topic ?? '', 'topic')
-  w.bytes(p.payload)
-  return finishFrame(PacketType.SEND, flagsToNibble(p.flags), w)
+  return finishFrame(PacketType.SEND, flagsToNibble(p.flags), w, p.payload)
 }
 
 export function readSend(f: Frame, v: number): SendPacket {
@@ -159,7 +175,7 @@ export function readSend(f: Frame, v: number): SendPacket {
 
 // SENDACK (§4.4): a v3 server appends clientMsgNo when non-empty; so does this encoder.
 export function writeSendack(p: SendackPacket, v: number): Uint8Array {
-  const w = new Writer(32 + (p.clientMsgNo ? p.clientMsgNo.length * 3 : 0))
+  const w = begin()
   w.i64s(p.messageId, 'messageId')
   w.u32(p.clientSeq, 'clientSeq')
   writeSeq(w, p.messageSeq, v)
@@ -184,7 +200,7 @@ export function readSendack(f: Frame, v: number): SendackPacket {
 
 // RECV (§4.5): note the order differs from SEND.
 export function writeRecv(p: RecvPacket, v: number): Uint8Array {
-  const w = new Writer(96 + (p.fromUid.length + p.channelId.length + p.clientMsgNo.length + (p.topic ? p.topic.length : 0)) * 3 + p.payload.length)
+  const w = begin()
   w.u8(p.setting, 'setting')
   w.str(p.msgKey, 'msgKey')
   w.str(p.fromUid, 'fromUid')
@@ -201,8 +217,7 @@ export function writeRecv(p: RecvPacket, v: number): Uint8Array {
   writeSeq(w, p.messageSeq, v)
   w.u32(p.timestamp, 'timestamp')
   if (hasTopic(p.setting)) w.str(p.topic ?? '', 'topic')
-  w.bytes(p.payload)
-  return finishFrame(PacketType.RECV, flagsToNibble(p.flags), w)
+  return finishFrame(PacketType.RECV, flagsToNibble(p.flags), w, p.payload)
 }
 
 export function readRecv(f: Frame, v: number): RecvPacket {
@@ -244,7 +259,7 @@ export function readRecv(f: Frame, v: number): RecvPacket {
 
 // RECVACK (§4.6)
 export function writeRecvack(p: RecvackPacket, v: number): Uint8Array {
-  const w = new Writer(16)
+  const w = begin()
   w.i64s(p.messageId, 'messageId')
   writeSeq(w, p.messageSeq, v)
   return finishFrame(PacketType.RECVACK, flagsToNibble(p.flags), w)
@@ -257,7 +272,7 @@ export function readRecvack(f: Frame, v: number): RecvackPacket {
 
 // DISCONNECT (§4.8)
 export function writeDisconnect(p: DisconnectPacket): Uint8Array {
-  const w = new Writer(8 + p.reason.length * 3)
+  const w = begin()
   w.u8(p.reasonCode, 'reasonCode')
   w.str(p.reason, 'reason')
   return finishFrame(PacketType.DISCONNECT, 0, w)
@@ -270,7 +285,7 @@ export function readDisconnect(f: Frame): DisconnectPacket {
 
 // SUB (§4.9)
 export function writeSub(p: SubPacket): Uint8Array {
-  const w = new Writer(16 + (p.subNo.length + p.channelId.length + p.param.length) * 3)
+  const w = begin()
   w.u8(p.setting, 'setting')
   w.str(p.subNo, 'subNo')
   w.str(p.channelId, 'channelId')
@@ -295,7 +310,7 @@ export function readSub(f: Frame): SubPacket {
 
 // SUBACK (§4.10)
 export function writeSuback(p: SubackPacket): Uint8Array {
-  const w = new Writer(16 + (p.subNo.length + p.channelId.length) * 3)
+  const w = begin()
   w.str(p.subNo, 'subNo')
   w.str(p.channelId, 'channelId')
   w.u8(p.channelType, 'channelType')
@@ -318,12 +333,11 @@ export function readSuback(f: Frame): SubackPacket {
 
 // EVENT (§4.11)
 export function writeEvent(p: EventPacket): Uint8Array {
-  const w = new Writer(32 + (p.id.length + p.eventType.length) * 3 + p.data.length)
+  const w = begin()
   w.str(p.id, 'id')
   w.str(p.eventType, 'eventType')
   w.i64s(p.timestamp, 'timestamp')
-  w.bytes(p.data)
-  return finishFrame(PacketType.EVENT, 0, w)
+  return finishFrame(PacketType.EVENT, 0, w, p.data)
 }
 
 export function readEvent(f: Frame): EventPacket {

@@ -11,7 +11,11 @@ import { ProtocolError } from '../errors'
 /** Writes `s` as UTF-8 into `out` at `offset` (caller guarantees 3 bytes per UTF-16 unit); returns the end offset. */
 export function writeUtf8(s: string, out: Uint8Array, offset: number): number {
   let o = offset
-  for (let i = 0; i < s.length; i++) {
+  const n = s.length
+  let i = 0
+  // ASCII prefix (ids, uids, keys): the common case.
+  for (let c = 0; i < n && (c = s.charCodeAt(i)) < 0x80; i++) out[o++] = c
+  for (; i < n; i++) {
     let c = s.charCodeAt(i)
     if (c < 0x80) {
       out[o++] = c
@@ -23,7 +27,7 @@ export function writeUtf8(s: string, out: Uint8Array, offset: number): number {
       continue
     }
     if (c >= 0xd800 && c <= 0xdfff) {
-      const d = i + 1 < s.length ? s.charCodeAt(i + 1) : 0
+      const d = i + 1 < n ? s.charCodeAt(i + 1) : 0
       if (c <= 0xdbff && d >= 0xdc00 && d <= 0xdfff) {
         i++
         c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00)

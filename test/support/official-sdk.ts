@@ -21,6 +21,20 @@ export function setOfficialSession(aesKey: string, aesIV: string): void {
   sm.aesIV = aesIV
 }
 
+const realEncryption = SecurityManager.prototype.encryption
+const realEncryption2 = SecurityManager.prototype.encryption2
+
+/**
+ * For the unencrypted-framing benchmark only: 1.0.4 cannot send without encrypting, so this turns
+ * its SecurityManager into a pass-through (payload kept as is, msgKey = MD5 of an empty string),
+ * leaving just its framing and field encoding to measure. `false` restores the real methods.
+ */
+export function setOfficialPassThrough(on: boolean): void {
+  const sm = SecurityManager.shared()
+  sm.encryption = on ? () => '' : realEncryption
+  sm.encryption2 = on ? (m: Uint8Array) => decodeURIComponent(escape(String.fromCharCode.apply(null, Array.from(m)))) : realEncryption2
+}
+
 function setFlags(p: Packet, f: HeaderFlags): void {
   p.dup = f.dup
   p.syncOnce = f.syncOnce

@@ -19,7 +19,7 @@ describe('round trip', () => {
         expect(frames).toHaveLength(1)
         expect(decodeClientPacket(frames[0]!, v)).toEqual(p)
       }),
-      { numRuns: 3000 },
+      { numRuns: 2000 },
     )
   })
 
@@ -30,7 +30,7 @@ describe('round trip', () => {
         expect(frames).toHaveLength(1)
         expect(decodeServerPacket(frames[0]!, v)).toEqual(p)
       }),
-      { numRuns: 3000 },
+      { numRuns: 2000 },
     )
   })
 
@@ -74,7 +74,7 @@ describe('FrameDecoder', () => {
           expect(d.buffered).toBe(0)
         },
       ),
-      { numRuns: 500 },
+      { numRuns: 300 },
     )
   })
 
