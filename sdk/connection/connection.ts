@@ -63,6 +63,7 @@ export class Connection {
   private secretKey: Uint8Array | undefined
   private lastInboundAt = 0
   private lastPingAt = 0
+  private connectedAt = 0
   private probeSince: number | undefined
   private heartbeatTimer: TimerId | undefined
   private hiddenAt: number | undefined
@@ -166,6 +167,9 @@ export class Connection {
   /** The one teardown path. */
   private teardown(next: Ending, reason: string, code?: number): void {
     const wasConnected = this.current === 'connected'
+    // Backoff restarts only after a link that lasted: two devices kicking each other (v3 closes
+    // without DISCONNECT) or a server that drops every new socket must not reconnect in a tight loop.
+    if (wasConnected && this.platform.now() - this.connectedAt >= this.options.heartbeat.intervalMs) this.attempt = 0
     const endedId = this.gen
     this.gen++
     for (const id of this.socketTimers) this.platform.clearTimeout(id)
@@ -396,12 +400,12 @@ export class Connection {
       return
     }
     this.sessionCrypto = session
-    this.attempt = 0
     for (const id of this.socketTimers) this.platform.clearTimeout(id) // the connect timeout
     this.socketTimers.clear()
     const now = this.platform.now()
     this.lastInboundAt = now
     this.lastPingAt = now
+    this.connectedAt = now
     this.setState('connected', 'connack')
     this.armHeartbeat()
     this.hooks.onConnected({ connectionId: this.gen, version: this.negotiated, session })

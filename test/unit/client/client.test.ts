@@ -155,4 +155,19 @@ describe('client over the server core in virtual time', () => {
     await waitFor(() => c.state === 'connected' && states.items.length > 0, { tick: tick(world, 100), timeoutMs: 100 })
     expect(states.items[0]).toMatchObject({ from: 'connected', to: 'waiting', reason: 'probe timeout' })
   })
+
+  it('keeps backing off when every connection is dropped right after CONNACK (no tight reconnect loop)', async () => {
+    const c = start()
+    const states = collect(c, 'state')
+    c.on('state', (s) => {
+      if (s.to === 'connected') world.core.faults.closeConnections('alice', { withCloseFrame: false })
+    })
+    await c.connect()
+    await world.time.advance(60_000)
+    // Delays 250, 500, 1000 ... capped at 15 000 (random 0.5 × 30 000): about 8 links a minute, not hundreds.
+    const connects = states.items.filter((s) => s.to === 'connected').length
+    expect(connects).toBeGreaterThanOrEqual(5)
+    expect(connects).toBeLessThanOrEqual(10)
+    expect(device.maxLive).toBe(1)
+  })
 })
