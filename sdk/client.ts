@@ -9,13 +9,14 @@ import type { DiagnosticsSink } from './diagnostics/types'
 import { noopDiagnostics } from './diagnostics/types'
 import { Emitter } from './emitter'
 import type { Listener } from './emitter'
-import { ClientError, ImError, InvalidOptionError, isImError } from './errors'
+import { ClientError, ImError, isImError } from './errors'
 import type { ClientEventName, ClientEvents } from './events'
 import { Inbox } from './inbox/inbox'
 import { resolveOptions } from './options'
 import type { ClientOptions, ResolvedOptions } from './options'
 import { Outbox } from './outbox/outbox'
 import type { Platform, Unsubscribe } from './platform/types'
+import { defaultWxPlatform } from './platform/wx'
 import { PacketType } from './proto/packets'
 import type { ServerPacket } from './proto/packets'
 import { createHttpSyncProvider } from './sync/http'
@@ -50,8 +51,12 @@ export interface Client {
   sync(): Promise<void>
 }
 
-/** Live clients per platform instance (a simulated cold restart brings a fresh platform). */
-const live = new WeakMap<Platform, Set<string>>()
+/**
+ * Live clients per platform instance (a simulated cold restart brings a fresh platform). Clients
+ * on the default wx platform share one key whatever their storage mode: it is one app.
+ */
+const live = new WeakMap<object, Set<string>>()
+const WX_APP = {}
 
 export function createClient(options: ClientOptions): Client {
   return new ImClient(options)
@@ -61,6 +66,7 @@ class ImClient implements Client {
   readonly uid: string
   private readonly opts: ResolvedOptions
   private readonly platform: Platform
+  private readonly lockKey: object
   private readonly diagnostics: DiagnosticsSink
   private readonly events: Emitter<ClientEvents>
   private readonly connection: Connection
@@ -73,13 +79,14 @@ class ImClient implements Client {
   constructor(options: ClientOptions) {
     this.opts = resolveOptions(options)
     this.uid = this.opts.uid
-    this.platform = options.platform ?? defaultPlatform({ encryptStorage: this.opts.storage.encrypt })
-    const uids = live.get(this.platform) ?? new Set<string>()
+    this.platform = options.platform ?? defaultPlatform(this.opts.storage.encrypt)
+    this.lockKey = options.platform ?? WX_APP
+    const uids = live.get(this.lockKey) ?? new Set<string>()
     if (uids.has(this.uid)) {
       throw new ClientError('CLIENT_EXISTS', `a client for uid "${this.uid}" is already live in this app; share it (e.g. getApp().im) or close() it first`, { uid: this.uid })
     }
     uids.add(this.uid)
-    live.set(this.platform, uids)
+    live.set(this.lockKey, uids)
 
     this.diagnostics = options.diagnostics ?? noopDiagnostics
     this.deviceId = this.opts.deviceId ?? ''
@@ -176,7 +183,7 @@ class ImClient implements Client {
     this.connection.stop()
     this.outbox.close()
     this.inbox.close()
-    live.get(this.platform)?.delete(this.uid)
+    live.get(this.lockKey)?.delete(this.uid)
     await this.inbox.flush().catch(() => undefined)
   }
 
@@ -249,9 +256,15 @@ class ImClient implements Client {
   }
 }
 
-// TODO(platform): replace with defaultPlatform() from ./platform/wx once it lands.
-function defaultPlatform(_opts: { encryptStorage: boolean }): Platform {
-  throw new InvalidOptionError('no platform: pass options.platform', { option: 'platform' })
+/** One wx platform per storage mode for the whole app (the module cache is app-wide). */
+const wxPlatforms = new Map<boolean, Platform>()
+function defaultPlatform(encryptStorage: boolean): Platform {
+  let p = wxPlatforms.get(encryptStorage)
+  if (!p) {
+    p = defaultWxPlatform({ encryptStorage })
+    wxPlatforms.set(encryptStorage, p)
+  }
+  return p
 }
 
 function closedError(): ImError {
