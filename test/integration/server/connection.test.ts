@@ -7,7 +7,7 @@ import { harness, MODES, sleep, type Harness } from './helpers'
 describe.each(MODES)('local server connections (%s)', (mode) => {
   let h: Harness
   beforeEach(async () => {
-    h = await harness({ mode, idleTimeoutMs: 300, kickCloseDelayMs: 50 })
+    h = await harness({ mode, kickCloseDelayMs: 50 })
   })
   afterEach(() => h.close())
 
@@ -68,13 +68,15 @@ describe.each(MODES)('local server connections (%s)', (mode) => {
   })
 
   test('idle close after idleTimeoutMs without inbound data; PINGs keep it open', async () => {
+    await h.close()
+    h = await harness({ mode, idleTimeoutMs: 500 })
     const idle = await h.connect('alice')
     const pinger = await h.connect('bob')
     const timer = setInterval(() => pinger.ping(), 100)
     try {
       const closed = await idle.closed
       expect(closed.code).toBe(1006) // dropped without a close frame
-      await sleep(400) // longer than the idle timeout: only the pings keep bob's socket open
+      await sleep(600) // longer than the idle timeout: only the pings keep bob's socket open
       expect(pinger.isClosed).toBe(false)
     } finally {
       clearInterval(timer)

@@ -27,7 +27,7 @@ describe.each(MODES)('local server faults (%s)', (mode) => {
 
   test('delay the next SENDACK (over HTTP): it arrives after a later one', async () => {
     const alice = await h.connect('alice')
-    expect((await h.http('POST', '/admin/faults/delay-sendacks', { count: 1, ms: 150 })).status).toBe(200)
+    expect((await h.http('POST', '/admin/faults/delay-sendacks', { count: 1, ms: 800 })).status).toBe(200)
     const slow = alice.send({ channelId: 'bob', channelType: 1, payload: 'slow' })
     const fast = await alice.sendAndAck({ channelId: 'bob', channelType: 1, payload: 'fast' })
     expect(sendacks(alice).map((a) => a.clientSeq)).toEqual([fast.clientSeq])

@@ -2,7 +2,7 @@
 import { PacketType, type SendackPacket } from '../../../sdk/proto/packets'
 import { harness, sleep, until, type Harness } from './helpers'
 
-const REDELIVERY = { intervalMs: 80, maxCount: 3 }
+const REDELIVERY = { intervalMs: 250, maxCount: 3 }
 
 describe('v2 line', () => {
   let h: Harness
