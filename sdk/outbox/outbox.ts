@@ -377,11 +377,13 @@ export class Outbox {
   private arm(): void {
     if (this.closed) return
     const { expireAfterMs } = this.deps.config
+    const now = this.deps.platform.now()
     let at = Infinity
     for (const entry of this.entries) {
       const m = entry.msg
       if (m.status === 'queued') {
-        if (entry.retryAt > 0 && entry.retryAt < Infinity) at = Math.min(at, entry.retryAt)
+        // A retry already due waits for the next flush (connect), not for a timer: no spinning offline.
+        if (entry.retryAt > now && entry.retryAt < Infinity) at = Math.min(at, entry.retryAt)
         if (expireAfterMs > 0) at = Math.min(at, m.createdAt + expireAfterMs)
       }
     }

@@ -147,6 +147,21 @@ describe('outbox: on the wire', () => {
     expect(h.wire[4]?.clientMsgNo).toBe(m1.clientMsgNo)
   })
 
+  it('lets a retry come due while offline without spinning, and sends it once on reconnect', async () => {
+    const h = makeOutbox()
+    await h.outbox.load()
+    h.connect()
+    await h.outbox.send(msg(1))
+    h.ack(h.wire[0]!, 15)
+    await flushPromises()
+    h.disconnect()
+    await h.time.advance(10 * 60_000)
+    expect(h.wire).toHaveLength(1)
+    h.connect()
+    expect(h.wire).toHaveLength(2)
+    expect(h.wire[1]!.clientMsgNo).toBe(h.wire[0]!.clientMsgNo)
+  })
+
   it('fails a permanent code at once, persists failed, never retries; resend and discard work on it', async () => {
     const h = makeOutbox()
     await h.outbox.load()
