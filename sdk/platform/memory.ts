@@ -31,8 +31,11 @@ export interface SocketServerEnd {
   close(code: number, reason: string): void
 }
 
-/** Opens one connection to `url`; the far end talks back through `peer`. */
-export type SocketConnector = (url: string, peer: SocketPeer) => SocketServerEnd
+/**
+ * Opens one connection to `url`; the far end talks back through `peer`. `ctx.timers` are the
+ * platform's timers (a connector that models latency schedules with them).
+ */
+export type SocketConnector = (url: string, peer: SocketPeer, ctx: { timers: Timers }) => SocketServerEnd
 
 /** Serves `platform.request` in memory. */
 export type HttpHandler = (req: HttpRequest) => Promise<HttpResponse>
@@ -212,7 +215,7 @@ export function createMemoryPlatform(options: MemoryPlatformOptions = {}): Memor
     liveSockets.add(finish)
     if (!status.online) fail('connectSocket:fail network is offline')
     else if (!options.connect) fail('connectSocket:fail no connector configured')
-    else end = options.connect(url, peer)
+    else end = options.connect(url, peer, { timers })
     return {
       send(bytes) {
         if (!closed && end) end.send(bytes.slice())

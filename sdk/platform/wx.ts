@@ -157,6 +157,14 @@ export function createWxPlatform(wx: WxApi, opts: WxPlatformOptions = {}): WxPla
       h.onError(error)
       if (!entry.opened) entry.finish(1006, error.message) // a failed dial never opens: end it here
     }
+    const closeTask = (code: number, reason: string): void => {
+      try {
+        // wx rejects other codes like the browser does; a dead task fails ("not connected"): ignore.
+        task?.close({ code: validCloseCode(code) ? code : 1000, reason: truncateUtf8(reason, MAX_CLOSE_REASON_BYTES), fail: () => undefined })
+      } catch {
+        // close() on a task the client already released can throw on some versions
+      }
+    }
     live.push(entry)
     try {
       task = wx.connectSocket({
@@ -167,6 +175,8 @@ export function createWxPlatform(wx: WxApi, opts: WxPlatformOptions = {}): WxPla
       timers.setTimeout(() => fail(new NetworkError(`connectSocket threw: ${String(e)}`, { url }, e)), 0)
     }
     task?.onOpen(() => {
+      // close() before open does nothing in wx (the docs warn about it): close the task now.
+      if (closed) closeTask(1000, '')
       if (closed || entry.opened) return
       entry.opened = true
       h.onOpen()
@@ -192,12 +202,7 @@ export function createWxPlatform(wx: WxApi, opts: WxPlatformOptions = {}): WxPla
       close(code = 1000, reason = '') {
         if (closed) return
         end()
-        try {
-          // wx rejects other codes like the browser does; a dead task fails ("not connected"): ignore.
-          task?.close({ code: validCloseCode(code) ? code : 1000, reason: truncateUtf8(reason, MAX_CLOSE_REASON_BYTES), fail: () => undefined })
-        } catch {
-          // close() on a task the client already released can throw on some versions
-        }
+        closeTask(code, reason)
       },
     }
   }
