@@ -170,4 +170,26 @@ describe('client over the server core in virtual time', () => {
     expect(connects).toBeLessThanOrEqual(10)
     expect(device.maxLive).toBe(1)
   })
+
+  it('delivers received messages to every message handler; a throwing handler is reported, not fatal', async () => {
+    const alice = start()
+    const bobDevice = makeDevice(world)
+    const bob = start({ uid: 'bob', token: 'bob-token' }, bobDevice)
+    const got: string[] = []
+    bob.on('message', () => {
+      throw new Error('page bug')
+    })
+    bob.on('message', async (m) => {
+      got.push(`${m.fromUid}:${Buffer.from(m.payload).toString()}`)
+    })
+    const errors = collect(bob, 'error')
+    await alice.connect()
+    await bob.connect()
+    await waitFor(() => alice.state === 'connected' && bob.state === 'connected', { tick: tick(world) })
+    await alice.send({ channelId: 'bob', channelType: 1, payload: 'hi bob' })
+    await waitFor(() => got.length === 1, { tick: tick(world) })
+    expect(got).toEqual(['alice:hi bob'])
+    expect(errors.items.map((e: ImError) => e.code)).toEqual(['HANDLER_FAILED'])
+    await waitFor(() => world.core.report().acked === 1, { tick: tick(world) })
+  })
 })
