@@ -30,6 +30,11 @@ async function client(uid: string, tok: string, extra: Partial<ConstructorParame
   const c = new RawClient(wk.wsUrl, { uid, token: tok, ...extra })
   clients.push(c)
   await c.connect()
+  if (c.connack?.reasonCode !== 1) {
+    // Diagnose rather than fail later on an undefined CONNACK.
+    const tail = wk.log().split('\n').slice(-30).join('\n')
+    throw new Error(`CONNECT ${uid} got ${JSON.stringify(c.connack)} closed=${JSON.stringify(c.closed)} errors=${c.errors.map(String)}\n--- server log tail\n${tail}`)
+  }
   return c
 }
 
@@ -237,3 +242,7 @@ test('PING → PONG', async () => {
   await b.waitFor(() => b.packets.slice(before).some((p) => p.type === PacketType.PONG))
 })
 
+
+test('our codec decoded every frame both servers sent', () => {
+  expect(clients.flatMap((c) => c.errors.map((e) => `${c.opts.uid}: ${String(e)}`))).toEqual([])
+})
