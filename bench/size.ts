@@ -48,7 +48,7 @@ export function render(r: Record<string, unknown>): string {
     '| Bundle | minified | minified + gzip -9 |',
     '|---|---:|---:|',
     rowOf('wukongim-mp SDK (`sdk/index.ts`)', r.sdk as never),
-    rowOf('of which could be codec + crypto (`sdk/proto` client half)', r.codec as never),
+    rowOf('codec + crypto alone (client half of `sdk/proto`)', r.codec as never),
     rowOf('official wukongimjssdk@1.0.4', r.official as never),
     '',
     `SDK / official (gzipped): ${String(r.sdkOverOfficial)}. Targets: SDK at most 20 KB gzipped and under a third of the official bundle.`,
