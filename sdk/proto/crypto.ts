@@ -89,7 +89,7 @@ function derive(secretKey: Uint8Array, peerKeyB64: string, salt: string): Sessio
   if (peer.length !== 32) throw new ProtocolError('peer X25519 key must be 32 bytes', { length: peer.length })
   let shared: Uint8Array
   try {
-    shared = sharedKey(secretKey, peer)
+    shared = sharedKey(secretKey, peer, true) // refuse low-order keys (all-zero secret)
   } catch (e) {
     throw new ProtocolError('X25519 key agreement failed', {}, e)
   }

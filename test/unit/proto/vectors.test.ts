@@ -40,6 +40,21 @@ describe('handshake.json', () => {
   it('returns null (plaintext mode) for an empty server key', () => {
     expect(deriveSession(client.secretKey, '', '')).toBeNull()
   })
+
+  it('refuses malformed, short or low-order server keys and short salts with ProtocolError', () => {
+    const zeroKey = Buffer.alloc(32).toString('base64')
+    for (const [key, salt] of [['not base64!', hs.salt], ['AAAA', hs.salt], [zeroKey, hs.salt], [hs.serverPublicKeyBase64, 'short']]) {
+      expect(() => deriveSession(client.secretKey, key!, salt!)).toThrow(expect.objectContaining({ code: 'PROTOCOL' }))
+    }
+  })
+
+  it('SessionCrypto.decrypt refuses bad base64, bad length and bad padding with ProtocolError', () => {
+    const ascii = (s: string) => new Uint8Array(Buffer.from(s, 'latin1'))
+    for (const wire of ['%%%%', Buffer.alloc(15).toString('base64'), Buffer.alloc(16).toString('base64')]) {
+      expect(() => session.decrypt(ascii(wire))).toThrow(expect.objectContaining({ code: 'PROTOCOL' }))
+    }
+    expect(session.decrypt(session.encrypt(ascii('round trip')))).toEqual(ascii('round trip'))
+  })
 })
 
 const files = readdirSync(dir).filter((f) => f.endsWith('.json') && f !== 'checks.json' && f !== 'handshake.json')
