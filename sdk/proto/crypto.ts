@@ -7,6 +7,10 @@
  * Plaintext mode: a server with encryption off sends an empty serverKey; `deriveSession` then
  * returns null and `sealSend`/`openRecv` pass payloads through with an empty msgKey (§5.6).
  * A packet carrying Setting.NO_ENCRYPT is passed through the same way (v3 servers honour it).
+ *
+ * Loading @stablelib/x25519 also loads @stablelib/random, whose module body only tests
+ * `typeof crypto` (no call, no throw when absent); its randomBytes is never used here. MD5 is our
+ * own (md5.ts) because @noble/hashes' md5 calls BigInt() on every digest.
  */
 import { cbc } from '@noble/ciphers/aes'
 import { generateKeyPairFromSeed, sharedKey } from '@stablelib/x25519'
