@@ -1,7 +1,8 @@
 /**
- * The receive side end to end (issue #6 "must show"): real clients (createClient) over real
- * sockets against the local WuKongIM-compatible server, in both server lines, with encryption.
- * Frames a client writes are tapped and decoded to check its RECVACKs.
+ * The receive side end to end (issue #6 "must show"): real clients (createClient) over the wx
+ * adapter and the simulated wx, on real sockets to the local WuKongIM-compatible server, in both
+ * server lines, with encryption. Frames a client writes are tapped and decoded to check its
+ * RECVACKs.
  */
 import { createClient, type Client } from '../../../sdk/client'
 import type { ClientOptions } from '../../../sdk/options'
@@ -12,9 +13,11 @@ import { createHttpSyncProvider } from '../../../sdk/sync/http'
 import { FrameDecoder } from '../../../sdk/proto/frame-decoder'
 import { decodeClientPacket } from '../../../sdk/proto/server-codec'
 import { PacketType, type RecvackPacket } from '../../../sdk/proto/packets'
+import type { Platform } from '../../../sdk/platform/types'
+import type { SocketConnector } from '../../../sdk/platform/memory'
 import { startLocalServer, type LocalServer } from '../../support/server/ws-server'
 import type { ServerMode } from '../../support/server/core'
-import { nodePlatform } from './node-platform'
+import { createSimWx, realConnector, SimStorageData, type SimWx } from '../../support/sim-wx'
 
 jest.setTimeout(60_000)
 
@@ -29,9 +32,32 @@ async function waitFor(cond: () => boolean, what: string, ms = 20_000): Promise<
 }
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
+/** A real socket whose client → server bytes `tap` sees too. */
+function tapped(tap: (data: Uint8Array) => void): SocketConnector {
+  const inner = realConnector()
+  return (url, peer, ctx) => {
+    const far = inner(url, peer, ctx)
+    return {
+      send: (data) => {
+        tap(new Uint8Array(data))
+        far.send(data)
+      },
+      // sim-wx closes with 1006 when it kills an instance; ws refuses to send that code.
+      close: (code, reason) => far.close(code === 1006 ? 4006 : code, reason),
+    }
+  }
+}
+
+/** A mini-program instance on the simulated wx (real time, real sockets) over `storage`. */
+function simApp(storage: SimStorageData, tap?: (data: Uint8Array) => void): { sim: SimWx; platform: Platform } {
+  const sim = createSimWx({ scheduler: 'real', connect: tap ? tapped(tap) : realConnector(), storage })
+  return { sim, platform: sim.control.platform() }
+}
+
 interface Peer {
   client: Client
-  store: Map<string, string>
+  sim: SimWx
+  storage: SimStorageData
   messages: InboundMessage[]
   gaps: GapEvent[]
   errors: ImError[]
@@ -59,17 +85,19 @@ describe.each<ServerMode>(['v2', 'v3'])('receive side on a %s server', (mode) =>
     await server.close()
   })
 
-  function peer(uid: string, opts: { store?: Map<string, string>; options?: Partial<ClientOptions>; sync?: (platformSync: SyncProvider) => SyncProvider } = {}): Peer {
-    const store = opts.store ?? new Map<string, string>()
+  /** A client for `uid`; pass the storage of an earlier one for a cold restart. */
+  function peer(uid: string, opts: { storage?: SimStorageData; options?: Partial<ClientOptions>; sync?: (platformSync: SyncProvider) => SyncProvider } = {}): Peer {
+    const storage = opts.storage ?? new SimStorageData()
     const decoder = new FrameDecoder()
-    const p = { store, messages: [], gaps: [], errors: [], diag: [], acks: [], sent: [], synced: 0 } as unknown as Peer
-    const platform = nodePlatform(store, (bytes) => {
+    const p = { storage, messages: [], gaps: [], errors: [], diag: [], acks: [], sent: [], synced: 0 } as unknown as Peer
+    const { sim, platform } = simApp(storage, (bytes) => {
       decoder.push(bytes)
       for (let f = decoder.next(); f; f = decoder.next()) {
         const packet = decodeClientPacket(f, 5)
         if (packet.type === PacketType.RECVACK) p.acks.push(packet)
       }
     })
+    p.sim = sim
     const http = createHttpSyncProvider({ apiAddr: server.apiUrl, uid, platform })
     p.client = createClient({
       uid,
@@ -167,15 +195,17 @@ describe.each<ServerMode>(['v2', 'v3'])('receive side on a %s server', (mode) =>
 
   it('after a cold restart delivers nothing old again and misses nothing new', async () => {
     const { a, b } = pair()
-    const store = new Map<string, string>()
     const A = peer(a)
-    const B1 = peer(b, { store })
+    const B1 = peer(b)
     await Promise.all([online(A), online(B1)])
     await sendAll(A, b, ['old 1', 'old 2', 'old 3'])
     await waitFor(() => B1.messages.length === 3, 'three old messages')
-    await B1.client.close()
+    await pause(100)
+    // Killed, not closed: the process dies with whatever storage had applied by then.
+    peers.splice(peers.indexOf(B1), 1)
+    B1.sim.control.coldRestart()
     await sendAll(A, b, ['new 4', 'new 5'])
-    const B2 = peer(b, { store })
+    const B2 = peer(b, { storage: B1.storage }) // a new mini-program instance over the same storage
     await online(B2)
     await sendAll(A, b, ['live 6'])
     await waitFor(() => B2.messages.length >= 3, 'new messages')
@@ -309,14 +339,13 @@ describe.each<ServerMode>(['v2', 'v3'])('receive side on a %s server', (mode) =>
 describe('receive side on a v2 server: RECV redelivery', () => {
   it('a RECV redelivered because the handler was slow is delivered once', async () => {
     const server = await startLocalServer({ mode: 'v2', encrypt: true, tokenAuth: false, redelivery: { intervalMs: 100, maxCount: 5 } })
-    const store = new Map<string, string>()
     const messages: InboundMessage[] = []
     const a = `ra${run}`
     const b = `rb${run}`
-    const mk = (uid: string, s: Map<string, string>) =>
-      createClient({ uid, wsAddr: server.wsUrl, apiAddr: server.apiUrl, platform: nodePlatform(s), inbox: { continuityCheckMs: 0 } })
-    const A = mk(a, new Map())
-    const B = mk(b, store)
+    const mk = (uid: string) =>
+      createClient({ uid, wsAddr: server.wsUrl, apiAddr: server.apiUrl, platform: simApp(new SimStorageData()).platform, inbox: { continuityCheckMs: 0 } })
+    const A = mk(a)
+    const B = mk(b)
     B.on('message', async (m) => {
       messages.push(m)
       await pause(600) // longer than the redelivery interval
@@ -343,7 +372,8 @@ describe('receive side on a plaintext session (server encryption off)', () => {
     const server = await startLocalServer({ mode: 'v2', encrypt: false, tokenAuth: false })
     const a = `pa${run}`
     const b = `pb${run}`
-    const mk = (uid: string) => createClient({ uid, wsAddr: server.wsUrl, apiAddr: server.apiUrl, platform: nodePlatform(new Map()), inbox: { continuityCheckMs: 0 } })
+    const mk = (uid: string) =>
+      createClient({ uid, wsAddr: server.wsUrl, apiAddr: server.apiUrl, platform: simApp(new SimStorageData()).platform, inbox: { continuityCheckMs: 0 } })
     const A = mk(a)
     const B = mk(b)
     const got: InboundMessage[] = []
