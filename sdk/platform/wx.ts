@@ -66,6 +66,8 @@ export interface WxPlatform extends Platform {
 export const MAX_CLOSE_REASON_BYTES = 123
 /** How long a global onSocketClose may belong to a socket that already ended (ms). */
 const ENDED_MATCH_MS = 5000
+/** How long a global onSocketClose waits for the task's own onClose before it is routed (ms). */
+const GLOBAL_CLOSE_GRACE_MS = 50
 
 /** Cuts `s` to at most `max` UTF-8 bytes without splitting a character. */
 export function truncateUtf8(s: string, max: number): string {
@@ -116,21 +118,26 @@ export function createWxPlatform(wx: WxApi, opts: WxPlatformOptions = {}): WxPla
     if (globalCloseHooked || !wx.onSocketClose) return
     globalCloseHooked = true
     wx.onSocketClose((res) => {
-      const now = clock.now()
-      while (ended.length > 0 && now - (ended[0] as number) > ENDED_MATCH_MS) ended.shift()
-      // The echo of a close we already handled: consume it.
-      if (ended.length > 0) {
-        ended.shift()
-        return
-      }
-      for (let i = live.length - 1; i >= 0; i--) {
-        const s = live[i] as Live
-        if (s.opened) {
-          s.finish(res.code, res.reason)
-          ended.shift() // finish() recorded this end; the event was its own
+      // Wait a moment: the closing task's own onClose may come right after the global event.
+      timers.setTimeout(() => {
+        const now = clock.now()
+        while (ended.length > 0 && now - (ended[0] as number) > ENDED_MATCH_MS) ended.shift()
+        // The echo of a close already handled (a task onClose, or our own close()): consume it.
+        // A close the app never saw within ENDED_MATCH_MS of another one is missed here; the
+        // heartbeat deadline still catches it.
+        if (ended.length > 0) {
+          ended.shift()
           return
         }
-      }
+        for (let i = live.length - 1; i >= 0; i--) {
+          const s = live[i] as Live
+          if (s.opened) {
+            s.finish(res.code, res.reason)
+            ended.pop() // finish() recorded this end; the event was its own
+            return
+          }
+        }
+      }, GLOBAL_CLOSE_GRACE_MS)
     })
   }
 

@@ -59,6 +59,8 @@ export interface SimWxOptions {
   requestLatencyMs?: number
   /** iOS: a background socket close fires only the global wx.onSocketClose, never the task's onClose. */
   iosNoOnClose?: boolean
+  /** Fire the global wx.onSocketClose before the task's onClose (default after). */
+  globalCloseFirst?: boolean
   /** What going offline does to open sockets: 'close' = onError + onClose 1006 (default); 'silent' = nothing arrives any more. */
   offlineSockets?: 'close' | 'silent'
   /** Initial network (default online wifi). */
@@ -373,8 +375,10 @@ export function createSimWx(options: SimWxOptions): SimWx {
         closedOnce = true
         sock.state = 'closed'
         later(() => counted.delete(sock), releaseMs)
+        const global = (): void => deliver(() => emit(listeners.socketClose, { code, reason }))
+        if (options.globalCloseFirst) global()
         if (fireTask) fire(on.close, { code, reason })
-        deliver(() => emit(listeners.socketClose, { code, reason }))
+        if (!options.globalCloseFirst) global()
       },
     }
     let closedOnce = false
