@@ -1,74 +1,35 @@
 /**
  * Test harness for the inbox: a hand-written SyncProvider over an in-memory "server" of channels,
- * a small platform with manual timers and JSON storage, and recorders for everything the inbox
- * hands out (deliveries, RECVACKs, gap events, errors, diagnostics).
+ * the memory platform on virtual time, and recorders for everything the inbox hands out
+ * (deliveries, RECVACKs, gap events, errors, diagnostics).
  */
 import { Inbox } from '../../../sdk/inbox/inbox'
 import type { InboxOptions } from '../../../sdk/inbox/inbox'
 import type { InboundMessage, GapEvent } from '../../../sdk/types'
-import type { Platform, TimerId } from '../../../sdk/platform/types'
+import { createMemoryPlatform } from '../../../sdk/platform/memory'
+import { VirtualScheduler } from '../../support/virtual-time'
 import type { ConversationCursor, ConversationState, MessageSyncRequest, MessageSyncResult, SyncProvider } from '../../../sdk/sync/types'
 import { PacketType } from '../../../sdk/proto/packets'
 import type { RecvPacket, RecvackPacket } from '../../../sdk/proto/packets'
 import type { ImError } from '../../../sdk/errors'
-import { ClientError, StorageError } from '../../../sdk/errors'
+import { ClientError } from '../../../sdk/errors'
 
 export const UID = 'me'
 
-/** Manual timers, JSON-cloning storage; only what the inbox uses is real. */
+/** The memory platform on a virtual clock starting at 0; `store` is its storage (shared = cold restart). */
 export function testPlatform(store = new Map<string, string>()) {
-  let now = 0
-  let nextId = 1
-  const writes = { fail: false }
-  const timers = new Map<number, { at: number; fn: () => void }>()
-  const platform = {
-    name: 'inbox-test',
-    now: () => now,
-    setTimeout(fn: () => void, ms: number): TimerId {
-      const id = nextId++
-      timers.set(id, { at: now + ms, fn })
-      return id
-    },
-    clearTimeout(id: TimerId) {
-      timers.delete(id as number)
-    },
-    storage: {
-      async get(key: string) {
-        const v = store.get(key)
-        return v === undefined ? undefined : JSON.parse(v)
-      },
-      async set(key: string, value: unknown) {
-        if (writes.fail) throw new StorageError('STORAGE_FULL', 'setStorage:fail exceed storage max size 10MB')
-        store.set(key, JSON.stringify(value))
-      },
-      async remove(key: string) {
-        store.delete(key)
-      },
-      async keys() {
-        return Array.from(store.keys())
-      },
-    },
-  } as unknown as Platform
+  const scheduler = new VirtualScheduler(0)
+  const platform = createMemoryPlatform({ clock: scheduler, timers: scheduler, data: store })
   return {
     platform,
     store,
-    /** Set `fail` to make every storage write reject with STORAGE_FULL. */
-    writes,
-    pendingTimers: () => timers.size,
-    /** Moves time forward, firing due timers in order and letting promises settle between them. */
-    async advance(ms: number) {
-      const until = now + ms
-      for (;;) {
-        await settle()
-        const due = Array.from(timers.entries()).sort((a, b) => a[1].at - b[1].at)[0]
-        if (!due || due[1].at > until) break
-        timers.delete(due[0])
-        now = due[1].at
-        due[1].fn()
-      }
-      now = until
-      await settle()
+    /** Every storage write from now on rejects (STORAGE_FAILED) while true. */
+    set failWrites(on: boolean) {
+      platform.control.failNextWrites(on ? Number.MAX_SAFE_INTEGER : 0)
     },
+    pendingTimers: () => scheduler.pending(),
+    /** Moves virtual time forward, firing due timers in order and letting promises settle between them. */
+    advance: (ms: number) => scheduler.advance(ms),
   }
 }
 

@@ -415,14 +415,14 @@ describe('persistence', () => {
   it('a failing storage is reported once per streak and the state is written once it works again', async () => {
     const store = new Map<string, string>()
     const r = makeInbox({ store })
-    r.clock.writes.fail = true
+    r.clock.failWrites = true
     for (let s = 1; s <= 3; s++) r.inbox.handleRecv(recvOf(msg('a', s)), null)
     await settle()
     await r.inbox.flush()
     expect(r.seqs()).toEqual([1, 2, 3])
-    expect(r.errors.map((e) => e.code)).toEqual(['STORAGE_FULL'])
+    expect(r.errors.map((e) => e.code)).toEqual(['STORAGE_FAILED'])
     expect(store.size).toBe(0)
-    r.clock.writes.fail = false
+    r.clock.failWrites = false
     r.inbox.handleRecv(recvOf(msg('b', 1)), null)
     await settle()
     await r.inbox.flush()
