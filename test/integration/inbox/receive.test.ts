@@ -193,6 +193,18 @@ describe.each<ServerMode>(['v2', 'v3'])('receive side on a %s server', (mode) =>
     expect(new Set(B.messages.map((m) => m.messageId)).size).toBe(500)
   })
 
+  it('the continuity check finds a withheld last message that no later push would reveal', async () => {
+    const { a, b } = pair()
+    const A = peer(a)
+    const B = peer(b, { options: { inbox: { continuityCheckMs: 300 } } })
+    await Promise.all([online(A), online(B)])
+    server.core.faults.withholdRecv({ channelId: b, channelType: 1, loginUid: a }, [2])
+    await sendAll(A, b, ['pushed', 'never pushed'])
+    await waitFor(() => B.messages.length >= 2, 'the periodic catch-up')
+    expect(B.messages.map(text)).toEqual(['pushed', 'never pushed'])
+    expect(B.messages[1]!.source).toBe('sync')
+  })
+
   it('after a cold restart delivers nothing old again and misses nothing new', async () => {
     const { a, b } = pair()
     const A = peer(a)
