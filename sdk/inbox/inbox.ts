@@ -543,14 +543,17 @@ export class Inbox {
     return true
   }
 
+  /** A platform-timer delay that close() cuts short (and clears). */
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
+      let id: TimerId | undefined
       const wake = (): void => {
         this.sleepers.delete(wake)
+        if (id !== undefined) this.d.platform.clearTimeout(id)
         resolve()
       }
       this.sleepers.add(wake)
-      this.d.platform.setTimeout(wake, ms)
+      id = this.d.platform.setTimeout(wake, ms)
     })
   }
 

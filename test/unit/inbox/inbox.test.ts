@@ -252,6 +252,20 @@ describe('gaps', () => {
     expect(r.gaps.map((g) => g.outcome)).toEqual(['detected', 'unfillable'])
   })
 
+  it('close() ends a gap retry in progress and leaves no timer behind', async () => {
+    const r = makeInbox({ options: { gapRetries: 5, gapRetryDelayMs: 10_000 } })
+    r.inbox.handleRecv(recvOf(msg('a', 1)), null)
+    r.inbox.handleRecv(recvOf(msg('a', 3)), null)
+    await settle()
+    expect(r.clock.pendingTimers()).toBe(1)
+    r.inbox.close()
+    await settle()
+    expect(r.clock.pendingTimers()).toBe(0)
+    expect(r.sync.messageRequests).toHaveLength(1)
+    expect(r.seqs()).toEqual([1])
+    expect(r.acks.map((a) => a.messageSeq)).toEqual([1]) // the held one is pulled next time
+  })
+
   it('drops the newest held push beyond maxHeldPerChannel, acks it, and pulls it later', async () => {
     const r = makeInbox({ options: { maxHeldPerChannel: 2 } })
     for (let s = 1; s <= 5; s++) r.sync.add('a', s)
