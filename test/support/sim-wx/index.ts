@@ -17,6 +17,17 @@
  * - one clock: a VirtualScheduler (virtual time) or the real clock ('real').
  *
  * Error texts marked "sim" below are this simulator's choice where WeChat's text is unknown.
+ *
+ * Usage — virtual time against the in-process server (test/support/server/core.ts):
+ *   const scheduler = new VirtualScheduler()
+ *   const core = new ServerCore({ ..., clock: scheduler, timers: scheduler })
+ *   const sim = createSimWx({ scheduler, connect: virtualConnector((sink) => core.accept(sink)), http: serverHttpHandler(core) })
+ *   const client = createClient({ ..., platform: sim.control.platform() })
+ *   await scheduler.advance(1000)              // or runUntil(() => ..., maxMs)
+ * Real time against a real ws URL (startLocalServer or any WuKongIM):
+ *   const sim = createSimWx({ scheduler: 'real', connect: realConnector() })   // requests use fetch
+ * Then: sim.control.hide()/show(), setNetwork({ online }), storage.failNext(n), sockets()[i].kill(),
+ * and `const next = sim.control.coldRestart()` for a fresh wx over the same storage.
  */
 import type { WxApi } from '../../../sdk/platform/wx'
 import { createWxPlatform, type WxPlatform, type WxPlatformOptions } from '../../../sdk/platform/wx'
@@ -38,6 +49,8 @@ export const NOT_CONNECTED_TEXT = 'closeSocket:fail WebSocket is not connected'
 export const INTERRUPTED_TEXT = 'request:fail interrupted'
 /** sim: WeChat's offline texts vary by OS and client. */
 export const OFFLINE_REQUEST_TEXT = 'request:fail net::ERR_INTERNET_DISCONNECTED'
+/** sim: the text WeChat uses for the request cap is not documented. */
+export const REQUEST_CAP_TEXT = 'request:fail exceed max task count'
 export const OFFLINE_SOCKET_TEXT = 'connectSocket:fail net::ERR_INTERNET_DISCONNECTED'
 
 export interface SimWxOptions {
@@ -55,6 +68,8 @@ export interface SimWxOptions {
   socketCap?: number
   /** How long a closed task still counts toward the cap (default 50 ms). */
   socketReleaseMs?: number
+  /** Concurrent wx.request cap (default 10, shared with upload/download in WeChat). */
+  requestCap?: number
   /** One-way latency of wx.request in virtual mode (default 5 ms). */
   requestLatencyMs?: number
   /** iOS: a background socket close fires only the global wx.onSocketClose, never the task's onClose. */
@@ -136,7 +151,8 @@ interface CallbackOpts {
 
 const realBase: Clock & Timers = {
   now: () => Date.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  // unref: a pending app or simulator timer never keeps a finished test process alive
+  setTimeout: (fn, ms) => setTimeout(fn, ms).unref(),
   clearTimeout: (id) => clearTimeout(id as NodeJS.Timeout),
 }
 
@@ -428,6 +444,7 @@ export function createSimWx(options: SimWxOptions): SimWx {
   type RequestOpts = CallbackOpts & { url: string; method?: string; data?: unknown; header?: Record<string, string>; timeout?: number; dataType?: string }
   function request(o: RequestOpts) {
     let done = false
+    let timeout: TimerId | undefined
     const finish = (ok: boolean, res: Record<string, unknown>): void => {
       if (done) return
       done = true
@@ -436,8 +453,12 @@ export function createSimWx(options: SimWxOptions): SimWx {
       call(o, ok, res)
     }
     const abortWith = (errMsg: string): void => finish(false, { errMsg })
+    if (inflight.size >= (options.requestCap ?? 10)) {
+      later(() => abortWith(REQUEST_CAP_TEXT), 0)
+      return { abort: () => undefined }
+    }
     inflight.add(abortWith)
-    const timeout = later(() => abortWith('request:fail timeout'), o.timeout ?? 60_000)
+    timeout = later(() => abortWith('request:fail timeout'), o.timeout ?? 60_000)
     const req: SimHttpRequest = {
       url: o.url,
       method: (o.method ?? 'GET').toUpperCase(),

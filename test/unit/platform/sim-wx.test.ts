@@ -273,3 +273,13 @@ describe('sim wx background timeline', () => {
     expect((await cb(w2.getStorage!, { key: 'k' })).res.data).toBe('v')
   })
 })
+
+describe('sim wx request cap', () => {
+  it('allows 10 concurrent requests; the 11th fails at once', async () => {
+    const { w, scheduler } = setup({ http: () => new Promise(() => undefined) })
+    for (let i = 0; i < 10; i++) w.request!({ url: 'https://api/hang' })
+    const eleventh = cb(w.request!, { url: 'https://api/x' })
+    await scheduler.advance(1)
+    expect((await eleventh).res.errMsg).toBe('request:fail exceed max task count')
+  })
+})
