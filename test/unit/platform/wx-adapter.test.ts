@@ -174,6 +174,17 @@ describe('wx adapter storage, network, request, randomness', () => {
     expect(old.missing.join()).toMatch(/getRandomValues/)
   })
 
+  it('without onAppShow/onAppHide (base < 2.1.2) lifecycle listeners are inert and the gap is listed', () => {
+    const { sim } = setup({ missing: ['onAppShow', 'onAppHide', 'offAppShow', 'offAppHide'] })
+    const platform = sim.control.platform()
+    const seen: string[] = []
+    const off = platform.lifecycle.onHide(() => seen.push('hide'))
+    sim.control.hide()
+    off()
+    expect(seen).toEqual([])
+    expect(platform.missing.join()).toMatch(/onAppShow/)
+  })
+
   it('writes realtime logs through wx.getRealtimeLogManager when present', () => {
     const { sim, platform } = setup()
     platform.realtimeLog?.warn('[wkmp] hello')
