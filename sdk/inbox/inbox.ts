@@ -14,10 +14,9 @@
  *   completed on this storage) everything already there is history; afterwards the channel is new
  *   since this device started watching, so its newest `newChannelBacklog` messages are pulled.
  *
- * Persistence: cursors in `<prefix>:in:cursors`, recent messageIds and (fromUid, clientMsgNo)
- * pairs in `<prefix>:in:seen`, both bounded. Writes are coalesced (one in flight, the next one
- * carries everything that changed meanwhile). A cursor only advances after delivery settled, so
- * a crash can at worst re-deliver the last few messages; de-duplication catches most of those.
+ * Persistence (store.ts): the cursors, and recent messageIds and (fromUid, clientMsgNo) pairs,
+ * both bounded. A message is remembered and its cursor advanced only after its handler settled, so
+ * a crash can re-deliver at worst the last few messages, never lose one.
  */
 import type { InboundMessage, GapEvent } from '../types'
 import type { Platform, TimerId } from '../platform/types'
@@ -27,8 +26,9 @@ import { PacketType } from '../proto/packets'
 import type { RecvPacket, RecvackPacket } from '../proto/packets'
 import { openRecv } from '../proto/crypto'
 import type { SessionCrypto } from '../proto/crypto'
-import { ClientError, ImError, ProtocolError, StorageError, isImError } from '../errors'
+import { ClientError, ImError, ProtocolError, isImError } from '../errors'
 import { BoundedSet } from './bounded-set'
+import { InboxStore } from './store'
 
 export interface InboxOptions {
   /** Period of the continuity check (a catch-up) while connected, ms. Default 60 000; 0 = off. */
@@ -117,9 +117,6 @@ interface Channel {
   again: boolean
 }
 
-const CURSORS_VERSION = 1
-const SEEN_VERSION = 1
-
 const keyOf = (channelType: number, channelId: string): string => `${channelType}:${channelId}`
 
 function recvackFor(p: RecvPacket): RecvackPacket {
@@ -145,8 +142,7 @@ export class Inbox {
   private readonly seenKeys: BoundedSet
   /** Messages handed to the app whose handlers have not settled yet, by messageId. */
   private readonly inflight = new Map<string, Held>()
-  private readonly cursorsKey: string
-  private readonly seenKey: string
+  private readonly store: InboxStore
   /** A catch-up has completed on this storage at least once (first-contact policy). */
   private baseline = false
   private closed = false
@@ -156,10 +152,6 @@ export class Inbox {
   private conversationSyncInFlight = false
   private catchingUp: Promise<void> | null = null
   private catchUpAgain = false
-  private cursorsDirty = false
-  private seenDirty = false
-  private writing: Promise<void> | null = null
-  private writeFailing = false
   private readonly gapCounts: Record<GapEvent['outcome'], number> = { detected: 0, filled: 0, unfillable: 0 }
   private lastCatchUp: { at: number; ok: boolean } | undefined
 
@@ -178,16 +170,25 @@ export class Inbox {
     }
     this.seenIds = new BoundedSet(this.opt.dedupCapacity)
     this.seenKeys = new BoundedSet(this.opt.dedupCapacity)
-    this.cursorsKey = `${deps.storagePrefix}:in:cursors`
-    this.seenKey = `${deps.storagePrefix}:in:seen`
+    this.store = new InboxStore({
+      platform: deps.platform,
+      prefix: deps.storagePrefix,
+      diagnostics: deps.diagnostics,
+      emitError: (e) => deps.emitError(e),
+      cursors: () => ({ baseline: this.baseline, channels: this.cursorList() }),
+      seen: () => ({ ids: this.seenIds.toArray(), keys: this.seenKeys.toArray() }),
+    })
   }
 
   /** Restores persisted cursors and de-duplication state. Corrupt data is reported and reset. */
   async load(): Promise<void> {
-    const cursors = await this.read(this.cursorsKey)
-    if (cursors !== undefined && !this.restoreCursors(cursors)) this.corrupt(this.cursorsKey)
-    const seen = await this.read(this.seenKey)
-    if (seen !== undefined && !this.restoreSeen(seen)) this.corrupt(this.seenKey)
+    const { cursors, seen } = await this.store.load()
+    if (cursors) {
+      for (const [channelType, channelId, seq] of cursors.channels) this.channel(channelId, channelType).cursor = seq
+      this.baseline = cursors.baseline
+    }
+    for (const id of seen?.ids ?? []) this.seenIds.add(id)
+    for (const key of seen?.keys ?? []) this.seenKeys.add(key)
   }
 
   /** The highest contiguous seq of a channel, or undefined when the channel is unknown. */
@@ -332,8 +333,8 @@ export class Inbox {
   }
 
   /** Resolves once everything changed so far is in storage. */
-  async flush(): Promise<void> {
-    while (this.writing) await this.writing
+  flush(): Promise<void> {
+    return this.store.flush()
   }
 
   /** Stops timers and pending retries. Held messages stay unacknowledged (they are pulled next time). */
@@ -365,7 +366,7 @@ export class Inbox {
       if (this.channels.size <= this.opt.maxChannels) break
       if (ch.held.size === 0 && !ch.draining) {
         this.channels.delete(ch.key)
-        this.cursorsDirty = true
+        this.store.cursorsChanged()
       }
     }
   }
@@ -453,8 +454,7 @@ export class Inbox {
       const g = ch.gaps.shift()!
       if (!g.lost) this.reportGap(ch, g.from, g.to, 'filled')
     }
-    this.cursorsDirty = true
-    this.persist()
+    this.store.cursorsChanged()
   }
 
   private isDuplicate(msg: InboundMessage): boolean {
@@ -465,8 +465,7 @@ export class Inbox {
   private remember(msg: InboundMessage): void {
     this.seenIds.add(msg.messageId)
     if (msg.clientMsgNo !== '') this.seenKeys.add(this.pairKey(msg))
-    this.seenDirty = true
-    this.persist()
+    this.store.seenChanged()
   }
 
   private pairKey(msg: InboundMessage): string {
@@ -583,8 +582,7 @@ export class Inbox {
       }
       if (!this.baseline) {
         this.baseline = true
-        this.cursorsDirty = true
-        this.persist()
+        this.store.cursorsChanged()
       }
     }
     for (const ch of Array.from(this.channels.values())) {
@@ -618,79 +616,9 @@ export class Inbox {
     this.timer = undefined
   }
 
-  // ---- persistence ----
-
-  private persist(): void {
-    if (!this.writing) this.writing = this.writeLoop()
-  }
-
-  private async writeLoop(): Promise<void> {
-    // Yield once so that a burst of changes in one tick becomes one write.
-    await Promise.resolve()
-    while (this.cursorsDirty || this.seenDirty) {
-      const cursors = this.cursorsDirty
-      const seen = this.seenDirty
-      this.cursorsDirty = this.seenDirty = false
-      try {
-        if (cursors) await this.d.platform.storage.set(this.cursorsKey, this.cursorsValue())
-        if (seen) await this.d.platform.storage.set(this.seenKey, { v: SEEN_VERSION, ids: this.seenIds.toArray(), keys: this.seenKeys.toArray() })
-        this.writeFailing = false
-      } catch (e) {
-        // Keep it dirty: the next change tries again. Report once per failing streak.
-        this.cursorsDirty ||= cursors
-        this.seenDirty ||= seen
-        this.d.diagnostics.record('storage', 'inbox-write-failed', { error: errorText(e) })
-        if (!this.writeFailing) this.d.emitError(isImError(e) ? e : new StorageError('STORAGE_FAILED', 'inbox state could not be saved', {}, e))
-        this.writeFailing = true
-        break
-      }
-    }
-    this.writing = null
-  }
-
-  private cursorsValue(): unknown {
-    const channels: Array<[number, string, number]> = []
-    for (const ch of this.channels.values()) if (ch.cursor !== undefined) channels.push([ch.channelType, ch.channelId, ch.cursor])
-    return { v: CURSORS_VERSION, baseline: this.baseline, channels }
-  }
-
-  private async read(key: string): Promise<unknown> {
-    try {
-      return await this.d.platform.storage.get(key)
-    } catch (e) {
-      this.d.diagnostics.record('storage', 'inbox-read-failed', { key, error: errorText(e) })
-      this.d.emitError(isImError(e) ? e : new StorageError('STORAGE_FAILED', 'inbox state could not be read', { key }, e))
-      return undefined
-    }
-  }
-
-  private restoreCursors(value: unknown): boolean {
-    const v = value as { v?: unknown; baseline?: unknown; channels?: unknown }
-    if (typeof v !== 'object' || v === null || v.v !== CURSORS_VERSION || !Array.isArray(v.channels)) return false
-    const valid = v.channels.every(
-      (c: unknown) =>
-        Array.isArray(c) && c.length === 3 && Number.isInteger(c[0]) && typeof c[1] === 'string' && Number.isInteger(c[2]) && (c[2] as number) >= 0,
-    )
-    if (!valid) return false
-    for (const [type, id, seq] of v.channels as Array<[number, string, number]>) this.channel(id, type).cursor = seq
-    this.baseline = v.baseline === true
-    return true
-  }
-
-  private restoreSeen(value: unknown): boolean {
-    const v = value as { v?: unknown; ids?: unknown; keys?: unknown }
-    const strings = (a: unknown): a is string[] => Array.isArray(a) && a.every((x) => typeof x === 'string')
-    if (typeof v !== 'object' || v === null || v.v !== SEEN_VERSION || !strings(v.ids) || !strings(v.keys)) return false
-    for (const id of v.ids) this.seenIds.add(id)
-    for (const k of v.keys) this.seenKeys.add(k)
-    return true
-  }
-
-  private corrupt(key: string): void {
-    this.d.diagnostics.record('storage', 'inbox-corrupt', { key })
-    this.d.emitError(new StorageError('STORAGE_CORRUPT', 'stored inbox state was unreadable and has been reset', { key }))
-    if (key === this.cursorsKey) this.cursorsDirty = true
-    else this.seenDirty = true
-    this.persist()
+  private cursorList(): Array<[number, string, number]> {
+    const out: Array<[number, string, number]> = []
+    for (const ch of this.channels.values()) if (ch.cursor !== undefined) out.push([ch.channelType, ch.channelId, ch.cursor])
+    return out
   }
 }
