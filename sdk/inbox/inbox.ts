@@ -26,7 +26,7 @@ import { PacketType } from '../proto/packets'
 import type { RecvPacket, RecvackPacket } from '../proto/packets'
 import { openRecv } from '../proto/crypto'
 import type { SessionCrypto } from '../proto/crypto'
-import { ClientError, ImError, ProtocolError, isImError } from '../errors'
+import { ClientError, ImError, InvalidOptionError, ProtocolError, isImError } from '../errors'
 import { BoundedSet } from './bounded-set'
 import { InboxStore } from './store'
 
@@ -134,6 +134,33 @@ function asSyncError(e: unknown, context: Record<string, unknown>): ImError {
   return isImError(e) ? e : new ClientError('SYNC_FAILED', `sync failed: ${errorText(e)}`, context, e)
 }
 
+const DEFAULTS: Required<InboxOptions> = {
+  continuityCheckMs: 60_000,
+  maxHeldPerChannel: 500,
+  syncPageLimit: 100,
+  gapRetries: 3,
+  gapRetryDelayMs: 1_000,
+  dedupCapacity: 1_000,
+  maxChannels: 2_000,
+  newChannelBacklog: 1_000,
+}
+/** Options that must be at least 1; the others at least 0. */
+const AT_LEAST_ONE = new Set<keyof InboxOptions>(['maxHeldPerChannel', 'syncPageLimit', 'dedupCapacity', 'maxChannels'])
+
+function resolveOptions(o: InboxOptions): Required<InboxOptions> {
+  const out = { ...DEFAULTS }
+  for (const name of Object.keys(DEFAULTS) as Array<keyof InboxOptions>) {
+    const v = o[name]
+    if (v === undefined) continue
+    const min = AT_LEAST_ONE.has(name) ? 1 : 0
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
+      throw new InvalidOptionError(`inbox.${name} must be an integer >= ${min}`, { option: `inbox.${name}`, value: v })
+    }
+    out[name] = v
+  }
+  return out
+}
+
 export class Inbox {
   private readonly d: InboxDeps
   private readonly opt: Required<InboxOptions>
@@ -157,17 +184,7 @@ export class Inbox {
 
   constructor(deps: InboxDeps) {
     this.d = deps
-    const o = deps.options ?? {}
-    this.opt = {
-      continuityCheckMs: o.continuityCheckMs ?? 60_000,
-      maxHeldPerChannel: Math.max(1, o.maxHeldPerChannel ?? 500),
-      syncPageLimit: Math.max(1, o.syncPageLimit ?? 100),
-      gapRetries: Math.max(0, o.gapRetries ?? 3),
-      gapRetryDelayMs: Math.max(0, o.gapRetryDelayMs ?? 1_000),
-      dedupCapacity: Math.max(1, o.dedupCapacity ?? 1_000),
-      maxChannels: Math.max(1, o.maxChannels ?? 2_000),
-      newChannelBacklog: Math.max(0, o.newChannelBacklog ?? 1_000),
-    }
+    this.opt = resolveOptions(deps.options ?? {})
     this.seenIds = new BoundedSet(this.opt.dedupCapacity)
     this.seenKeys = new BoundedSet(this.opt.dedupCapacity)
     this.store = new InboxStore({

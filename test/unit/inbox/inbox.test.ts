@@ -505,3 +505,12 @@ describe('snapshot', () => {
     expect(r.inbox.snapshot()).toEqual({ channels: 1, held: 0, delivering: 0, gaps: { detected: 1, filled: 0, unfillable: 1 }, lastCatchUp: { at: 1, ok: true } })
   })
 })
+
+describe('options', () => {
+  it('refuses a bad option with InvalidOptionError naming it', () => {
+    expect(() => makeInbox({ options: { gapRetries: -1 } })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION', context: { option: 'inbox.gapRetries', value: -1 } }))
+    expect(() => makeInbox({ options: { syncPageLimit: 0 } })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }))
+    expect(() => makeInbox({ options: { continuityCheckMs: Number.NaN } })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }))
+    expect(() => makeInbox({ options: { continuityCheckMs: 0, gapRetries: 0 } })).not.toThrow()
+  })
+})
