@@ -157,7 +157,9 @@ export function createWxPlatform(wx: WxApi, opts: WxPlatformOptions = {}): WxPla
       closed = true
       const i = live.indexOf(entry)
       if (i >= 0) live.splice(i, 1)
-      ended.push(clock.now())
+      const now = clock.now()
+      while (ended.length > 0 && now - (ended[0] as number) > ENDED_MATCH_MS) ended.shift() // stays small
+      ended.push(now)
     }
     const fail = (error: ImError): void => {
       if (closed) return
