@@ -5,7 +5,11 @@
 import { encodeBare, readConnack, readDisconnect, readEvent, readRecv, readSendack, readSuback, unexpected, writeConnect, writeRecvack, writeSend, writeSub } from './layouts'
 import { PacketType, type ClientPacket, type Frame, type ServerPacket } from './packets'
 
-/** The complete frame (header, remaining length, body) for `p` under protocol version `version`. */
+/**
+ * The complete frame (header, remaining length, body) for `p` under protocol version `version`.
+ * Small frames are views into a shared pool buffer: send `bytes` by byteOffset/byteLength, never
+ * `bytes.buffer` alone. Throws InvalidArgumentError when a field does not fit its wire type.
+ */
 export function encodeClientPacket(p: ClientPacket, version: number): Uint8Array {
   switch (p.type) {
     case PacketType.CONNECT:

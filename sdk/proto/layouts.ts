@@ -52,16 +52,36 @@ function begin(): Writer {
   return scratch
 }
 
+// Frames up to 1 KiB are carved out of shared 8 KiB slabs, as Node's Buffer pool does: a fresh
+// ArrayBuffer per small frame costs an off-heap allocation and pushes the GC, a view does not.
+// So a frame may be a view into a larger buffer: consumers must honour byteOffset/byteLength
+// (sdk/platform/wx.ts copies exactly the viewed bytes). Slabs are never written twice.
+const SLAB = 8192
+const POOLED = 1024
+let slab = new ArrayBuffer(SLAB)
+let slabUsed = 0
+
+function allocFrame(size: number): Uint8Array {
+  if (size > POOLED) return new Uint8Array(size)
+  if (slabUsed + size > SLAB) {
+    slab = new ArrayBuffer(SLAB)
+    slabUsed = 0
+  }
+  const out = new Uint8Array(slab, slabUsed, size)
+  slabUsed += (size + 7) & ~7
+  return out
+}
+
 /**
  * Header byte + varint remaining length + the writer's body + `tail` (a payload, appended without
- * first copying it into the scratch writer), as one exact-size array.
+ * first copying it into the scratch writer), as one array of exactly the frame's size.
  */
 export function finishFrame(type: number, flags: number, w: Writer, tail?: Uint8Array): Uint8Array {
   const head = w.pos
   const n = head + (tail ? tail.length : 0)
   if (n > MAX_REMAINING_LENGTH) throw new InvalidArgumentError('packet exceeds the 1 MiB remaining-length limit', { type, length: n })
   const lenBytes = n < 0x80 ? 1 : n < 0x4000 ? 2 : n < 0x200000 ? 3 : 4
-  const out = new Uint8Array(1 + lenBytes + n)
+  const out = allocFrame(1 + lenBytes + n)
   out[0] = (type << 4) | (flags & 15)
   let v = n
   for (let i = 1; i <= lenBytes; i++) {

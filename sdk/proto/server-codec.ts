@@ -7,7 +7,10 @@ import { PacketType, type ClientPacket, type Frame, type ServerPacket } from './
 
 export { readDisconnect as decodeDisconnect }
 
-/** The complete frame for `p` under the negotiated `version` (CONNACK: nodeId iff version >= 4). */
+/**
+ * The complete frame for `p` under the negotiated `version` (CONNACK: nodeId iff version >= 4).
+ * Like encodeClientPacket, small frames are views into a shared pool buffer.
+ */
 export function encodeServerPacket(p: ServerPacket, version: number): Uint8Array {
   switch (p.type) {
     case PacketType.CONNACK:

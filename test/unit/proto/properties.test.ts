@@ -34,6 +34,18 @@ describe('round trip', () => {
     )
   })
 
+  it('pooled frames never overlap: thousands of frames encoded back to back all keep their bytes', () => {
+    const packets = fc.sample(withVersion(clientPacketArb), { numRuns: 3000, seed: 7 })
+    const frames = packets.map(({ v, p }) => encodeClientPacket(p, v))
+    frames.forEach((f, i) => {
+      const { v, p } = packets[i]!
+      const [frame, ...extra] = splitFrames(f) // throws on any byte beyond the frame
+      expect(extra).toHaveLength(0)
+      expect(decodeClientPacket(frame!, v)).toEqual(p)
+    })
+    expect(new Set(frames.map((f) => f.buffer)).size).toBeLessThan(frames.length) // pooling is in use
+  })
+
   it('refuses to encode values that do not fit their field', () => {
     const send = { type: PacketType.SEND, flags: { dup: false, syncOnce: false, redDot: false, noPersist: false }, setting: 0, clientSeq: 1, clientMsgNo: 'x', channelId: 'c', channelType: 1, expire: 0, msgKey: '', payload: new Uint8Array(0) } as const
     expect(() => encodeClientPacket({ ...send, clientSeq: 2 ** 32 }, 5)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }))
