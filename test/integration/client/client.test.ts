@@ -16,6 +16,7 @@ const toBob = (text: string) => ({ channelId: 'bob', channelType: 1, payload: te
 let world: World
 afterEach(async () => {
   await world.stop()
+  expect(world.internal).toEqual([])
 })
 
 describe.each(['v2', 'v3'] as const)('client over real sockets (%s server)', (mode) => {

@@ -70,6 +70,8 @@ export class World {
   readonly storage = new SimStorageData()
   readonly sockets: SocketCount = { live: 0, max: 0, dialed: 0 }
   rewrite: ((data: Uint8Array) => Uint8Array) | undefined
+  /** INTERNAL errors (broken invariants such as a refused state transition) of every client: must stay empty. */
+  readonly internal: unknown[] = []
   private readonly clients: Client[] = []
 
   async start(options: LocalServerOptions = {}): Promise<this> {
@@ -101,6 +103,9 @@ export class World {
       ...clientOptions,
     })
     this.clients.push(client)
+    client.on('error', (e) => {
+      if (e.code === 'INTERNAL') this.internal.push(e)
+    })
     return client
   }
 
