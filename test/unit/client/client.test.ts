@@ -54,7 +54,7 @@ describe('client over the server core in virtual time', () => {
     expect(statuses.items.map((s: OutboxMessage) => s.status)).toEqual(['queued', 'sending', 'sent'])
     const stored = world.core.messages({ channelId: 'bob', channelType: 1, loginUid: 'alice' })
     expect(stored.map((s) => s.clientMsgNo)).toEqual([m.clientMsgNo])
-    expect(Array.from(device.storage.data.keys()).filter((k) => k.includes(':out:'))).toEqual([])
+    expect(Array.from(device.data.keys()).filter((k) => k.includes(':out:'))).toEqual([])
   })
 
   it('pings about every 25 s and declares the link dead after ~55 s of silence (then reconnects)', async () => {
@@ -66,9 +66,9 @@ describe('client over the server core in virtual time', () => {
     expect(c.state).toBe('connected') // PONGs keep it alive: the server's 3 min idle timeout never hits
     expect(states.items).toEqual([])
     device.killSockets(true) // dead without a close event
-    const t0 = world.time.now
+    const t0 = world.time.now()
     await waitFor(() => states.items.find((s: StateChange) => s.reason === 'heartbeat timeout'), { tick: tick(world, 1000), timeoutMs: 100 })
-    const deadAfter = world.time.now - t0
+    const deadAfter = world.time.now() - t0
     expect(deadAfter).toBeGreaterThan(25_000)
     expect(deadAfter).toBeLessThan(60_000)
     await waitFor(() => c.state === 'connected', { tick: tick(world) })

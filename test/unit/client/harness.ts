@@ -1,38 +1,33 @@
 /**
- * The whole client against the local server's core, in manual (virtual) time: a small Platform
- * whose sockets are wired straight into ServerCore.accept, with controllable network and app
- * lifecycle, counting live sockets. Lets tests move minutes of heartbeat and backoff in an instant.
+ * The whole client against the local server's core in virtual time: the memory platform (sockets
+ * through the simulated wx's virtualConnector into ServerCore.accept, HTTP into core.handleHttp),
+ * one VirtualScheduler for client and server, plus a wrapping connector that counts live sockets,
+ * can kill them (with or without a close event) and can rewrite what the server sends.
  */
 import { randomBytes } from 'crypto'
 import { ServerCore } from '../../support/server/core'
-import type { ServerConnection } from '../../support/server/core'
-import type { NetworkStatus, Platform, SocketHandlers } from '../../../sdk/platform/types'
-import { NetworkError } from '../../../sdk/errors'
-import { ManualTime, CountingStorage } from '../outbox/harness'
+import { virtualConnector } from '../../support/sim-wx'
+import { VirtualScheduler } from '../../support/virtual-time'
+import { createMemoryPlatform } from '../../../sdk/platform/memory'
+import type { MemoryPlatform, SocketConnector, StorageLimits } from '../../../sdk/platform/memory'
 
 export interface World {
-  time: ManualTime
+  time: VirtualScheduler
   core: ServerCore
 }
 
 export function makeWorld(mode: 'v2' | 'v3' = 'v2', encrypt = true): World {
-  const time = new ManualTime()
-  const core = new ServerCore({
-    mode,
-    encrypt,
-    clock: { now: () => time.now },
-    timers: { setTimeout: time.setTimeout, clearTimeout: time.clearTimeout },
-    random: (n) => new Uint8Array(randomBytes(n)),
-    routes: { wsAddr: 'ws://core' },
-  })
+  const time = new VirtualScheduler()
+  const core = new ServerCore({ mode, encrypt, clock: time, timers: time, random: (n) => new Uint8Array(randomBytes(n)), routes: { wsAddr: 'ws://core' } })
   for (const uid of ['alice', 'bob', 'carol']) core.registerToken(uid, `${uid}-token`)
   return { time, core }
 }
 
 export interface Device {
-  platform: Platform
-  storage: CountingStorage
-  /** Sockets opened and not yet closed by either side. */
+  platform: MemoryPlatform
+  /** The device's storage (key → JSON text); pass it to makeDevice for a cold restart. */
+  data: Map<string, string>
+  /** Sockets dialed and not yet closed by either side. */
   readonly live: number
   /** Most sockets ever live at once. */
   readonly maxLive: number
@@ -40,106 +35,73 @@ export interface Device {
   setNetwork(online: boolean): void
   hide(): void
   show(): void
-  /** The server side of every live socket dies; `silent` = the client gets no onClose (iOS background). */
+  /** The link of every live socket dies; `silent` = the client hears nothing (iOS background). */
   killSockets(silent: boolean): void
   /** Rewrites each server → client WebSocket message (test-side fault injection). */
   rewriteInbound?: (data: Uint8Array) => Uint8Array
 }
 
-export function makeDevice(world: World, storage = new CountingStorage()): Device {
-  const { time, core } = world
-  let online = true
+export function makeDevice(world: World, options: { data?: Map<string, string>; limits?: StorageLimits } = {}): Device {
+  const inner = virtualConnector((sink) => world.core.accept(sink), { latencyMs: 1 })
+  const killers = new Set<(silent: boolean) => void>()
   let live = 0
   let maxLive = 0
   let opened = 0
-  const netListeners = new Set<(s: NetworkStatus) => void>()
-  const showListeners = new Set<() => void>()
-  const hideListeners = new Set<() => void>()
-  const killers = new Set<(silent: boolean) => void>()
-  const status = (): NetworkStatus => ({ online, type: online ? 'wifi' : 'none' })
-  const defer = (fn: () => void) => time.setTimeout(fn, 1)
-
-  const platform: Platform = {
-    name: 'virtual',
-    now: () => time.now,
-    setTimeout: time.setTimeout,
-    clearTimeout: time.clearTimeout,
-    randomBytes: async (n) => new Uint8Array(randomBytes(n)),
-    storage,
-    network: {
-      getStatus: async () => status(),
-      onChange: (l) => (netListeners.add(l), () => netListeners.delete(l)),
-    },
-    lifecycle: {
-      onShow: (l) => (showListeners.add(l), () => showListeners.delete(l)),
-      onHide: (l) => (hideListeners.add(l), () => hideListeners.delete(l)),
-    },
-    request: async (req) => {
-      if (!online) throw new NetworkError('request:fail offline')
-      const path = req.url.replace(/^https?:\/\/[^/]+/, '')
-      const res = await core.handleHttp(req.method, path, req.data)
+  const connect: SocketConnector = (url, peer, ctx) => {
+    opened++
+    live++
+    maxLive = Math.max(maxLive, live)
+    let ended = false
+    let cut = false // the link died: nothing flows either way any more
+    const end = () => {
+      if (ended) return
+      ended = true
+      live--
+      killers.delete(kill)
+    }
+    const far = inner(
+      url,
+      {
+        open: () => !cut && peer.open(),
+        message: (data) => !cut && peer.message(device.rewriteInbound && typeof data !== 'string' ? device.rewriteInbound(data) : data),
+        error: (errMsg) => !cut && peer.error(errMsg),
+        close: (code, reason) => {
+          end()
+          if (!cut) peer.close(code, reason)
+        },
+      },
+      ctx,
+    )
+    const kill = (silent: boolean) => {
+      // The server loses the socket at once; the client hears a reset, or (silent) nothing at all
+      // and still holds its task, which stays counted until the client closes it.
+      far.close(1000, 'killed')
+      if (silent) cut = true
+    }
+    killers.add(kill)
+    return {
+      send: (data) => !cut && far.send(data),
+      close: (code, reason) => {
+        end()
+        far.close(code, reason)
+      },
+    }
+  }
+  const platform = createMemoryPlatform({
+    clock: world.time,
+    timers: world.time,
+    random: (n) => new Uint8Array(randomBytes(n)),
+    data: options.data,
+    limits: options.limits,
+    connect,
+    http: async (req) => {
+      const res = await world.core.handleHttp(req.method, req.url.replace(/^https?:\/\/[^/]+/, ''), req.data)
       return { status: res.status, data: res.body }
     },
-    openSocket: (_url: string, h: SocketHandlers) => {
-      opened++
-      live++
-      maxLive = Math.max(maxLive, live)
-      let ended = false // no handler may run any more (closed by the client, or the close was reported)
-      let server: ServerConnection | undefined
-      const end = () => {
-        if (!ended) {
-          ended = true
-          live--
-          killers.delete(kill)
-        }
-      }
-      let serverGone = false
-      const kill = (silent: boolean) => {
-        serverGone = true
-        server?.onClose()
-        // Silent: the task stays open on the client (still counted live) but nothing flows.
-        if (!silent) defer(() => !ended && (end(), h.onClose(1006, 'abnormal closure')))
-      }
-      killers.add(kill)
-      defer(() => {
-        if (ended) return
-        if (!online) {
-          end()
-          h.onError(new NetworkError('connectSocket:fail offline'))
-          return
-        }
-        server = core.accept({
-          send: (data) => {
-            const copy = device.rewriteInbound ? device.rewriteInbound(data.slice()) : data.slice()
-            defer(() => !ended && !serverGone && h.onMessage(copy))
-          },
-          close: ({ code, reason, withCloseFrame }) => {
-            defer(() => {
-              if (ended) return
-              end()
-              h.onClose(withCloseFrame ? (code ?? 1000) : 1006, withCloseFrame ? (reason ?? '') : 'abnormal closure')
-            })
-          },
-        })
-        if (!ended) h.onOpen()
-      })
-      return {
-        send: (data) => {
-          const copy = data.slice()
-          defer(() => !ended && !serverGone && server?.onData(copy))
-        },
-        close: () => {
-          if (ended) return
-          end()
-          server?.onClose()
-        },
-      }
-    },
-  }
-
+  })
   const device: Device = {
     platform,
-    storage,
+    data: platform.control.data,
     get live() {
       return live
     },
@@ -149,13 +111,9 @@ export function makeDevice(world: World, storage = new CountingStorage()): Devic
     get opened() {
       return opened
     },
-    setNetwork(next) {
-      online = next
-      if (!next) for (const k of Array.from(killers)) k(false)
-      for (const l of Array.from(netListeners)) l(status())
-    },
-    hide: () => hideListeners.forEach((l) => l()),
-    show: () => showListeners.forEach((l) => l()),
+    setNetwork: (online) => platform.control.setOnline(online),
+    hide: () => platform.control.hide(),
+    show: () => platform.control.show(),
     killSockets: (silent) => Array.from(killers).forEach((k) => k(silent)),
   }
   return device

@@ -79,7 +79,7 @@ describe.each(['v2', 'v3'] as const)('client resilience (%s server, virtual time
     await waitFor(() => c.pending().length === 0, { tick: tick() })
     expect(storedNos()).toEqual(byChannel.bob)
     expect(world.core.messages({ channelId: 'g1', channelType: 2 }).map((m) => m.clientMsgNo)).toEqual(byChannel.g1)
-    expect(Array.from(device.storage.data.keys()).filter((k) => k.includes(':out:'))).toEqual([])
+    expect(Array.from(device.data.keys()).filter((k) => k.includes(':out:'))).toEqual([])
   })
 
   it('killed mid-flight (SEND written, no SENDACK) → cold restart → re-sent with the same clientMsgNo', async () => {
@@ -91,7 +91,7 @@ describe.each(['v2', 'v3'] as const)('client resilience (%s server, virtual time
     expect(first.pending()[0]?.status).toBe('sending')
     // The process dies: no close(), the socket just goes away. A new app instance starts over the same storage.
     device.killSockets(false)
-    const restarted = makeDevice(world, device.storage)
+    const restarted = makeDevice(world, { data: device.data })
     const second = start({}, restarted)
     await second.ready()
     expect(second.pending().map((p) => [p.clientMsgNo, p.status])).toEqual([[m.clientMsgNo, 'queued']])
@@ -161,20 +161,20 @@ describe.each(['v2', 'v3'] as const)('client resilience (%s server, virtual time
     await world.time.advance(10 * 60_000)
     expect(world.core.report().rejected).toBe(rejected)
     await c.close()
-    const again = start({}, makeDevice(world, device.storage))
+    const again = start({}, makeDevice(world, { data: device.data }))
     await again.ready()
     expect(again.pending()).toMatchObject([{ clientMsgNo: m.clientMsgNo, status: 'failed', reasonCode: 3 }])
   })
 
   it('storage full → send() rejects with the typed error; queue and storage unchanged', async () => {
+    device = makeDevice(world, { limits: { perKeyBytes: 1024 * 1024, totalBytes: 1_000 } })
     const c = start()
     await c.ready()
     await c.send({ channelId: 'bob', channelType: 1, payload: 'kept' })
-    const before = new Map(device.storage.data)
-    device.storage.refuse = 'full'
-    const error = (await c.send({ channelId: 'bob', channelType: 1, payload: 'too much' }).catch((e: ImError) => e)) as ImError
+    const before = new Map(device.data)
+    const error = (await c.send({ channelId: 'bob', channelType: 1, payload: 'too much '.repeat(100) }).catch((e: ImError) => e)) as ImError
     expect(error.code).toBe('STORAGE_FULL')
-    expect(device.storage.data).toEqual(before)
+    expect(device.data).toEqual(before)
     expect(c.pending().map((m) => new TextDecoder().decode(m.payload))).toEqual(['kept'])
   })
 

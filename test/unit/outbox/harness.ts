@@ -1,49 +1,19 @@
 /**
- * An Outbox wired to a recording transport over a small in-memory platform with manual time, so
+ * An Outbox wired to a recording transport over a counting in-memory storage in virtual time, so
  * unit tests can see exactly which SENDs went out and what storage holds.
  */
 import { Outbox } from '../../../sdk/outbox/outbox'
 import type { OutboxConfig } from '../../../sdk/outbox/outbox'
 import { StorageError } from '../../../sdk/errors'
 import type { ImError } from '../../../sdk/errors'
-import type { Platform, PlatformStorage, TimerId } from '../../../sdk/platform/types'
+import type { Platform, PlatformStorage } from '../../../sdk/platform/types'
 import { PacketType } from '../../../sdk/proto/packets'
 import type { SendPacket, SendackPacket } from '../../../sdk/proto/packets'
 import type { OutboxMessage } from '../../../sdk/types'
+import { VirtualScheduler, drainMicrotasks } from '../../support/virtual-time'
 
-export class ManualTime {
-  now = 1_700_000_000_000
-  private seq = 0
-  private timers = new Map<number, { at: number; fn: () => void }>()
-  setTimeout = (fn: () => void, ms: number): TimerId => {
-    const id = ++this.seq
-    this.timers.set(id, { at: this.now + ms, fn })
-    return id
-  }
-  clearTimeout = (id: TimerId): void => {
-    this.timers.delete(id as number)
-  }
-  /** Moves time forward, firing due timers in order. */
-  async advance(ms: number): Promise<void> {
-    const end = this.now + ms
-    for (;;) {
-      await flushPromises()
-      let next: [number, { at: number; fn: () => void }] | undefined
-      for (const t of this.timers) if (t[1].at <= end && (!next || t[1].at < next[1].at)) next = t
-      if (!next) break
-      this.timers.delete(next[0])
-      this.now = Math.max(this.now, next[1].at)
-      next[1].fn()
-    }
-    this.now = end
-    await flushPromises()
-  }
-}
-
-/** Lets every pending promise chain run (one real macrotask turn). */
-export async function flushPromises(): Promise<void> {
-  await new Promise((resolve) => setImmediate(resolve))
-}
+/** Lets every pending promise chain run. */
+export const flushPromises = drainMicrotasks
 
 /** Map-backed storage that counts operations and can be made to refuse writes. */
 export class CountingStorage implements PlatformStorage {
@@ -71,7 +41,7 @@ export class CountingStorage implements PlatformStorage {
 
 export interface Harness {
   outbox: Outbox
-  time: ManualTime
+  time: VirtualScheduler
   storage: CountingStorage
   /** SENDs written, in order, with the connection they went out on. */
   wire: Array<SendPacket & { connectionId: number }>
@@ -85,15 +55,15 @@ export interface Harness {
   readonly connectionId: number
 }
 
-export function makeOutbox(config: Partial<OutboxConfig> = {}, shared?: { storage: CountingStorage; time: ManualTime }): Harness {
-  const time = shared?.time ?? new ManualTime()
+export function makeOutbox(config: Partial<OutboxConfig> = {}, shared?: { storage: CountingStorage; time: VirtualScheduler }): Harness {
+  const time = shared?.time ?? new VirtualScheduler()
   const storage = shared?.storage ?? new CountingStorage()
   let counter = 0
   const platform = {
     name: 'test',
-    now: () => time.now,
-    setTimeout: time.setTimeout,
-    clearTimeout: time.clearTimeout,
+    now: () => time.now(),
+    setTimeout: (fn: () => void, ms: number) => time.setTimeout(fn, ms),
+    clearTimeout: (id: unknown) => time.clearTimeout(id),
     randomBytes: async (n: number) => {
       const b = new Uint8Array(n)
       counter++
