@@ -100,19 +100,22 @@ class ImClient implements Client {
 
     this.connection = new Connection(this.platform, this.opts, this.diagnostics, {
       onState: (change) => this.events.emit('state', change),
-      onConnected: () => {
-        this.outbox.onConnected()
-        void this.inbox.onConnected().then(() => this.synced('connected'))
-      },
-      onDisconnected: ({ reason }) => {
-        this.outbox.onDisconnected(reason)
-        this.inbox.onDisconnected()
-      },
-      onPacket: (packet, connectionId) => this.route(packet, connectionId),
-      onShown: () => {
-        this.outbox.onConnected()
-        void this.inbox.catchUp().then(() => this.synced('app show'))
-      },
+      onConnected: () =>
+        this.guard(() => {
+          this.outbox.onConnected()
+          void this.inbox.onConnected().then(() => this.synced('connected'))
+        }),
+      onDisconnected: ({ reason }) =>
+        this.guard(() => {
+          this.outbox.onDisconnected(reason)
+          this.inbox.onDisconnected()
+        }),
+      onPacket: (packet, connectionId) => this.guard(() => this.route(packet, connectionId)),
+      onShown: () =>
+        this.guard(() => {
+          this.outbox.onConnected()
+          void this.inbox.catchUp().then(() => this.synced('app show'))
+        }),
       onHidden: () => {
         void this.inbox.flush()
       },
@@ -236,6 +239,15 @@ class ImClient implements Client {
         return
       default:
         this.diagnostics.record('receive', 'packet ignored', { type: packet.type })
+    }
+  }
+
+  /** A subsystem bug (a refused transition) is reported, never thrown into the socket's callback. */
+  private guard(fn: () => void): void {
+    try {
+      fn()
+    } catch (error) {
+      this.reportError(error)
     }
   }
 
