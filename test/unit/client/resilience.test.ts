@@ -123,6 +123,23 @@ describe.each(['v2', 'v3'] as const)('client resilience (%s server, virtual time
     expect(device.maxLive).toBe(1)
   })
 
+  it('a slow SENDACK (15 s) is waited for on the same socket: the link is probed, nothing is re-sent, stored once', async () => {
+    const records: string[] = []
+    const c = start({ diagnostics: { record: (_c, event, detail) => records.push(`${event}${detail?.reason ? ` (${String(detail.reason)})` : ''}`), trace() {} } })
+    await connected(c)
+    const states = collect(c, 'state')
+    const statuses = collect(c, 'messageStatus')
+    world.core.faults.delaySendacks(1, 15_000)
+    const m = await c.send({ channelId: 'bob', channelType: 1, payload: 'slow ack' })
+    await waitFor(() => c.pending().length === 0, { tick: tick(500) })
+    expect(statuses.items.map((s) => s.status)).toEqual(['queued', 'sending', 'sent'])
+    expect(storedNos()).toEqual([m.clientMsgNo])
+    expect(states.items).toEqual([])
+    expect(device.opened).toBe(1)
+    expect(records).toContain('probe (sendack timeout)')
+    expect(records).toContain('probe answered')
+  })
+
   it.each([15, 22])('retryable reason %i → backs off and retries with the same clientMsgNo', async (code) => {
     let rewrites = 1
     device.rewriteInbound = (data) => {
