@@ -187,6 +187,8 @@ class ImClient implements Client {
     this.outbox.close()
     this.inbox.close()
     live.get(this.lockKey)?.delete(this.uid)
+    // The 'closed' state event went out above; nothing a late callback does reaches the app now.
+    this.events.clear()
     await this.inbox.flush().catch(() => undefined)
   }
 

@@ -192,4 +192,26 @@ describe('client over the server core in virtual time', () => {
     expect(errors.items.map((e: ImError) => e.code)).toEqual(['HANDLER_FAILED'])
     await waitFor(() => world.core.report().acked === 1, { tick: tick(world) })
   })
+
+  it('close() is final: closed state, socket gone, unsent messages kept in storage, calls rejected, uid free again', async () => {
+    const c = start()
+    await c.connect()
+    await waitFor(() => c.state === 'connected', { tick: tick(world) })
+    device.setNetwork(false)
+    const m = await c.send(person(1))
+    const states = collect(c, 'state')
+    await c.close()
+    expect(states.items).toEqual([{ from: 'offline', to: 'closed', reason: 'client closed' }])
+    expect(c.state).toBe('closed')
+    await expect(c.send(person(2))).rejects.toMatchObject({ code: 'CLIENT_CLOSED' })
+    await expect(c.connect()).rejects.toMatchObject({ code: 'CLIENT_CLOSED' })
+    const opened = device.opened
+    device.setNetwork(true)
+    await world.time.advance(60_000)
+    expect(device.opened).toBe(opened) // no dial after close, whatever the network does
+    expect(JSON.parse(device.data.get(`wkmp:alice:out:${m.clientMsgNo}`) as string)).toMatchObject({ clientMsgNo: m.clientMsgNo })
+    const next = start()
+    await next.ready()
+    expect(next.pending().map((p) => p.clientMsgNo)).toEqual([m.clientMsgNo])
+  })
 })
