@@ -168,7 +168,7 @@ describe.each(['v2', 'v3'] as const)('client over real sockets (%s server)', (mo
     expect(statuses.items[4]).toMatchObject({ clientMsgNo: m.clientMsgNo, attempts: 2 })
   })
 
-  it('permanent reason (not a subscriber) → failed with the code, never retried', async () => {
+  it('permanent reason (not a subscriber) → failed with the code, never retried; resend after the fix, discard', async () => {
     world.server.core.createGroup('others', ['bob', 'carol'])
     const { client: im } = world.app({ outbox: { retryInitialMs: 50 } })
     await im.connect()
@@ -180,6 +180,17 @@ describe.each(['v2', 'v3'] as const)('client over real sockets (%s server)', (mo
     expect(world.server.core.report().rejected).toBe(1)
     expect(im.pending()).toMatchObject([{ clientMsgNo: m.clientMsgNo, status: 'failed', reasonCode: 3 }])
     expect(world.storage.peek(`wkmp:alice:out:${m.clientMsgNo}`)).toMatchObject({ failed: { failure: 'rejected', reasonCode: 3 } })
+
+    // The app fixes the cause and resends (same clientMsgNo); another failed one is discarded.
+    world.server.core.createGroup('others', ['bob', 'carol', 'alice'])
+    await im.resend(m.clientMsgNo)
+    await waitFor(() => statuses.items.some((s) => s.status === 'sent'))
+    expect(world.server.core.messages({ channelId: 'others', channelType: 2 }).map((x) => x.clientMsgNo)).toEqual([m.clientMsgNo])
+    const doomed = await im.send({ channelId: 'nobody-here', channelType: 2, payload: 'unknown group' })
+    await waitFor(() => im.pending().some((p) => p.clientMsgNo === doomed.clientMsgNo && p.status === 'failed'))
+    await im.discard(doomed.clientMsgNo)
+    expect(im.pending()).toEqual([])
+    expect([...world.storage.items.keys()].filter((k) => k.startsWith('wkmp:alice:out:'))).toEqual([])
   })
 
   it('storage full → send() rejects with the typed error; queue and storage unchanged', async () => {
