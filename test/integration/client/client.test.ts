@@ -246,6 +246,18 @@ describe('reconnect storms and stops over real sockets', () => {
     expect(world.sockets.dialed).toBe(dialed)
   })
 
+  it('without wsAddr, looks the address up (GET /route) before each dial', async () => {
+    world = await new World().start({ mode: 'v2' })
+    const { client: im } = world.app({ wsAddr: undefined, routeAddr: 'ws_addr' })
+    await im.connect()
+    await waitFor(() => im.state === 'connected')
+    world.server.core.faults.closeConnections('alice', { withCloseFrame: false })
+    await waitFor(() => world.server.core.report().connectionsAccepted === 2 && im.state === 'connected')
+    const m = await im.send(toBob('via the routed address'))
+    await waitFor(() => im.pending().length === 0)
+    expect(world.server.core.messages(BOB).map((x) => x.clientMsgNo)).toEqual([m.clientMsgNo])
+  })
+
   it('closed before CONNACK (v2 auth failure) backs off and asks the token provider again', async () => {
     world = await new World().start({ mode: 'v2' })
     const asked: string[] = []
