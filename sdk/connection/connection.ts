@@ -195,6 +195,7 @@ export class Connection {
     }
     this.setState(next, reason, code)
     if (next === 'waiting') this.scheduleDial()
+    if (next === 'offline') this.pollNetwork()
   }
 
   // ---- dialing --------------------------------------------------------------------------------
@@ -312,6 +313,27 @@ export class Connection {
         if (gen === this.gen && this.current === 'waiting') this.dial('backoff elapsed')
       }, delay)
     })
+  }
+
+  /**
+   * Network events are hints (platform.md §4: some clients never report "back online"): while
+   * offline, look again every backoff.maxMs and dial when the status says online.
+   */
+  private pollNetwork(): void {
+    const gen = this.gen
+    const again = (): void => {
+      if (gen === this.gen && this.current === 'offline') this.pollNetwork()
+    }
+    this.waitTimer = this.platform.setTimeout(() => {
+      this.waitTimer = undefined
+      if (gen !== this.gen || this.current !== 'offline') return
+      this.platform.network.getStatus().then((status) => {
+        if (gen !== this.gen || this.current !== 'offline') return
+        if (!status.online) return again()
+        this.attempt = 0
+        this.dial('network online (polled)')
+      }, again)
+    }, this.options.backoff.maxMs)
   }
 
   private clearWait(): void {

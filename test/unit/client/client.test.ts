@@ -214,4 +214,18 @@ describe('client over the server core in virtual time', () => {
     await next.ready()
     expect(next.pending().map((p) => p.clientMsgNo)).toEqual([m.clientMsgNo])
   })
+
+  it('finds the network back by polling when the "online" event never comes', async () => {
+    const { onChange } = device.platform.network
+    device.platform.network.onChange = (listener) => onChange((status) => status.online || listener(status))
+    const c = start()
+    await c.connect()
+    await waitFor(() => c.state === 'connected', { tick: tick(world) })
+    device.setNetwork(false)
+    expect(c.state).toBe('offline')
+    device.setNetwork(true) // not reported to the client
+    const states = collect(c, 'state')
+    await waitFor(() => c.state === 'connected', { tick: tick(world, 1_000), timeoutMs: 60 })
+    expect(states.items[0]).toMatchObject({ from: 'offline', to: 'connecting', reason: 'network online (polled)' })
+  })
 })
