@@ -45,7 +45,7 @@ export interface ClientOptions {
   backoff?: {
     /** Milliseconds, default 500. */
     initialMs?: number
-    /** Milliseconds, default 30 000. */
+    /** Milliseconds, default 30 000. Also how often the network status is re-checked while offline. */
     maxMs?: number
   }
   /** Milliseconds to wait for CONNACK after the socket opened (or for the socket to open). Default 10 000. */
