@@ -85,8 +85,6 @@ class ImClient implements Client {
     if (uids.has(this.uid)) {
       throw new ClientError('CLIENT_EXISTS', `a client for uid "${this.uid}" is already live in this app; share it (e.g. getApp().im) or close() it first`, { uid: this.uid })
     }
-    uids.add(this.uid)
-    live.set(this.lockKey, uids)
 
     this.diagnostics = options.diagnostics ?? noopDiagnostics
     this.deviceId = this.opts.deviceId ?? ''
@@ -157,6 +155,9 @@ class ImClient implements Client {
       emitError: (e) => this.reportError(e),
       options: options.inbox,
     })
+    // Taken last, so a constructor that throws (bad option) leaves no stale lock behind.
+    uids.add(this.uid)
+    live.set(this.lockKey, uids)
   }
 
   get state(): ConnectionState {

@@ -39,6 +39,10 @@ describe('client over the server core in virtual time', () => {
     start({}, other) // another platform (a cold restart) is a different app instance
     await first.close()
     start()
+    // A construction refused late (the inbox rejects its options) leaves no lock behind.
+    const d2 = makeDevice(world)
+    expect(() => open(world, d2, { inbox: { syncPageLimit: -5 } })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }))
+    clients.push(open(world, d2))
   })
 
   it('connects with CONNECT v5 → CONNACK, then sends; the state events tell the story', async () => {
