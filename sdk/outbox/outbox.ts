@@ -170,10 +170,12 @@ export class Outbox {
     const entry = this.byNo.get(clientMsgNo)
     if (!entry) throw new InvalidArgumentError('no such message in the outbox', { clientMsgNo })
     if (entry.msg.status === 'sending') throw new InvalidArgumentError('the message is on the wire; wait for its SENDACK', { clientMsgNo })
-    this.drop(entry)
+    // Failed first (so no flush picks it up meanwhile), out of storage, and only then out of memory:
+    // when the remove fails it stays listed and discard() can be called again.
     if (entry.msg.status === 'queued') this.transition(entry, 'failed', 'discarded')
     entry.msg.failure = 'cancelled'
     await this.store.remove(clientMsgNo)
+    this.drop(entry)
     this.deps.diagnostics.trace(clientMsgNo, 'discarded')
     this.emit(entry)
   }

@@ -31,6 +31,7 @@ export class CountingStorage implements PlatformStorage {
     this.data.set(key, JSON.stringify(value))
   }
   async remove(key: string): Promise<void> {
+    if (this.refuse === 'failed') throw new StorageError('STORAGE_FAILED', 'removeStorage:fail', { key })
     this.ops.push(`remove ${key}`)
     this.data.delete(key)
   }

@@ -186,6 +186,21 @@ describe('outbox: on the wire', () => {
     expect(h.statuses[h.statuses.length - 1]).toMatchObject({ status: 'failed', failure: 'cancelled' })
   })
 
+  it('keeps a message listed when discarding it fails in storage, so discard() can be retried', async () => {
+    const h = makeOutbox()
+    await h.outbox.load()
+    const m = await h.outbox.send(msg(1))
+    h.storage.refuse = 'failed'
+    await expect(h.outbox.discard(m.clientMsgNo)).rejects.toMatchObject({ code: 'STORAGE_FAILED' })
+    expect(h.outbox.pending()).toMatchObject([{ clientMsgNo: m.clientMsgNo, status: 'failed', failure: 'cancelled' }])
+    h.connect()
+    expect(h.wire).toHaveLength(0) // never sent meanwhile
+    h.storage.refuse = undefined
+    await h.outbox.discard(m.clientMsgNo)
+    expect(h.outbox.pending()).toEqual([])
+    expect(h.storage.data.size).toBe(0)
+  })
+
   it('re-encodes once after SENDACK 9 and fails when it repeats', async () => {
     const h = makeOutbox()
     await h.outbox.load()
