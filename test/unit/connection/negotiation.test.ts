@@ -69,4 +69,23 @@ describe('CONNECT / CONNACK negotiation', () => {
     expect(send).toMatchObject({ type: PacketType.SEND, channelId: 'bob', expire: 0, msgKey: '' })
     expect(Buffer.from((send as { payload: Uint8Array }).payload).toString()).toBe('queued before connect')
   })
+
+  it('PINGs every heartbeat interval even while SENDs flow (v3 presence only counts PINGs)', async () => {
+    const time = new VirtualScheduler()
+    const server = scriptedServer(5, 0, time)
+    const platform = createMemoryPlatform({ clock: time, timers: time, connect: virtualConnector(server.accept, { latencyMs: 1 }) })
+    client = createClient({ uid: 'alice', token: 't', wsAddr: 'ws://scripted', platform })
+    await client.connect()
+    await time.runUntil(() => client.state === 'connected')
+    const start = time.now()
+    for (let i = 0; i < 20; i++) {
+      await client.send({ channelId: 'bob', channelType: 1, payload: `busy ${i}` })
+      await time.advance(5_000)
+    }
+    await time.advance(1_000)
+    const pings = server.seen.filter((s) => s.packet.type === PacketType.PING).map((s) => s.at - start)
+    expect(pings).toHaveLength(4) // 100 s of traffic
+    pings.forEach((at, i) => expect(Math.abs(at - 25_000 * (i + 1))).toBeLessThan(50))
+    expect(client.state).toBe('connected')
+  })
 })
