@@ -1,14 +1,14 @@
 /**
- * Version negotiation and "nothing before CONNACK", against a minimal scripted server (the local
- * server always negotiates 5): the client asks for 5, a server answering 2 gets v2 frames
- * afterwards (no `expire` in SEND), and no frame but CONNECT leaves before the CONNACK.
+ * The connection against a minimal scripted server (the local server always negotiates 5):
+ * version negotiation (ask for 5, adopt a lower answer: v2 frames afterwards, no `expire` in SEND),
+ * nothing but CONNECT before the CONNACK, PING cadence under traffic, EVENT pass-through.
  */
 import { createClient } from '../../../sdk/client'
 import type { Client } from '../../../sdk/client'
 import { createMemoryPlatform } from '../../../sdk/platform/memory'
 import { FrameDecoder } from '../../../sdk/proto/frame-decoder'
 import { PacketType } from '../../../sdk/proto/packets'
-import type { ClientPacket } from '../../../sdk/proto/packets'
+import type { ClientPacket, ServerPacket } from '../../../sdk/proto/packets'
 import { decodeClientPacket, encodeServerPacket } from '../../../sdk/proto/server-codec'
 import { virtualConnector } from '../../support/sim-wx'
 import type { AcceptSink } from '../../support/sim-wx'
@@ -16,7 +16,7 @@ import { VirtualScheduler } from '../../support/virtual-time'
 
 const NO_FLAGS = { dup: false, syncOnce: false, redDot: false, noPersist: false }
 
-function scriptedServer(answerVersion: number, holdConnackMs: number, time: VirtualScheduler) {
+function scriptedServer(answerVersion: number, holdConnackMs: number, time: VirtualScheduler, afterConnack: ServerPacket[] = []) {
   const seen: Array<{ at: number; packet: ClientPacket }> = []
   const accept = (sink: AcceptSink) => {
     const decoder = new FrameDecoder()
@@ -32,6 +32,7 @@ function scriptedServer(answerVersion: number, holdConnackMs: number, time: Virt
               version = answerVersion
               const connack = { type: PacketType.CONNACK, hasServerVersion: true, serverVersion: answerVersion, timeDiff: 0, reasonCode: 1, serverKey: '', salt: '', nodeId: '0' } as const
               sink.send(encodeServerPacket(connack, answerVersion))
+              for (const p of afterConnack) sink.send(encodeServerPacket(p, answerVersion))
             }, holdConnackMs)
           } else if (packet.type === PacketType.SEND) {
             sink.send(encodeServerPacket({ type: PacketType.SENDACK, flags: NO_FLAGS, messageId: '77', clientSeq: packet.clientSeq, messageSeq: 1, reasonCode: 1 }, version))
@@ -46,7 +47,7 @@ function scriptedServer(answerVersion: number, holdConnackMs: number, time: Virt
   return { seen, accept }
 }
 
-describe('CONNECT / CONNACK negotiation', () => {
+describe('connection against a scripted server', () => {
   let client: Client
   afterEach(async () => {
     await client.close()
@@ -87,5 +88,20 @@ describe('CONNECT / CONNACK negotiation', () => {
     expect(pings).toHaveLength(4) // 100 s of traffic
     pings.forEach((at, i) => expect(Math.abs(at - 25_000 * (i + 1))).toBeLessThan(50))
     expect(client.state).toBe('connected')
+  })
+
+  it('passes server EVENT packets to `event` handlers', async () => {
+    const time = new VirtualScheduler()
+    const data = new Uint8Array([1, 2, 3])
+    const server = scriptedServer(5, 0, time, [{ type: PacketType.EVENT, id: 'e1', eventType: 'typing', timestamp: '1700000000123', data }])
+    const platform = createMemoryPlatform({ clock: time, timers: time, connect: virtualConnector(server.accept) })
+    client = createClient({ uid: 'alice', token: 't', wsAddr: 'ws://scripted', platform })
+    const events: unknown[] = []
+    client.on('event', (e) => {
+      events.push(e)
+    })
+    await client.connect()
+    await time.runUntil(() => events.length === 1)
+    expect(events).toEqual([{ id: 'e1', eventType: 'typing', timestamp: '1700000000123', data }])
   })
 })
