@@ -38,3 +38,6 @@ if (problems.length) {
 
 execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.json'), '--emitDeclarationOnly'], { stdio: 'inherit' })
 console.log(`build: dist/index.js ${code.length} bytes + declarations`)
+
+// The demo mini-program (miniprogram/) imports this same build from its git-ignored lib/ folder.
+require('./demo/copy-lib').copyLib()

@@ -1,0 +1,20 @@
+/**
+ * One chat row: text, time, and for our own messages the outbox status. A failed message offers
+ * Retry and Discard, raised as `retry` / `discard` events with `{ clientMsgNo }` for the page.
+ */
+import type { ChatItem } from '../../services/chat-store'
+
+Component({
+  properties: {
+    /** A ChatItem from the app's chat store. */
+    item: { type: Object, value: {} as ChatItem },
+  },
+  methods: {
+    onRetry() {
+      this.triggerEvent('retry', { clientMsgNo: (this.data.item as ChatItem).clientMsgNo })
+    },
+    onDiscard() {
+      this.triggerEvent('discard', { clientMsgNo: (this.data.item as ChatItem).clientMsgNo })
+    },
+  },
+})

@@ -1,0 +1,93 @@
+/**
+ * A conversation: rows from the app's chat store (local echo with status, received messages),
+ * the offline/reconnecting banner from the client's `state` events, a composer, and Retry /
+ * Discard on failed messages, which act on the client's outbox. Everything it subscribes to is
+ * released on unload. Written with Component() (the simulator has no Page()).
+ */
+import { hold, releaseAll } from '../../services/page-subscriptions'
+
+interface ChatQuery {
+  channelId?: string
+  channelType?: string | number
+}
+
+Component({
+  properties: {
+    /** Page query: the peer uid (person chat) or group id. */
+    channelId: { type: String, value: '' },
+    /** Page query: 1 person, 2 group. */
+    channelType: { type: Number, value: 1 },
+  },
+  data: {
+    title: '',
+    items: [] as unknown[],
+    draft: '',
+    state: 'idle',
+    reason: '',
+    error: '',
+  },
+  lifetimes: {
+    detached() {
+      releaseAll(this)
+    },
+  },
+  methods: {
+    onLoad(query: ChatQuery = {}) {
+      const channelId = decodeURIComponent(query.channelId ?? this.data.channelId)
+      const channelType = Number(query.channelType ?? this.data.channelType) || 1
+      const app = getApp<IAppOption>()
+      const { im, chats } = app
+      if (!im || !chats) {
+        this.setData({ error: 'Not signed in.' })
+        return
+      }
+      this.setData({ channelId, channelType, title: channelType === 2 ? `Group ${channelId}` : channelId, state: im.state })
+      hold(
+        this,
+        chats.on(({ key }) => {
+          if (key === `${channelType}:${channelId}`) this.render()
+        }),
+        im.on('state', ({ to, reason }) => this.setData({ state: to, reason })),
+      )
+      this.render()
+    },
+    onUnload() {
+      releaseAll(this)
+    },
+    render() {
+      const { chats } = getApp<IAppOption>()
+      if (!chats) return
+      chats.markRead(this.data.channelType, this.data.channelId)
+      this.setData({ items: chats.messages(this.data.channelType, this.data.channelId) })
+    },
+    onInput(e: WechatMiniprogram.Input) {
+      this.setData({ draft: e.detail.value })
+    },
+    async onSend() {
+      const text = this.data.draft.trim()
+      const { chats } = getApp<IAppOption>()
+      if (!text || !chats) return
+      this.setData({ draft: '', error: '' })
+      try {
+        await chats.sendText(this.data.channelId, this.data.channelType, text)
+      } catch (error) {
+        // refused at send(): nothing was queued; give the text back
+        this.setData({ draft: text, error: (error as Error).message })
+      }
+    },
+    async onRetry(e: WechatMiniprogram.CustomEvent<{ clientMsgNo: string }>) {
+      await this.act(() => getApp<IAppOption>().im?.resend(e.detail.clientMsgNo))
+    },
+    async onDiscard(e: WechatMiniprogram.CustomEvent<{ clientMsgNo: string }>) {
+      await this.act(() => getApp<IAppOption>().im?.discard(e.detail.clientMsgNo))
+    },
+    async act(fn: () => Promise<unknown> | undefined) {
+      try {
+        this.setData({ error: '' })
+        await fn()
+      } catch (error) {
+        this.setData({ error: (error as Error).message })
+      }
+    },
+  },
+})
