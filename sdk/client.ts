@@ -139,6 +139,7 @@ class ImClient implements Client {
         this.events.emit('messageStatus', m)
       },
       emitError: (e) => this.reportError(e),
+      unsafe: options._unsafe,
     })
 
     this.inbox = new Inbox({
@@ -154,6 +155,7 @@ class ImClient implements Client {
       emitGap: (gap) => this.events.emit('gap', gap),
       emitError: (e) => this.reportError(e),
       options: options.inbox,
+      unsafe: options._unsafe,
     })
     // Taken last, so a constructor that throws (bad option) leaves no stale lock behind.
     uids.add(this.uid)

@@ -90,6 +90,19 @@ export interface ClientOptions {
    * Default: derived from platform.randomBytes.
    */
   random?: () => number
+  /** @internal Test-only switches (see UnsafeSwitches). Never set this in an app. */
+  _unsafe?: UnsafeSwitches
+}
+
+/**
+ * @internal Test-only: switches single protections off so the chaos simulator (test/chaos) can
+ * show that its checker notices. Not exported from index.ts; never set in an app.
+ */
+export interface UnsafeSwitches {
+  /** Inbox: no de-duplication by messageId or (fromUid, clientMsgNo). */
+  disableDedup?: boolean
+  /** Outbox: messages on a lost connection are not put back in the queue. */
+  disableResend?: boolean
 }
 
 /** Options after validation, with every default filled in. */

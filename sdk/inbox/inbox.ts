@@ -63,6 +63,8 @@ export interface InboxDeps {
   emitGap(e: GapEvent): void
   emitError(e: ImError): void
   options?: InboxOptions
+  /** @internal Test-only switches (chaos simulator). */
+  unsafe?: { disableDedup?: boolean }
 }
 
 /** What the outbox learnt from a SENDACK: this device's own message, which the server never pushes back to it. */
@@ -475,6 +477,7 @@ export class Inbox {
   }
 
   private isDuplicate(msg: InboundMessage): boolean {
+    if (this.d.unsafe?.disableDedup) return false
     if (this.seenIds.has(msg.messageId)) return true
     return msg.clientMsgNo !== '' && this.seenKeys.has(this.pairKey(msg))
   }

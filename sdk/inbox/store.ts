@@ -83,8 +83,9 @@ export class InboxStore {
     this.schedule()
   }
 
-  /** Resolves once everything changed so far was written (or failed). */
+  /** Writes what is unsaved (a write that failed earlier is tried again); resolves once written or failed. */
   async flush(): Promise<void> {
+    if (this.cursorsDirty || this.seenDirty) this.schedule()
     while (this.writing) await this.writing
   }
 

@@ -58,6 +58,8 @@ export interface OutboxDeps {
   random(): Promise<number>
   emitStatus(message: OutboxMessage): void
   emitError(error: ImError): void
+  /** @internal Test-only switches (chaos simulator). */
+  unsafe?: { disableResend?: boolean }
 }
 
 interface Entry {
@@ -193,6 +195,7 @@ export class Outbox {
   onDisconnected(reason: string): void {
     const lost = Array.from(this.inFlight.values()).sort((a, b) => a.order - b.order)
     this.inFlight.clear()
+    if (this.deps.unsafe?.disableResend) return this.arm()
     for (const entry of lost) {
       entry.clientSeq = 0
       this.transition(entry, 'queued', reason)

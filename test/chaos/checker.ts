@@ -1,0 +1,153 @@
+/**
+ * The chaos checker: invariants over a whole run's history (what the apps saw) and the server's
+ * store (what really happened).
+ *
+ * - lost: a message whose send() resolved is not stored (v3: exactly once; v2: at least once),
+ *   or a recipient was never shown a stored message it should see. A recipient should see every
+ *   message stored above its baseline: the server's top seq when its inbox first completed a
+ *   catch-up on fresh storage (the inbox treats what was there before as history).
+ * - duplicated: v3 stored a message twice, or an app was shown one message (fromUid,
+ *   clientMsgNo) twice — v2 stores a re-send twice; it must still be shown once.
+ * - misordered: an app saw a channel's messages out of server seq order.
+ * - stuck: an outbox still holds messages (queued, sending or failed) after the quiet phase.
+ * - unacked: a message reported `sent` without a SENDACK reasonCode 1 for a stored message.
+ * - internal: the client reported a broken invariant of its own (error code INTERNAL).
+ */
+import type { ServerCore, StoredMessage } from '../support/server/core'
+import { GROUP_ID, uidOf } from './scenario'
+
+export interface Delivery {
+  uid: string
+  instance: number
+  messageId: string
+  messageSeq: number
+  clientMsgNo: string
+  fromUid: string
+  channelId: string
+  channelType: number
+}
+
+export interface History {
+  mode: 'v2' | 'v3'
+  uids: string[]
+  /** send() calls that resolved. */
+  resolved: Array<{ uid: string; clientMsgNo: string; channelId: string; channelType: number }>
+  /** messageStatus 'sent' events. */
+  sent: Array<{ uid: string; clientMsgNo: string; reasonCode?: number; messageId?: string; messageSeq?: number }>
+  /** message events, in the order the apps saw them. */
+  deliveries: Delivery[]
+  /** Per uid: the server's top seq per channel key when its inbox first caught up on fresh storage. */
+  baselines: Map<string, Map<string, number>>
+  /** `uid|fromUid|clientMsgNo` a device may be shown again: storage refused its inbox state before a kill. */
+  excused: Set<string>
+  /** Outbox leftovers after the quiet phase. */
+  stuck: string[]
+  internalErrors: string[]
+}
+
+export interface Violations {
+  lost: number
+  duplicated: number
+  misordered: number
+  stuck: number
+  unacked: number
+  internal: number
+  /** Re-deliveries after a kill that followed refused inbox writes (not violations). */
+  excusedRedeliveries: number
+}
+
+const MAX_LINES = 30
+
+export function check(h: History, core: ServerCore): Violations & { failures: string[] } {
+  const failures: string[] = []
+  const v: Violations = { lost: 0, duplicated: 0, misordered: 0, stuck: h.stuck.length, unacked: 0, internal: h.internalErrors.length, excusedRedeliveries: 0 }
+  const fail = (line: string): void => {
+    if (failures.length < MAX_LINES) failures.push(line)
+  }
+  const short = (no: string): string => no.slice(0, 8)
+
+  // Everything stored, by channel key.
+  const stored: StoredMessage[] = []
+  const channels: Array<{ channelId: string; channelType: number; loginUid?: string }> = [{ channelId: GROUP_ID, channelType: 2 }]
+  for (let a = 0; a < h.uids.length; a++) for (let b = a + 1; b < h.uids.length; b++) channels.push({ channelId: uidOf(b), channelType: 1, loginUid: uidOf(a) })
+  for (const ch of channels) stored.push(...core.messages(ch))
+  const copies = new Map<string, StoredMessage[]>()
+  const byId = new Map<string, StoredMessage>()
+  for (const m of stored) {
+    const key = `${m.fromUid}|${m.clientMsgNo}`
+    const list = copies.get(key)
+    if (list) list.push(m)
+    else copies.set(key, [m])
+    byId.set(m.messageId, m)
+  }
+
+  // Send side: durable means stored.
+  for (const r of h.resolved) {
+    const n = copies.get(`${r.uid}|${r.clientMsgNo}`)?.length ?? 0
+    if (n === 0) {
+      v.lost++
+      fail(`lost: ${r.uid}'s ${short(r.clientMsgNo)} to ${r.channelType}:${r.channelId} resolved send() but was never stored`)
+    } else if (n > 1 && h.mode === 'v3') {
+      v.duplicated++
+      fail(`duplicated: ${r.uid}'s ${short(r.clientMsgNo)} stored ${n} times by a v3 server`)
+    }
+  }
+
+  // Nothing sent without SENDACK 1 for a stored copy.
+  for (const s of h.sent) {
+    const m = s.messageId !== undefined ? byId.get(s.messageId) : undefined
+    if (s.reasonCode !== 1 || !m || m.fromUid !== s.uid || m.clientMsgNo !== s.clientMsgNo || m.messageSeq !== s.messageSeq) {
+      v.unacked++
+      fail(`unacked: ${s.uid}'s ${short(s.clientMsgNo)} reported sent (reasonCode ${String(s.reasonCode)}, messageId ${String(s.messageId)}) without a matching SENDACK 1`)
+    }
+  }
+
+  // Receive side: each message shown at most once, per channel in seq order.
+  const shown = new Map<string, number>()
+  const lastSeq = new Map<string, number>()
+  for (const d of h.deliveries) {
+    const id = `${d.uid}|${d.fromUid}|${d.clientMsgNo || d.messageId}`
+    const n = (shown.get(id) ?? 0) + 1
+    shown.set(id, n)
+    if (n > 1 && h.excused.has(id)) {
+      v.excusedRedeliveries++
+      continue
+    }
+    if (n === 2) {
+      v.duplicated++
+      fail(`duplicated: ${d.uid}#${d.instance} shown ${d.fromUid}'s ${short(d.clientMsgNo)} again (${d.channelType}:${d.channelId} seq ${d.messageSeq})`)
+    }
+    const ch = `${d.uid}|${d.channelType}:${d.channelId}`
+    const prev = lastSeq.get(ch) ?? 0
+    if (d.messageSeq <= prev) {
+      v.misordered++
+      fail(`misordered: ${d.uid}#${d.instance} shown ${d.channelType}:${d.channelId} seq ${d.messageSeq} after seq ${prev}`)
+    }
+    lastSeq.set(ch, Math.max(prev, d.messageSeq))
+  }
+
+  // Receive side: every recipient shown every message stored above its baseline.
+  for (const [key, list] of copies) {
+    const first = list[0] as StoredMessage
+    const top = Math.max(...list.map((m) => m.messageSeq))
+    const channelKey = `${first.channelType}:${first.channelId}`
+    const recipients = first.channelType === 1 ? first.channelId.split('@') : h.uids
+    for (const uid of recipients) {
+      if (uid === first.fromUid) continue
+      const base = h.baselines.get(uid)?.get(channelKey)
+      if (base !== undefined && top <= base) continue
+      if ((shown.get(`${uid}|${key}`) ?? 0) === 0) {
+        v.lost++
+        fail(`lost: ${uid} never shown ${first.fromUid}'s ${short(first.clientMsgNo)} (${channelKey} seq ${list.map((m) => m.messageSeq).join('/')}; baseline ${base === undefined ? 'never caught up' : base})`)
+      }
+    }
+  }
+
+  for (const line of h.stuck) fail(`stuck: ${line}`)
+  for (const line of h.internalErrors) fail(`internal: ${line}`)
+  return { ...v, failures }
+}
+
+export function violationCount(v: Violations): number {
+  return v.lost + v.duplicated + v.misordered + v.stuck + v.unacked + v.internal
+}

@@ -1,0 +1,124 @@
+/**
+ * npm run chaos -- --runs N --seed S [--mode v2|v3|both] [--clients K] [--messages M] [--faults F]
+ *                  [--encrypt] [--trace] [--off dedup|persistence|resend|gapfill]
+ *
+ * Runs N scenarios with seeds S, S+1, ... S+N-1 (each its own plan, server and devices) in
+ * virtual time, prints progress, then one summary line. For every failing seed it prints the
+ * violations and a command that replays exactly that seed with a readable trace (--trace).
+ * Exit code 1 when any run broke an invariant.
+ */
+import { violationCount } from './checker'
+import { runScenario, type Protections, type RunResult } from './engine'
+
+interface Args {
+  runs: number
+  seed: number
+  modes: Array<'v2' | 'v3'>
+  clients?: number
+  messages?: number
+  faults?: number
+  encrypt: boolean
+  trace: boolean
+  off: string[]
+}
+
+const OFF: Record<string, keyof Protections> = { dedup: 'disableDedup', persistence: 'disablePersistence', resend: 'disableResend', gapfill: 'disableGapFill' }
+
+function parse(argv: string[]): Args {
+  const a: Args = { runs: 100, seed: 1, modes: ['v3'], encrypt: false, trace: false, off: [] }
+  const num = (i: number): number => {
+    const n = Number(argv[i + 1])
+    if (!Number.isInteger(n) || n < 0) usage(`${argv[i]} needs a whole number`)
+    return n
+  }
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i]
+    if (flag === '--runs') a.runs = num(i++)
+    else if (flag === '--seed') a.seed = num(i++)
+    else if (flag === '--clients') a.clients = num(i++)
+    else if (flag === '--messages') a.messages = num(i++)
+    else if (flag === '--faults') a.faults = num(i++)
+    else if (flag === '--encrypt') a.encrypt = true
+    else if (flag === '--trace') a.trace = true
+    else if (flag === '--mode') {
+      const m = argv[++i]
+      if (m === 'both') a.modes = ['v2', 'v3']
+      else if (m === 'v2' || m === 'v3') a.modes = [m]
+      else usage('--mode is v2, v3 or both')
+    } else if (flag === '--off') {
+      const what = argv[++i] ?? ''
+      if (!OFF[what]) usage(`--off is one of ${Object.keys(OFF).join(', ')}`)
+      a.off.push(what)
+    } else usage(`unknown argument ${String(flag)}`)
+  }
+  return a
+}
+
+function usage(message: string): never {
+  console.error(`chaos: ${message}`)
+  console.error('usage: npm run chaos -- --runs N --seed S [--mode v2|v3|both] [--clients K] [--messages M] [--faults F] [--encrypt] [--trace] [--off dedup|persistence|resend|gapfill]')
+  process.exit(2)
+}
+
+function replayCommand(a: Args, r: RunResult): string {
+  const parts = ['npm run chaos --', '--runs 1', `--seed ${r.seed}`, `--mode ${r.mode}`]
+  if (a.clients !== undefined) parts.push(`--clients ${a.clients}`)
+  if (a.messages !== undefined) parts.push(`--messages ${a.messages}`)
+  if (a.faults !== undefined) parts.push(`--faults ${a.faults}`)
+  if (a.encrypt) parts.push('--encrypt')
+  for (const o of a.off) parts.push(`--off ${o}`)
+  parts.push('--trace')
+  return parts.join(' ')
+}
+
+async function main(): Promise<void> {
+  const a = parse(process.argv.slice(2))
+  const protections: Protections = {}
+  for (const o of a.off) protections[OFF[o] as keyof Protections] = true
+  const total = a.runs * a.modes.length
+  const sum = { runs: 0, messages: 0, faults: 0, lost: 0, duplicated: 0, misordered: 0, stuck: 0, unacked: 0, internal: 0, excused: 0 }
+  const failed: Array<{ r: RunResult; cmd: string }> = []
+  const started = Date.now()
+  let lastProgress = started
+  for (const mode of a.modes) {
+    for (let i = 0; i < a.runs; i++) {
+      const seed = a.seed + i
+      const r = await runScenario(seed, { mode, clients: a.clients, messages: a.messages, faults: a.faults, encrypt: a.encrypt, trace: a.trace, protections })
+      sum.runs++
+      sum.messages += r.messages
+      sum.faults += r.faults
+      sum.lost += r.lost
+      sum.duplicated += r.duplicated
+      sum.misordered += r.misordered
+      sum.stuck += r.stuck
+      sum.unacked += r.unacked
+      sum.internal += r.internal
+      sum.excused += r.excusedRedeliveries
+      if (a.trace) for (const line of r.trace) console.log(`[${mode} seed ${seed}] ${line}`)
+      if (violationCount(r) > 0) {
+        const cmd = replayCommand(a, r)
+        failed.push({ r, cmd })
+        console.log(`FAIL ${mode} seed ${seed}: ${r.failures.length} violation(s)`)
+        for (const line of r.failures.slice(0, 10)) console.log(`  ${line}`)
+        console.log(`  replay: ${cmd}`)
+      }
+      const now = Date.now()
+      if (now - lastProgress >= 2_000 || sum.runs === total) {
+        lastProgress = now
+        const perMin = Math.round((sum.runs / Math.max(1, now - started)) * 60_000)
+        process.stderr.write(`progress ${sum.runs}/${total} runs, ${failed.length} failing, ${perMin} runs/min\n`)
+      }
+    }
+  }
+  const secs = (Date.now() - started) / 1000
+  console.log(
+    `chaos: ${sum.runs} runs (${a.modes.join('+')}, seeds ${a.seed}..${a.seed + a.runs - 1}), ${sum.messages} messages, ${sum.faults} faults injected, ` +
+      `lost ${sum.lost}, duplicated ${sum.duplicated}, misordered ${sum.misordered}, stuck ${sum.stuck}, unacked ${sum.unacked}, internal ${sum.internal}; ` +
+      `${sum.excused} re-deliveries after storage refused the inbox state (allowed); ` +
+      `${failed.length} failing run(s); ${secs.toFixed(1)} s (${Math.round((sum.runs / Math.max(secs, 0.001)) * 60)} runs/min)`,
+  )
+  for (const f of failed.slice(0, 20)) console.log(`replay: ${f.cmd}`)
+  process.exitCode = failed.length > 0 ? 1 : 0
+}
+
+void main()
