@@ -7,9 +7,12 @@
  * so the app sees each channel strictly in seq order, each message once.
  *
  * Where a channel starts (the first-contact policy):
- * - A RECV on a channel the inbox has never seen starts the channel there: seq 57 means 1..56 are
- *   history, not a gap. While a catch-up's conversation sync is in flight such RECVs wait for it,
- *   so a live message cannot hide messages that arrived while offline.
+ * - A RECV on a channel the inbox has never seen, before any catch-up completed on this storage,
+ *   starts the channel there: seq 57 means 1..56 are history, not a gap. After one completed, the
+ *   channel is new since this device started watching: its earlier messages (at most
+ *   `newChannelBacklog`) are pulled first, like a channel first learned from conversation sync.
+ *   While a catch-up's conversation sync is in flight such RECVs wait for it, so a live message
+ *   cannot hide messages that arrived while offline.
  * - A channel first learned from conversation sync: on a fresh install (no catch-up has ever
  *   completed on this storage) everything already there is history; afterwards the channel is new
  *   since this device started watching, so its newest `newChannelBacklog` messages are pulled.
@@ -266,7 +269,7 @@ export class Inbox {
     }
 
     const ch = this.channel(msg.channelId, msg.channelType)
-    if (ch.cursor === undefined && !this.conversationSyncInFlight) ch.cursor = msg.messageSeq - 1
+    if (ch.cursor === undefined && !this.conversationSyncInFlight) this.firstContact(ch, msg.messageSeq)
     if (ch.cursor !== undefined && msg.messageSeq <= ch.cursor) return this.duplicate(msg, [ack])
     const already = ch.held.get(msg.messageSeq)
     if (already) {
@@ -305,7 +308,7 @@ export class Inbox {
     }
     this.remember(placeholder)
     const ch = this.channel(sent.channelId, sent.channelType)
-    if (ch.cursor === undefined && !this.conversationSyncInFlight) ch.cursor = sent.messageSeq - 1
+    if (ch.cursor === undefined && !this.conversationSyncInFlight) this.firstContact(ch, sent.messageSeq)
     if ((ch.cursor !== undefined && sent.messageSeq <= ch.cursor) || ch.held.has(sent.messageSeq)) return
     ch.topPushed = Math.max(ch.topPushed, sent.messageSeq)
     ch.held.set(sent.messageSeq, { msg: placeholder, acks: [] })
@@ -376,6 +379,13 @@ export class Inbox {
       this.evictChannels()
     }
     return ch
+  }
+
+  /** Starts a channel first met on a push or on our own SENDACK at `seq` (the first-contact policy). */
+  private firstContact(ch: Channel, seq: number): void {
+    ch.cursor = this.baseline ? Math.max(0, seq - 1 - this.opt.newChannelBacklog) : seq - 1
+    // What lies below is expected (pulled by the drain), not a gap.
+    ch.wantUpTo = Math.max(ch.wantUpTo, seq - 1)
   }
 
   /** Forgets the least recently active idle channels beyond maxChannels. */
