@@ -110,6 +110,8 @@ export function startDemo(options: { mode?: ServerMode; storage?: SimStorageData
   if (!app) throw new Error('app.ts did not call App()')
   if (options.launch !== false) app.onLaunch()
   const mounted: RenderedComponent[] = []
+  // Loading a file twice in one module registry breaks the simulator (platform.md §7.2): load once, render many.
+  const loaded = new Map<string, string>()
   const demo: Demo = {
     core,
     sim,
@@ -119,7 +121,11 @@ export function startDemo(options: { mode?: ServerMode; storage?: SimStorageData
     navigations,
     session: (uid) => ({ apiAddr: 'http://127.0.0.1:5001', wsAddr: 'ws://127.0.0.1:5200', uid, token: `${uid}-token` }),
     mount(file, props) {
-      const id = simulate.load(path.join(MP_ROOT, file), { compiler: 'simulate', rootPath: MP_ROOT })
+      let id = loaded.get(file)
+      if (id === undefined) {
+        id = simulate.load(path.join(MP_ROOT, file), { compiler: 'simulate', rootPath: MP_ROOT })
+        loaded.set(file, id)
+      }
       const comp = simulate.render(id, props)
       comp.attach(document.createElement('parent-wrapper'))
       mounted.push(comp)
