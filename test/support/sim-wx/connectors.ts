@@ -102,10 +102,22 @@ export function realConnector(): SocketConnector {
       },
       close(code, reason) {
         if (ws.readyState === WebSocket.CONNECTING) ws.terminate()
-        else if (ws.readyState === WebSocket.OPEN) ws.close(code, reason)
+        else if (ws.readyState === WebSocket.OPEN) {
+          // 1005/1006/1015 (and anything outside 1000–4999 that ws refuses) must never be sent in a
+          // close frame; the sim uses 1006 for "the link just died", so drop the TCP link instead.
+          if (sendableCloseCode(code)) ws.close(code, reason)
+          else ws.terminate()
+        }
       },
     }
   }
+}
+
+/** Codes a WebSocket endpoint may put in a close frame (RFC 6455 §7.4; ws throws on the others). */
+function sendableCloseCode(code: number | undefined): boolean {
+  if (code === undefined) return true
+  if (code >= 3000 && code <= 4999) return true
+  return code >= 1000 && code <= 1014 && code !== 1004 && code !== 1005 && code !== 1006
 }
 
 export interface SimHttpRequest {
