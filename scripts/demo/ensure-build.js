@@ -23,11 +23,34 @@ function isFresh() {
   return fs.statSync(built).mtimeMs >= newestMtime(path.join(root, 'sdk'))
 }
 
+const lockDir = path.join(root, '.cache', 'demo-build.lock')
+const sleepSync = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
+
+/** Builds when stale. Parallel callers (jest workers) take turns through a lock directory. */
 function ensureBuild({ quiet = false } = {}) {
   if (isFresh()) return false
-  execFileSync(process.execPath, [path.join(root, 'scripts', 'build.js')], { stdio: quiet ? 'pipe' : 'inherit', cwd: root })
-  if (!fs.existsSync(built)) require('./copy-lib').copyLib() // a build.js without the copy step
-  return true
+  fs.mkdirSync(path.dirname(lockDir), { recursive: true })
+  const started = Date.now()
+  for (;;) {
+    try {
+      fs.mkdirSync(lockDir)
+      break
+    } catch (e) {
+      if (e.code !== 'EEXIST') throw e
+      // A lock older than two minutes belongs to a build that died: take it over.
+      if (Date.now() - fs.statSync(lockDir).mtimeMs > 120_000) fs.rmSync(lockDir, { recursive: true, force: true })
+      if (Date.now() - started > 180_000) throw new Error(`ensure-build: ${lockDir} held for too long`)
+      sleepSync(100)
+    }
+  }
+  try {
+    if (isFresh()) return false // another caller built it while we waited
+    execFileSync(process.execPath, [path.join(root, 'scripts', 'build.js')], { stdio: quiet ? 'pipe' : 'inherit', cwd: root })
+    if (!fs.existsSync(built)) require('./copy-lib').copyLib() // a build.js without the copy step
+    return true
+  } finally {
+    fs.rmSync(lockDir, { recursive: true, force: true })
+  }
 }
 
 module.exports = { ensureBuild }
