@@ -18,7 +18,7 @@ import type { SocketConnector } from '../../sdk/platform/memory'
 import { decodeServerPacket } from '../../sdk/proto/codec'
 import { decodeClientPacket } from '../../sdk/proto/server-codec'
 import { FrameDecoder } from '../../sdk/proto/frame-decoder'
-import { PacketType, type ClientPacket, type Frame, type ServerPacket, type ConnackPacket } from '../../sdk/proto/packets'
+import { PacketType, type ClientPacket, type Frame, type ServerPacket, type ConnackPacket, type RecvPacket } from '../../sdk/proto/packets'
 import { createSimWx, realConnector, SimStorageData, type SimWx } from '../support/sim-wx'
 import { startWukongim, wukongimFlavor, wukongimVersion, type RunningWukongim } from './server'
 
@@ -137,8 +137,8 @@ class Link {
     for (const e of [...this.ends]) e.close(1006, 'killed by the test')
   }
 
-  recvs(): Array<Extract<ServerPacket, { type: PacketType.RECV }>> {
-    return this.fromServer.filter((p): p is Extract<ServerPacket, { type: PacketType.RECV }> => p.type === PacketType.RECV)
+  recvs(): RecvPacket[] {
+    return this.fromServer.filter((p): p is RecvPacket => p.type === PacketType.RECV)
   }
 }
 
@@ -390,7 +390,7 @@ test('a RECV lost on the way: the gap is detected and filled over the real /chan
   const B = peer(b!)
   await online(A, B)
   let dropped = 0
-  B.link.swallow = (p) => p.type === PacketType.RECV && p.messageSeq === 3 && dropped++ === 0
+  B.link.swallow = (p) => p.type === PacketType.RECV && (p as RecvPacket).messageSeq === 3 && dropped++ === 0
   const sent = await sendAll(A, b!, 1, ['m1', 'm2', 'm3', 'm4', 'm5'])
   await waitFor(() => B.messages.length >= 5, 'five messages')
   await pause(200)

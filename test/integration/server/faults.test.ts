@@ -38,6 +38,30 @@ describe.each(MODES)('local server faults (%s)', (mode) => {
     ])
   })
 
+  test('reject the next N SENDs with a reason code (in-process and over HTTP): not stored, not delivered, only that uid', async () => {
+    const alice = await h.connect('alice')
+    const bob = await h.connect('bob')
+    h.server.core.faults.rejectSends(2, 15, { uid: 'alice' })
+    const first = await alice.sendAndAck({ channelId: 'bob', channelType: 1, payload: 'r1' })
+    const fromBob = await bob.sendAndAck({ channelId: 'alice', channelType: 1, payload: 'not alice' })
+    const second = await alice.sendAndAck({ channelId: 'bob', channelType: 1, payload: 'r2' })
+    const third = await alice.sendAndAck({ channelId: 'bob', channelType: 1, payload: 'r3' })
+    expect([first, second].map((a) => [a.reasonCode, a.messageId, a.messageSeq])).toEqual([
+      [15, '0', 0],
+      [15, '0', 0],
+    ])
+    expect(fromBob).toMatchObject({ reasonCode: 1, messageSeq: 1 })
+    expect(third).toMatchObject({ reasonCode: 1, messageSeq: 2 })
+    expect(h.server.core.messages({ channelId: 'bob', channelType: 1, loginUid: 'alice' }).map((m) => m.clientMsgNo)).toHaveLength(2)
+    expect((await h.http('POST', '/admin/faults/reject-sends', { count: 1, reason_code: 22 })).status).toBe(200)
+    expect(await bob.sendAndAck({ channelId: 'alice', channelType: 1, payload: 'busy' })).toMatchObject({ reasonCode: 22, messageSeq: 0 })
+    expect(await bob.sendAndAck({ channelId: 'alice', channelType: 1, payload: 'ok again' })).toMatchObject({ reasonCode: 1, messageSeq: 3 })
+    await bob.waitUntil(() => bob.recvs.length === 1)
+    await sleep(50)
+    expect(bob.recvs).toHaveLength(1) // only r3
+    expect(h.server.core.report()).toMatchObject({ stored: 3, rejected: 3 })
+  })
+
   test('close a user’s connections with a close frame (1000) or without one (1006)', async () => {
     const a1 = await h.connect('alice')
     const bob = await h.connect('bob')

@@ -116,6 +116,12 @@ export interface ServerFaults {
   dropSendacks(count: number, opts?: { uid?: string }): void
   /** The next `count` SENDACKs are sent `ms` later. */
   delaySendacks(count: number, ms: number, opts?: { uid?: string }): void
+  /**
+   * The next `count` SENDs (of `uid`'s connections, or anyone's) are answered with a SENDACK
+   * carrying `reasonCode` (messageId 0, seq 0) and are neither stored nor delivered: a server that
+   * refuses for a while (e.g. 15 rate limited, 22 system busy) or for good.
+   */
+  rejectSends(count: number, reasonCode: number, opts?: { uid?: string }): void
   /** Closes every connection of `uid`; returns how many. Without close frame = socket reset. */
   closeConnections(uid: string, opts: { withCloseFrame: boolean }): number
   /** Stores but never pushes the given seqs (or the next `count` messages) of a channel: a gap for receivers. */
@@ -183,6 +189,7 @@ export class ServerCore {
     connectionsAccepted: 0, connectionsRefused: 0, authFailures: 0, kicks: 0, protocolErrors: 0,
   }
   private sendackFaults: SendackFault[] = []
+  private rejectFaults: Array<{ remaining: number; reasonCode: number; uid?: string }> = []
   private withheld = new Map<string, { seqs: Set<number>; count: number }>()
   private reorders = new Map<string, { count: number; buffer: Array<{ m: StoredMessage; fromId: number }> }>()
   private corrupt = new Map<string, CorruptMode>()
@@ -465,6 +472,13 @@ export class ServerCore {
       this.sendack(s, p, ReasonCode.PayloadDecodeError, '0', 0)
       return
     }
+    const reject = this.rejectFaults.find((f) => f.uid === undefined || f.uid === s.uid)
+    if (reject) {
+      if (--reject.remaining <= 0) this.rejectFaults = this.rejectFaults.filter((f) => f !== reject)
+      this.stats.rejected++
+      this.sendack(s, p, reject.reasonCode, '0', 0)
+      return
+    }
     const result = this.submit(s.uid, p, plain, s.id)
     this.sendack(s, p, result.reasonCode, result.messageId, result.messageSeq)
     result.deliver?.()
@@ -682,6 +696,9 @@ export class ServerCore {
       delaySendacks: (count, ms, opts) => {
         this.sendackFaults.push({ kind: 'delay', remaining: count, ms, ...(opts?.uid !== undefined && { uid: opts.uid }) })
       },
+      rejectSends: (count, reasonCode, opts) => {
+        if (count > 0) this.rejectFaults.push({ remaining: count, reasonCode, ...(opts?.uid !== undefined && { uid: opts.uid }) })
+      },
       closeConnections: (uid, opts) => {
         let n = 0
         for (const s of [...this.sessions.values()]) {
@@ -712,6 +729,7 @@ export class ServerCore {
       },
       clear: () => {
         this.sendackFaults = []
+        this.rejectFaults = []
         this.withheld.clear()
         this.corrupt.clear()
         this.refusing = false

@@ -334,6 +334,7 @@ function sendFromApi(core: ServerCore, body: Body): HttpResult {
  *   GET  /admin/report                          → ServerReport
  *   POST /admin/faults/drop-sendacks            {count, uid?}
  *   POST /admin/faults/delay-sendacks           {count, ms, uid?}
+ *   POST /admin/faults/reject-sends             {count, reason_code, uid?}
  *   POST /admin/faults/close-connections        {uid, with_close_frame?}   → {closed}
  *   POST /admin/faults/withhold-recv            {channel_id, channel_type, login_uid?, seqs? | count?}
  *   POST /admin/faults/reorder-recv             {channel_id, channel_type, login_uid?, count}
@@ -357,6 +358,9 @@ function admin(core: ServerCore, route: string, body: Body): HttpResult {
       return ok()
     case 'POST /admin/faults/delay-sendacks':
       core.faults.delaySendacks(int(body, 'count', 1), int(body, 'ms'), who)
+      return ok()
+    case 'POST /admin/faults/reject-sends':
+      core.faults.rejectSends(int(body, 'count', 1), int(body, 'reason_code'), who)
       return ok()
     case 'POST /admin/faults/close-connections':
       return ok({ closed: core.faults.closeConnections(str(body, 'uid'), { withCloseFrame: body.with_close_frame === true }) })
