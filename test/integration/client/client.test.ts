@@ -2,10 +2,6 @@
  * The client's "must show" list (issue #5) over real sockets: real client, real wx adapter over
  * the simulated wx (real time), the local server on 127.0.0.1.
  */
-import { decodeServerPacket } from '../../../sdk/proto/codec'
-import { encodeServerPacket } from '../../../sdk/proto/server-codec'
-import { splitFrames } from '../../../sdk/proto/frame-decoder'
-import { PacketType } from '../../../sdk/proto/packets'
 import type { ImError } from '../../../sdk/errors'
 import { collect, waitFor } from '../../support/waiters'
 import { World } from './setup'
@@ -143,16 +139,7 @@ describe.each(['v2', 'v3'] as const)('client over real sockets (%s server)', (mo
   })
 
   it.each([15, 22])('retryable reason %i → backs off and retries with the same clientMsgNo', async (code) => {
-    let rewrites = 1
-    world.rewrite = (data) => {
-      const frames = splitFrames(data).map((f) => {
-        const p = decodeServerPacket(f, 5)
-        if (p.type !== PacketType.SENDACK || rewrites === 0) return encodeServerPacket(p, 5)
-        rewrites--
-        return encodeServerPacket({ ...p, reasonCode: code, messageSeq: 0 }, 5)
-      })
-      return Buffer.concat(frames)
-    }
+    world.server.core.faults.rejectSends(1, code)
     const { client: im } = world.app({ outbox: { retryInitialMs: 100 } })
     await im.connect()
     const statuses = collect(im, 'messageStatus')
