@@ -1,0 +1,52 @@
+/**
+ * The diagnostics page renders the signed-in client's diagnose() report (summary lines, metric
+ * rows, JSON) through the real app and the SDK build, refreshes on state changes and on demand,
+ * and says so plainly when there is no report to show.
+ */
+import { waitFor } from '../support/waiters'
+import { diagnosticsView } from '../../miniprogram/services/diagnostics-view'
+import type { Diagnosable } from '../../miniprogram/services/diagnostics-view'
+import { byClass, startDemo, textOf, textsOf } from './harness'
+import type { Demo } from './harness'
+
+let demo: Demo
+beforeEach(() => {
+  demo = startDemo()
+})
+afterEach(async () => {
+  await demo.close()
+})
+
+it('not signed in: says there is no report, shows no metrics', async () => {
+  const page = demo.mount('pages/diagnostics/diagnostics')
+  page.instance.onLoad({})
+  await demo.simulate.sleep(0)
+  expect(textOf(page, 'summary-line')).toMatch(/^diagnose\(\) is not available/)
+  expect(byClass(page, 'metric')).toEqual([])
+  expect(byClass(page, 'copy')).toEqual([])
+})
+
+it("renders what the real client's diagnose() reports, and follows state changes", async () => {
+  demo.app.signIn(demo.session('alice'))
+  const im = demo.app.im!
+  await waitFor(() => im.state === 'connected')
+  await demo.app.chats!.sendText('bob', 1, 'for the report')
+  await waitFor(() => im.pending().length === 0)
+  const page = demo.mount('pages/diagnostics/diagnostics')
+  page.instance.onLoad({})
+  await demo.simulate.sleep(0)
+  const expected = diagnosticsView(im as unknown as Diagnosable)
+  expect(textsOf(page, 'summary-line')).toEqual(expected.summary)
+  expect(textsOf(page, 'metric-name').map((name, i) => [name, textsOf(page, 'metric-value')[i]])).toEqual(expected.metrics.map((m) => [m.name, m.value]))
+  expect(page.data.available).toBe(expected.available)
+  if (expected.available) {
+    expect(expected.metrics.length).toBeGreaterThan(0)
+    expect(Object.keys(JSON.parse(page.data.json as string))).toEqual(Object.keys(JSON.parse(expected.json)))
+    expect(byClass(page, 'copy')).toHaveLength(1)
+  }
+  // a state change re-renders (banner and report)
+  demo.sim.control.setNetwork({ online: false })
+  await waitFor(() => page.data.state === 'offline')
+  expect(textOf(page, 'banner')).toMatch(/^No network/)
+  expect(page.data.summary).toEqual(diagnosticsView(im as unknown as Diagnosable).summary)
+})
