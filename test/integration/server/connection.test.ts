@@ -99,6 +99,21 @@ describe.each(MODES)('local server connections (%s)', (mode) => {
     expect(h.server.core.report().kicks).toBe(1)
   })
 
+  test('v2 kick timing like the real v1.2.6: /conn/kick closes without a close frame after kickCloseDelayMs; a token update keeps the socket 10 s', async () => {
+    if (mode !== 'v2') return
+    await h.http('POST', '/user/token', { uid: 'alice', token: 't', device_flag: 1, device_level: 1 })
+    const a = await RawClient.connect(h.server.wsUrl, { uid: 'alice', token: 't', deviceId: 'phone-1' })
+    h.clients.push(a)
+    await h.http('POST', '/user/token', { uid: 'alice', token: 't2', device_flag: 1, device_level: 1 })
+    await a.waitUntil(() => a.packets.some((p) => p.type === PacketType.DISCONNECT))
+    expect(a.packets.find((p) => p.type === PacketType.DISCONNECT)).toMatchObject({ reasonCode: 12, reason: '账号在其他设备上登录' })
+    await sleep(300) // kickCloseDelayMs is 50 here; the token-update delay is 10 s
+    expect(a.isClosed).toBe(false)
+    const b = await h.connect('bob')
+    expect((await h.http('POST', '/conn/kick', { uid: 'bob' })).status).toBe(200)
+    expect((await b.closed).code).toBe(1006)
+  })
+
   test('a master token for a new device kicks the old connection of that device flag', async () => {
     await h.http('POST', '/user/token', { uid: 'alice', token: 't', device_flag: 1, device_level: 1 })
     const first = await RawClient.connect(h.server.wsUrl, { uid: 'alice', token: 't', deviceId: 'phone-1' })

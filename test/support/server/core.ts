@@ -63,6 +63,8 @@ export interface ServerCoreOptions {
   connectTimeoutMs?: number
   /** v2: delay between DISCONNECT 12 and closing the kicked socket (default 2 000 ms, like S2). */
   kickCloseDelayMs?: number
+  /** v2: the same delay after a master-level POST /user/token kicked the user (default 10 000 ms, like S2; v1.2.6 also keeps it ~10 s). */
+  tokenKickCloseDelayMs?: number
   /** Addresses /route reports (ws-server sets them). */
   routes?: { wsAddr: string; tcpAddr?: string; wssAddr?: string }
 }
@@ -281,11 +283,11 @@ export class ServerCore {
    * Kicks the open connections of `uid` (of one deviceFlag, or all): v2 sends DISCONNECT 12 with
    * `reason` and closes after kickCloseDelayMs; v3 just closes. Returns how many.
    */
-  kick(uid: string, reason: string, deviceFlag?: number): number {
+  kick(uid: string, reason: string, deviceFlag?: number, cause: 'kick' | 'token-update' = 'kick'): number {
     let n = 0
     for (const s of [...this.sessions.values()]) {
       if (s.state !== 'open' || s.uid !== uid || (deviceFlag !== undefined && s.deviceFlag !== deviceFlag)) continue
-      this.kickSession(s, reason)
+      this.kickSession(s, reason, cause === 'token-update' ? (this.opts.tokenKickCloseDelayMs ?? 10_000) : undefined)
       n++
     }
     return n
@@ -452,12 +454,13 @@ export class ServerCore {
     this.close(s, { withCloseFrame: true, code: 1000, reason: 'connect refused' })
   }
 
-  private kickSession(s: Session, reason: string): void {
+  private kickSession(s: Session, reason: string, closeDelayMs?: number): void {
     this.stats.kicks++
     if (this.mode === 'v3') return this.close(s, { withCloseFrame: true, code: 1000, reason: 'kicked' })
     this.write(s, { type: PacketType.DISCONNECT, reasonCode: ReasonCode.ConnectKick, reason })
     s.state = 'closing'
-    this.later(s, this.opts.kickCloseDelayMs ?? 2000, () => this.close(s, { withCloseFrame: true, code: 1000, reason: 'kicked' }))
+    // The real v1.2.6 drops the TCP link after the delay (the client sees 1006, no close frame).
+    this.later(s, closeDelayMs ?? this.opts.kickCloseDelayMs ?? 2000, () => this.close(s, { withCloseFrame: false }))
   }
 
   private onSend(s: Session, p: SendPacket): void {

@@ -81,7 +81,8 @@ export function handleHttp(core: ServerCore, method: string, rawPath: string, ra
         const deviceLevel = int(body, 'device_level', 0)
         core.store.setToken(uid, deviceFlag, { token: str(body, 'token'), deviceLevel })
         // A master-level token update kicks the user's existing connections of that device flag (S2).
-        if (deviceLevel === 1) core.kick(uid, '账号在其他设备上登录', deviceFlag)
+        // The socket is closed 10 s later (tokenKickCloseDelayMs), not after the usual 2 s.
+        if (deviceLevel === 1) core.kick(uid, '账号在其他设备上登录', deviceFlag, 'token-update')
         return ok()
       }
       case 'POST /user/device_quit': {
