@@ -56,6 +56,9 @@ export interface StoryResult {
   unknown: number
   /** send() results that reused a clientMsgNo of the same sender: must be 0. */
   clientMsgNoCollisions: number
+  /** In the demo's chat store (what the chat page renders): rows shown twice, rows out of order. */
+  rowsShownTwice: number
+  rowsOutOfOrder: number
   coldStarts: number
   durationMs: number
   ok: boolean
@@ -167,16 +170,41 @@ class Phone {
     this.ledger.sent.set(`${this.uid}:${m.clientMsgNo}`, { from: this.uid, to: this.peer, index, createdAt: m.createdAt })
   }
 
-  /** A chat page opening: it listens to the chat store; the returned function is its unload. */
+  /**
+   * A chat page opening, as pages/chat does: it listens to the app's chat store, re-reads the
+   * conversation on each change and marks it read; the returned function is its unload.
+   */
   openChat(): () => void {
-    let renders = 0
-    const off = this.im.chats.on(() => {
-      renders += this.im.chats.messages(1, this.peer).length > 0 ? 1 : 0
-    })
-    return () => {
-      off()
-      void renders
+    const { chats } = this.im
+    const render = () => {
+      chats.markRead(1, this.peer)
+      this.shown = chats.messages(1, this.peer).length
     }
+    const off = chats.on(({ key }) => {
+      if (key === `1:${this.peer}`) render()
+    })
+    render()
+    return off
+  }
+
+  /** Rows the chat page would show now. */
+  shown = 0
+
+  /** The chat page's rows for the peer: rows shown twice, and the peer's rows out of send order. */
+  checkRows(): { twice: number; misordered: number; theirs: number } {
+    const rows = this.im.chats.messages(1, this.peer)
+    const twice = rows.length - new Set(rows.map((r) => r.key)).size
+    let misordered = 0
+    let last = -1
+    let theirs = 0
+    for (const r of rows) {
+      if (r.mine) continue
+      theirs++
+      const index = Number(/#(\d+)$/.exec(r.text)?.[1] ?? -1)
+      if (index <= last) misordered++
+      last = Math.max(last, index)
+    }
+    return { twice, misordered, theirs }
   }
 
   get drained(): boolean {
@@ -226,6 +254,7 @@ export async function runStory(options: StoryOptions = {}): Promise<StoryResult>
   const started = Date.now()
   const t = () => `${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s`
   const ledger = new Ledger()
+  const rowChecks: Array<{ twice: number; misordered: number; theirs: number }> = []
 
   const server = await startLocalServer({ mode, wsPort: 0, apiPort: 0 })
   for (const uid of USERS) server.core.registerToken(uid, `${uid}-token`)
@@ -265,7 +294,8 @@ export async function runStory(options: StoryOptions = {}): Promise<StoryResult>
   try {
     for (const p of phones) p.boot()
     await until(() => phones.every((p) => p.im.client.state === 'connected'), 'both users connected', 10_000)
-    log(`${t()}  alice and bob signed in and connected`)
+    log(`${t()}  alice and bob signed in and connected; bob keeps his chat with alice open throughout`)
+    const closeBobChat = bob.openChat()
 
     await phase('chat: alice and bob talk', async () => {
       const n = count(10)
@@ -356,6 +386,9 @@ export async function runStory(options: StoryOptions = {}): Promise<StoryResult>
     const drainTimeout = options.drainTimeoutMs ?? 20_000
     await until(() => settled() && expectedDeliveries() === 0, 'every message delivered', drainTimeout).catch((e: Error) => log(`${t()}  ! ${e.message}`))
     log(`${t()}  done: ${progress()}`)
+    for (const p of phones) rowChecks.push(p.checkRows())
+    if (bob.shown !== bob.im.chats.messages(1, 'alice').length) throw new Error("story: bob's open chat page missed a change")
+    closeBobChat()
   } finally {
     for (const p of phones) await p.im.client.close().catch(() => undefined)
     await server.close().catch(() => undefined)
@@ -387,11 +420,13 @@ export async function runStory(options: StoryOptions = {}): Promise<StoryResult>
     ownEchoes: ledger.echoes,
     unknown: ledger.unknown,
     clientMsgNoCollisions: ledger.collisions,
+    rowsShownTwice: rowChecks.reduce((n, c) => n + c.twice, 0),
+    rowsOutOfOrder: rowChecks.reduce((n, c) => n + c.misordered, 0),
     coldStarts: alice.instances + bob.instances - 2,
     durationMs: Date.now() - started,
     ok: false,
   }
-  result.ok = result.lost === 0 && result.duplicated === 0 && result.outOfOrder === 0 && result.unknown === 0 && result.clientMsgNoCollisions === 0 && result.sent > 0
+  result.ok = result.lost === 0 && result.duplicated === 0 && result.outOfOrder === 0 && result.unknown === 0 && result.clientMsgNoCollisions === 0 && result.rowsShownTwice === 0 && result.rowsOutOfOrder === 0 && rowChecks.length === 2 && result.sent > 0
   return result
 }
 
@@ -411,6 +446,7 @@ export function formatTable(r: StoryResult): string {
     ['own messages echoed by sync', String(r.ownEchoes)],
     ['unknown deliveries', String(r.unknown)],
     ['clientMsgNo collisions', String(r.clientMsgNoCollisions)],
+    ['chat rows shown twice / misordered', `${r.rowsShownTwice} / ${r.rowsOutOfOrder}`],
     ['duration', `${(r.durationMs / 1000).toFixed(1)} s`],
     ['result', r.ok ? 'PASS' : 'FAIL'],
   ]

@@ -39,6 +39,7 @@ describe.each([
       unknown: 0,
       collisions: 0,
     })
+    expect([result.rowsShownTwice, result.rowsOutOfOrder]).toEqual([0, 0]) // what the chat page renders
     expect(result.delivered).toBe(result.sent)
     expect(result.storedDistinct).toBe(result.sent)
     if (mode === 'v3') expect(result.stored).toBe(result.sent) // durable dedup: a re-send is stored once
