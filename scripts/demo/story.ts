@@ -426,8 +426,22 @@ export async function runStory(options: StoryOptions = {}): Promise<StoryResult>
     durationMs: Date.now() - started,
     ok: false,
   }
-  result.ok = result.lost === 0 && result.duplicated === 0 && result.outOfOrder === 0 && result.unknown === 0 && result.clientMsgNoCollisions === 0 && result.rowsShownTwice === 0 && result.rowsOutOfOrder === 0 && rowChecks.length === 2 && result.sent > 0
+  result.ok = rowChecks.length === 2 && isClean(result)
   return result
+}
+
+/** The story passes when messages were sent and none was lost, duplicated, reordered, unknown or shown twice. */
+export function isClean(r: Omit<StoryResult, 'ok'>): boolean {
+  return (
+    r.sent > 0 &&
+    r.lost === 0 &&
+    r.duplicated === 0 &&
+    r.outOfOrder === 0 &&
+    r.unknown === 0 &&
+    r.clientMsgNoCollisions === 0 &&
+    r.rowsShownTwice === 0 &&
+    r.rowsOutOfOrder === 0
+  )
 }
 
 /** The closing table. */

@@ -9,7 +9,7 @@ import type { StoryResult } from '../../scripts/demo/story'
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 require('../../scripts/demo/ensure-build.js').ensureBuild({ quiet: true })
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { runStory, formatTable } = require('../../scripts/demo/story') as typeof import('../../scripts/demo/story')
+const { runStory, formatTable, isClean } = require('../../scripts/demo/story') as typeof import('../../scripts/demo/story')
 
 jest.setTimeout(60_000)
 
@@ -54,6 +54,16 @@ describe.each([
     for (const label of ['messages sent', 'stored', 'delivered', 'lost', 'duplicated', 'out of order', 'ack latency p50 / p99', 'reconnects']) expect(table).toContain(label)
     expect(table).toContain('PASS')
   })
+})
+
+it('the verdict fails on any loss, duplicate, reorder, unknown delivery, collision or row shown twice', () => {
+  const clean: StoryResult = { mode: 'v2', seed: 1, sent: 10, stored: 12, storedDistinct: 10, delivered: 10, lost: 0, duplicated: 0, outOfOrder: 0, ackP50: 1, ackP99: 2, reconnects: 3, ownEchoes: 1, unknown: 0, clientMsgNoCollisions: 0, rowsShownTwice: 0, rowsOutOfOrder: 0, coldStarts: 1, durationMs: 1, ok: true }
+  expect(isClean(clean)).toBe(true)
+  for (const bad of ['lost', 'duplicated', 'outOfOrder', 'unknown', 'clientMsgNoCollisions', 'rowsShownTwice', 'rowsOutOfOrder'] as const) {
+    expect(isClean({ ...clean, [bad]: 1 })).toBe(false)
+  }
+  expect(isClean({ ...clean, sent: 0, delivered: 0, storedDistinct: 0, stored: 0 })).toBe(false)
+  expect(formatTable({ ...clean, lost: 1, ok: false })).toContain('FAIL')
 })
 
 describe('npm start command line', () => {
