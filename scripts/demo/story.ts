@@ -266,7 +266,7 @@ export async function runStory(options: StoryOptions = {}): Promise<StoryResult>
   const progress = (): string => {
     let delivered = 0
     ledger.deliveries.forEach(() => delivered++)
-    return `sent ${ledger.sends}, acked ${ledger.acked.size}, stored ${storedRows().length}, delivered ${delivered}, reconnects ${ledger.reconnects}`
+    return `sent ${ledger.sends}, acked ${ledger.acked.size}, stored ${storedRows().length}, delivered so far ${delivered}, reconnects ${ledger.reconnects}`
   }
   const settled = () => phones.every((p) => p.drained && p.im.client.state === 'connected')
   const phaseNames = ['chat', 'page switches', 'offline', 'background', 'kill + cold start', 'network flaps', 'dropped acks', 'server restart']
@@ -277,7 +277,7 @@ export async function runStory(options: StoryOptions = {}): Promise<StoryResult>
     await body()
     try {
       await until(settled, 'outboxes drained', 15_000)
-      log(`${t()}        ✓ ${progress()}`)
+      log(`${t()}        ✓ outboxes drained: ${progress()}`)
     } catch (e) {
       const detail = phones.map((p) => `${p.uid}: ${p.im.client.state}, pending ${p.im.client.pending().map((m) => m.status).join(',') || 'none'}`).join('; ')
       log(`${t()}        ✗ ${(e as Error).message} (${detail}); ${progress()}`)
