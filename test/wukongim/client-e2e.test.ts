@@ -18,7 +18,7 @@ import type { SocketConnector } from '../../sdk/platform/memory'
 import { decodeServerPacket } from '../../sdk/proto/codec'
 import { decodeClientPacket } from '../../sdk/proto/server-codec'
 import { FrameDecoder } from '../../sdk/proto/frame-decoder'
-import { PacketType, type ClientPacket, type Frame, type ServerPacket, type ConnackPacket, type RecvPacket } from '../../sdk/proto/packets'
+import { PacketType, type ClientPacket, type Frame, type ServerPacket, type ConnackPacket, type RecvPacket, type SendPacket } from '../../sdk/proto/packets'
 import { createSimWx, realConnector, SimStorageData, type SimWx } from '../support/sim-wx'
 import { startWukongim, wukongimFlavor, wukongimVersion, type RunningWukongim } from './server'
 
@@ -175,7 +175,7 @@ afterEach(async () => {
 })
 
 afterAll(async () => {
-  if (reorderings.length > 0) process.stdout.write(`wukongim e2e: the server stored pipelined SENDs out of write order:\n  ${reorderings.join('\n  ')}\n`)
+  if (reorderings.length > 0) process.stdout.write(`wukongim e2e: messages stored out of send() order:\n  ${reorderings.join('\n  ')}\n`)
   if (wk) await wk.stop()
 })
 
@@ -289,11 +289,17 @@ async function inServerOrder(loginUid: string, channelId: string, sent: OutboxMe
   return [...sent].sort((x, y) => first(x) - first(y)).map(text)
 }
 
-/** Whether the server kept the write order of `sent` (observed, not asserted). */
+/** Whether the server kept the order of `sent` (observed, not asserted): send() order, wire order, stored order. */
 const reorderings: string[] = []
-async function noteOrder(what: string, loginUid: string, channelId: string, sent: OutboxMessage[]): Promise<void> {
-  const order = await inServerOrder(loginUid, channelId, sent)
-  if (order.join('\n') !== sent.map(text).join('\n')) reorderings.push(`${what}: written ${JSON.stringify(sent.map(text))}, stored ${JSON.stringify(order)}`)
+async function noteOrder(what: string, sender: Peer, channelId: string, sent: OutboxMessage[]): Promise<void> {
+  const order = await inServerOrder(sender.uid, channelId, sent)
+  const nos = new Set(sent.map((m) => m.clientMsgNo))
+  const byNo = new Map(sent.map((m) => [m.clientMsgNo, text(m)]))
+  const wire = [...new Set(sender.link.fromClient.filter((p): p is SendPacket => p.type === PacketType.SEND && nos.has(p.clientMsgNo)).map((p) => p.clientMsgNo))].map((no) => byNo.get(no)!)
+  const called = sent.map(text)
+  if (order.join('\n') !== called.join('\n') || wire.join('\n') !== called.join('\n')) {
+    reorderings.push(`${what}: send() ${JSON.stringify(called)}\n    wire ${JSON.stringify(wire)}\n    stored ${JSON.stringify(order)}`)
+  }
 }
 
 test('connect (encrypted): CONNACK 1 with a server key, the negotiated version is used for every packet', async () => {
@@ -333,7 +339,7 @@ test('person channel: SENDACK 1, both directions, encrypted RECV decrypted, ever
   ].sort())
   expect(A.sent.map((m) => m.messageSeq).sort()).toEqual([1, 2])
   expect(B.sent.map((m) => m.messageSeq)).toEqual([3]) // one seq space per person channel
-  await noteOrder('person', a!, b!, ab)
+  await noteOrder('person', A, b!, ab)
   expect(B.messages.map(text)).toEqual(await inServerOrder(a!, b!, ab))
   expect(B.messages.map((m) => m.messageSeq)).toEqual([1, 2])
   expect(B.messages.every((m) => m.channelId === a && m.channelType === 1 && m.fromUid === a && m.source === 'push')).toBe(true)
@@ -395,7 +401,7 @@ test('a RECV lost on the way: the gap is detected and filled over the real /chan
   await waitFor(() => B.messages.length >= 5, 'five messages')
   await pause(200)
   expect(B.link.swallowed).toHaveLength(1)
-  await noteOrder('gap', a!, b!, sent)
+  await noteOrder('gap', A, b!, sent)
   expect(B.messages.map(text)).toEqual(await inServerOrder(a!, b!, sent))
   expect(B.messages.map((m) => m.messageSeq)).toEqual([1, 2, 3, 4, 5])
   expect(B.messages.map((m) => m.source)).toEqual(['push', 'push', 'sync', 'push', 'push'])
@@ -437,7 +443,7 @@ test('offline messages are caught up through the real HTTP API after the receive
   await waitFor(() => B.synced > syncedBefore && B.messages.length >= 33, 'the catch-up', 30_000)
   await pause(300)
   const inPerson = B.messages.filter((m) => m.channelType === 1)
-  await noteOrder('offline burst', a!, b!, personSent)
+  await noteOrder('offline burst', A, b!, personSent)
   expect(inPerson.map(text)).toEqual(['before', ...(await inServerOrder(a!, b!, personSent))])
   expect(inPerson.map((m) => m.messageSeq)).toEqual(Array.from({ length: 31 }, (_, i) => i + 1))
   expect(inPerson.every((m) => m.channelId === a)).toBe(true)
@@ -489,7 +495,7 @@ test('outbox: flushes after a forced reconnect; each message stored once (in-fli
   // The receiver shows each message once all the same.
   await waitFor(() => B.messages.length >= 5, 'B has all five')
   await pause(500)
-  await noteOrder('flush after reconnect', a!, b!, [...queued, ...inflight])
+  await noteOrder('flush after reconnect', A, b!, [...queued, ...inflight])
   expect(B.messages.map(text)).toEqual(await inServerOrder(a!, b!, [...queued, ...inflight]))
   expect(B.messages.map(text).sort()).toEqual(['in flight 1', 'in flight 2', 'queued 1', 'queued 2', 'queued 3'])
   expect(A.errors.filter((e) => e.code !== 'NETWORK')).toEqual([])
@@ -528,7 +534,7 @@ test('outbox: flushes after a cold restart; queued messages stored once', async 
   expect(stored.get(inflight.clientMsgNo)).toBe(v1 ? 2 : 1)
   await waitFor(() => B.messages.length >= 3, 'B has all three')
   await pause(500)
-  await noteOrder('flush after cold restart', a!, b!, [inflight, ...queued])
+  await noteOrder('flush after cold restart', A2, b!, [inflight, ...queued])
   expect(B.messages.map(text)).toEqual(await inServerOrder(a!, b!, [inflight, ...queued]))
   expect(B.messages.map(text).sort()).toEqual(['in flight when killed', 'queued 1', 'queued 2'])
   expect(A2.errors).toEqual([])
