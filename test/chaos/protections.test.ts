@@ -40,8 +40,4 @@ describe('chaos with one protection off', () => {
     const found = await firstFailure(mode, { disableGapFill: true })
     expect(found?.v.lost).toBeGreaterThan(0)
   }, 60_000)
-
-  it('with every protection on, the same seeds pass', async () => {
-    for (const mode of ['v2', 'v3'] as const) expect(await firstFailure(mode, {})).toBeUndefined()
-  }, 60_000)
 })
