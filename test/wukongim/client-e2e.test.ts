@@ -302,6 +302,21 @@ async function noteOrder(what: string, sender: Peer, channelId: string, sent: Ou
   }
 }
 
+/** Whether the receiver got its pushes in seq order per channel (observed, not asserted). */
+function noteRecvOrder(what: string, receiver: Peer): void {
+  const seqs = receiver.link.recvs().map((r) => `${r.channelId}:${r.messageSeq}`)
+  const firsts = [...new Set(seqs)]
+  const byChannel = new Map<string, number[]>()
+  for (const k of firsts) {
+    const i = k.lastIndexOf(':')
+    const ch = k.slice(0, i)
+    byChannel.set(ch, [...(byChannel.get(ch) ?? []), Number(k.slice(i + 1))])
+  }
+  for (const [ch, list] of byChannel) {
+    if (list.some((x, i) => i > 0 && x < list[i - 1]!)) reorderings.push(`${what}: RECVs of ${ch} pushed in seq order ${JSON.stringify(list)}`)
+  }
+}
+
 test('connect (encrypted): CONNACK 1 with a server key, the negotiated version is used for every packet', async () => {
   const [a] = uids('conn')
   await register(a!)
@@ -340,6 +355,7 @@ test('person channel: SENDACK 1, both directions, encrypted RECV decrypted, ever
   expect(A.sent.map((m) => m.messageSeq).sort()).toEqual([1, 2])
   expect(B.sent.map((m) => m.messageSeq)).toEqual([3]) // one seq space per person channel
   await noteOrder('person', A, b!, ab)
+  noteRecvOrder('person', B)
   expect(B.messages.map(text)).toEqual(await inServerOrder(a!, b!, ab))
   expect(B.messages.map((m) => m.messageSeq)).toEqual([1, 2])
   expect(B.messages.every((m) => m.channelId === a && m.channelType === 1 && m.fromUid === a && m.source === 'push')).toBe(true)
@@ -351,8 +367,8 @@ test('person channel: SENDACK 1, both directions, encrypted RECV decrypted, ever
   // The receiver RECVACKs each message; v1.2.6 would send an unacked RECV again after 2 s.
   await waitFor(() => B.link.fromClient.filter((p) => p.type === PacketType.RECVACK).length >= 2, 'two RECVACKs from B')
   const recvacks = B.link.fromClient.filter((p) => p.type === PacketType.RECVACK) as Array<{ messageId: string; messageSeq: number }>
-  expect(recvacks.map((x) => x.messageSeq)).toEqual([1, 2])
-  expect(recvacks.map((x) => x.messageId)).toEqual(B.messages.map((m) => m.messageId))
+  expect(recvacks.map((x) => x.messageSeq).sort()).toEqual([1, 2])
+  expect(recvacks.map((x) => x.messageId).sort()).toEqual(B.messages.map((m) => m.messageId).sort())
   await pause(v1 ? 4500 : 500)
   expect(B.link.recvs()).toHaveLength(2)
   expect(A.link.recvs()).toHaveLength(1)
@@ -404,13 +420,16 @@ test('a RECV lost on the way: the gap is detected and filled over the real /chan
   await noteOrder('gap', A, b!, sent)
   expect(B.messages.map(text)).toEqual(await inServerOrder(a!, b!, sent))
   expect(B.messages.map((m) => m.messageSeq)).toEqual([1, 2, 3, 4, 5])
-  expect(B.messages.map((m) => m.source)).toEqual(['push', 'push', 'sync', 'push', 'push'])
+  noteRecvOrder('gap', B)
+  // v1.2.6 may push RECVs out of seq order (4 after 5): then the gap seen is 3..4 and 4 comes by
+  // push or sync. Either way seq 3 came from the HTTP API and every gap detected was filled.
+  expect(B.messages[2]!.source).toBe('sync')
   // The provider labels results with the channel asked for (v1.2.6 answers channel_id = the viewer).
   expect(B.messages[2]).toMatchObject({ channelId: a, channelType: 1, fromUid: a })
-  expect(B.gaps).toEqual([
-    { channelId: a, channelType: 1, fromSeq: 3, toSeq: 3, outcome: 'detected' },
-    { channelId: a, channelType: 1, fromSeq: 3, toSeq: 3, outcome: 'filled' },
-  ])
+  const detected = B.gaps.filter((g) => g.outcome === 'detected')
+  expect(detected[0]).toMatchObject({ channelId: a, channelType: 1, fromSeq: 3 })
+  expect(B.gaps.filter((g) => g.outcome === 'filled').map((g) => [g.fromSeq, g.toSeq])).toEqual(detected.map((g) => [g.fromSeq, g.toSeq]))
+  expect(B.gaps.filter((g) => g.outcome === 'unfillable')).toEqual([])
   if (v1) {
     // The swallowed RECV was never acked: v1.2.6 sends it again; the inbox delivers it only once.
     await waitFor(() => B.link.recvs().filter((r) => r.messageSeq === 3).length >= 2, 'the redelivered RECV', 10_000)
