@@ -62,8 +62,6 @@ interface Device {
   sim: SimWx
   client: Client
   instance: number
-  /** The app asked to send while in the background: skipped. */
-  dead: boolean
   /** This instance's inbox could not save its state at least once (storage full). */
   inboxWriteFailed: boolean
 }
@@ -183,11 +181,10 @@ class Engine {
       }
     }
     const client = createClient(options)
-    const device: Device = prior ?? { index, uid, storage, sim: nextSim, client, instance, dead: false, inboxWriteFailed: false }
+    const device: Device = prior ?? { index, uid, storage, sim: nextSim, client, instance, inboxWriteFailed: false }
     device.sim = nextSim
     device.client = client
     device.instance = instance
-    device.dead = false
     device.inboxWriteFailed = false
     const current = (): boolean => device.client === client
     client.on('message', (m) => {
