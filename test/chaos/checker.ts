@@ -113,9 +113,11 @@ export function check(h: History, core: ServerCore): Violations & { failures: st
       v.excusedRedeliveries++
       continue
     }
-    if (n === 2) {
-      v.duplicated++
+    if (n > 1) {
+      // Counted once per message and receiver, and as a duplicate only (not also as disorder).
+      if (n === 2) v.duplicated++
       fail(`duplicated: ${d.uid}#${d.instance} shown ${d.fromUid}'s ${short(d.clientMsgNo)} again (${d.channelType}:${d.channelId} seq ${d.messageSeq})`)
+      continue
     }
     const ch = `${d.uid}|${d.channelType}:${d.channelId}`
     const prev = lastSeq.get(ch) ?? 0

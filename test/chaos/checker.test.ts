@@ -1,0 +1,66 @@
+/** The checker on hand-made histories: each invariant it reports, and what it must not report. */
+import { ServerCore } from '../support/server/core'
+import { VirtualScheduler } from '../support/virtual-time'
+import { check, type Delivery, type History } from './checker'
+
+const FLAGS = { dup: false, syncOnce: false, redDot: false, noPersist: false }
+
+function setup(mode: 'v2' | 'v3') {
+  const time = new VirtualScheduler()
+  const core = new ServerCore({ mode, encrypt: false, clock: time, timers: time, random: (n) => new Uint8Array(n), routes: { wsAddr: 'ws://core' } })
+  core.createGroup('g1', ['u0', 'u1', 'u2'])
+  const store = (from: string, clientMsgNo: string) => core.submit(from, { flags: FLAGS, setting: 0, clientMsgNo, channelId: 'g1', channelType: 2, expire: 0 }, new Uint8Array([1]))
+  const history: History = { mode, uids: ['u0', 'u1', 'u2'], resolved: [], sent: [], deliveries: [], baselines: new Map(), excused: new Set(), stuck: [], internalErrors: [] }
+  for (const uid of history.uids) history.baselines.set(uid, new Map([['2:g1', 0]]))
+  const shown = (uid: string, from: string, clientMsgNo: string, seq: number, messageId = `id${seq}`): Delivery => ({ uid, instance: 1, messageId, messageSeq: seq, clientMsgNo, fromUid: from, channelId: 'g1', channelType: 2 })
+  return { core, history, store, shown }
+}
+
+describe('chaos checker', () => {
+  it('a clean history passes', () => {
+    const { core, history, store, shown } = setup('v3')
+    const a = store('u0', 'a')
+    store('u0', 'b')
+    history.resolved.push({ uid: 'u0', clientMsgNo: 'a', channelId: 'g1', channelType: 2 }, { uid: 'u0', clientMsgNo: 'b', channelId: 'g1', channelType: 2 })
+    history.sent.push({ uid: 'u0', clientMsgNo: 'a', reasonCode: 1, messageId: a.messageId, messageSeq: a.messageSeq })
+    for (const uid of ['u1', 'u2']) history.deliveries.push(shown(uid, 'u0', 'a', 1), shown(uid, 'u0', 'b', 2))
+    expect(check(history, core)).toMatchObject({ lost: 0, duplicated: 0, misordered: 0, stuck: 0, unacked: 0, internal: 0, failures: [] })
+  })
+
+  it('reports lost, duplicated, misordered, unacked, stuck and internal', () => {
+    const { core, history, store, shown } = setup('v3')
+    store('u0', 'a')
+    store('u0', 'b')
+    history.resolved.push({ uid: 'u0', clientMsgNo: 'never-stored', channelId: 'g1', channelType: 2 })
+    history.sent.push({ uid: 'u0', clientMsgNo: 'b', reasonCode: 1, messageId: 'bogus', messageSeq: 2 })
+    history.deliveries.push(shown('u1', 'u0', 'b', 2), shown('u1', 'u0', 'a', 1)) // out of order
+    history.deliveries.push(shown('u2', 'u0', 'a', 1), shown('u2', 'u0', 'a', 1)) // twice; b never
+    history.stuck.push('u0: x still queued')
+    history.internalErrors.push('u0#1: boom')
+    const r = check(history, core)
+    expect(r).toMatchObject({ lost: 2, duplicated: 1, misordered: 1, unacked: 1, stuck: 1, internal: 1 })
+    expect(r.failures.join('\n')).toContain('never stored')
+    expect(r.failures.join('\n')).toContain('u2 never shown')
+  })
+
+  it('v2 may store a re-send twice, but the app must see it once; history below the baseline is not owed', () => {
+    const { core, history, store, shown } = setup('v2')
+    store('u0', 'a')
+    store('u0', 'a') // the v2 re-send
+    store('u0', 'b')
+    history.resolved.push({ uid: 'u0', clientMsgNo: 'a', channelId: 'g1', channelType: 2 })
+    history.baselines.set('u2', new Map([['2:g1', 2]]))
+    history.deliveries.push(shown('u1', 'u0', 'a', 1), shown('u1', 'u0', 'b', 3), shown('u2', 'u0', 'b', 3))
+    expect(check(history, core)).toMatchObject({ lost: 0, duplicated: 0, misordered: 0 })
+    history.deliveries.push(shown('u1', 'u0', 'a', 4, 'id2'))
+    expect(check(history, core)).toMatchObject({ duplicated: 1 })
+  })
+
+  it('a re-delivery after storage refused the inbox state and the app died is counted apart', () => {
+    const { core, history, store, shown } = setup('v3')
+    store('u0', 'a')
+    history.deliveries.push(shown('u1', 'u0', 'a', 1), shown('u1', 'u0', 'a', 1), shown('u2', 'u0', 'a', 1))
+    history.excused.add('u1|u0|a')
+    expect(check(history, core)).toMatchObject({ duplicated: 0, misordered: 0, excusedRedeliveries: 1 })
+  })
+})
