@@ -142,6 +142,10 @@ export interface SimWx {
   control: SimWxControl
 }
 
+/** Sims created without a seed still differ from each other (two phones never share keys). */
+let nextDefaultSeed = 1
+const deriveSeed = (seed: number): number => (Math.imul(seed, 0x9e3779b1) + 0x7f4a7c15) >>> 0
+
 type Cb<T = Record<string, unknown>> = ((res: T) => void) | undefined
 interface CallbackOpts {
   success?: Cb<any>
@@ -161,7 +165,7 @@ const validCloseCode = (code: number): boolean => code === 1000 || (code >= 3000
 export function createSimWx(options: SimWxOptions): SimWx {
   const base: Clock & Timers = options.scheduler === 'real' ? realBase : options.scheduler
   const data = options.storage ?? new SimStorageData()
-  const rng = createSeededRandom(options.seed ?? 1)
+  const rng = createSeededRandom(options.seed ?? nextDefaultSeed++)
   const cap = options.socketCap ?? 5
   const releaseMs = options.socketReleaseMs ?? 50
   const reqLatency = options.requestLatencyMs ?? 5
@@ -625,7 +629,10 @@ export function createSimWx(options: SimWxOptions): SimWx {
     logs,
     coldRestart(overrides = {}) {
       kill(false)
-      return createSimWx({ ...options, network, ...overrides, storage: data })
+      // A restarted app draws fresh randomness (new deviceId, keys, clientMsgNos), as a real phone
+      // would; deriving the seed keeps replays exact.
+      const seed = overrides.seed ?? deriveSeed(options.seed ?? 1)
+      return createSimWx({ ...options, network, ...overrides, seed, storage: data })
     },
     platform: (opts = {}) => createWxPlatform(wx, { ...opts, timers, clock }),
   }
