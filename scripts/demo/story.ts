@@ -120,9 +120,8 @@ class Phone {
   /** Launches the app (first start or, when one ran, a cold start over the same storage). */
   boot(): void {
     const simOptions = { scheduler: 'real' as const, connect: phoneConnector(), storage: this.storage, seed: this.seed, iosNoOnClose: true, suspendAfterMs: 400, socketKillAfterSuspendMs: 600 }
-    // A new instance gets new randomness, as a restarted mini-program does (the simulator's
-    // coldRestart() would otherwise replay the same seeded getRandomValues: same deviceId, same
-    // clientMsgNos as the killed instance).
+    // A new instance gets new randomness, as a restarted mini-program does (same deviceId or
+    // clientMsgNos as the killed instance would collide), derived from the story's seed.
     this.sim = this.sim ? this.sim.control.coldRestart({ seed: this.seed + 7919 * this.instances }) : createSimWx(simOptions)
     const session: Session = { apiAddr: this.server.apiUrl, wsAddr: this.server.wsUrl, uid: this.uid, token: `${this.uid}-token` }
     this.im = startIm(session, { ...TUNING, platform: this.sim.control.platform(), random: () => this.rng.next() })
