@@ -53,6 +53,9 @@ export interface RunResult extends Violations {
   virtualMs: number
 }
 
+/** SENDACK reason codes the outbox retries with backoff (sdk/codes.ts). */
+const RETRYABLE_CODES = [15, 17, 22]
+
 const STORAGE_DEFAULTS = { perKeyBytes: 1024 * 1024, totalBytes: 10 * 1024 * 1024 }
 
 interface Device {
@@ -302,6 +305,9 @@ class Engine {
         return
       case 'kick':
         this.core.kick(d.uid, 'chaos kick')
+        return
+      case 'reject-sends':
+        this.core.faults.rejectSends(count, RETRYABLE_CODES[durationMs % RETRYABLE_CODES.length] as number, { uid: d.uid })
         return
     }
   }

@@ -37,6 +37,7 @@ export type FaultKind =
   | 'storage-full'
   | 'server-restart'
   | 'kick'
+  | 'reject-sends' // SENDACKs with a retryable reason code (rate limit, node busy...): nothing stored
 
 export const FAULT_KINDS: readonly FaultKind[] = [
   'drop-close',
@@ -53,6 +54,7 @@ export const FAULT_KINDS: readonly FaultKind[] = [
   'storage-full',
   'server-restart',
   'kick',
+  'reject-sends',
 ]
 
 /** A channel as the sender addresses it: a person (peer index) or the one group. */
