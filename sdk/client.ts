@@ -5,15 +5,17 @@
  */
 import { floatFromBytes } from './connection/backoff'
 import { Connection } from './connection/connection'
+import { Diagnostics } from './diagnostics/diagnostics'
+import { buildReport } from './diagnostics/report'
+import type { DiagnosticReport } from './diagnostics/report'
 import type { DiagnosticsSink } from './diagnostics/types'
-import { noopDiagnostics } from './diagnostics/types'
 import { Emitter } from './emitter'
 import type { Listener } from './emitter'
 import { ClientError, ImError, isImError } from './errors'
 import type { ClientEventName, ClientEvents } from './events'
 import { Inbox } from './inbox/inbox'
 import { resolveOptions } from './options'
-import type { ClientOptions, ResolvedOptions } from './options'
+import type { ClientOptions, DiagnosticsSettings, ResolvedOptions } from './options'
 import { Outbox } from './outbox/outbox'
 import type { Platform, Unsubscribe } from './platform/types'
 import { defaultWxPlatform } from './platform/wx'
@@ -49,6 +51,12 @@ export interface Client {
   on<K extends ClientEventName>(event: K, handler: Listener<ClientEvents[K]>): Unsubscribe
   /** Pulls what the socket may have missed now (conversation sync, then message sync). */
   sync(): Promise<void>
+  /**
+   * The message-loss checklist, answered: for `clientMsgNo`, did the server ACK it and with which
+   * reason, and what the server knows (looked up by client_msg_no unless `lookup: false`); recent
+   * network and connection anomalies; whether gap filling works; delivery metrics. Plain JSON.
+   */
+  diagnose(options?: { clientMsgNo?: string; lookup?: boolean }): Promise<DiagnosticReport>
 }
 
 /**
@@ -68,6 +76,8 @@ class ImClient implements Client {
   private readonly platform: Platform
   private readonly lockKey: object
   private readonly diagnostics: DiagnosticsSink
+  private readonly diag: Diagnostics
+  private readonly syncProvider: SyncProvider
   private readonly events: Emitter<ClientEvents>
   private readonly connection: Connection
   private readonly outbox: Outbox
@@ -86,7 +96,16 @@ class ImClient implements Client {
       throw new ClientError('CLIENT_EXISTS', `a client for uid "${this.uid}" is already live in this app; share it (e.g. getApp().im) or close() it first`, { uid: this.uid })
     }
 
-    this.diagnostics = options.diagnostics ?? noopDiagnostics
+    const extra = options.diagnostics && 'record' in options.diagnostics ? options.diagnostics : undefined
+    const settings = extra ? {} : (options.diagnostics as DiagnosticsSettings | undefined) ?? {}
+    this.diag = new Diagnostics(this.platform, {
+      capacity: settings.capacity,
+      traceCapacity: settings.traceCapacity,
+      includeBodies: settings.includeBodies,
+      realtimeLog: settings.realtimeLog ? this.platform.realtimeLog : undefined,
+    })
+    this.diagnostics = extra ? tee(this.diag, extra) : this.diag
+    this.syncProvider = options.sync ?? this.defaultSync(options)
     this.deviceId = this.opts.deviceId ?? ''
     this.events = new Emitter<ClientEvents>((error, event) => {
       if (event === 'error') return
@@ -146,7 +165,7 @@ class ImClient implements Client {
       uid: this.uid,
       platform: this.platform,
       storagePrefix: prefix,
-      sync: options.sync ?? this.defaultSync(options),
+      sync: this.syncProvider,
       diagnostics: this.diagnostics,
       deliver: (msg) => this.events.emitAndWait('message', msg),
       sendRecvack: (ack) => {
@@ -224,6 +243,19 @@ class ImClient implements Client {
     this.synced('manual')
   }
 
+  async diagnose(options: { clientMsgNo?: string; lookup?: boolean } = {}): Promise<DiagnosticReport> {
+    return buildReport({
+      uid: this.uid,
+      state: this.state,
+      now: this.platform.now(),
+      pending: this.outbox.pending(),
+      inbox: this.inbox.snapshot(),
+      diagnostics: this.diag,
+      sync: this.syncProvider,
+      ...options,
+    })
+  }
+
   // ---- internals ------------------------------------------------------------------------------
 
   private async restore(): Promise<void> {
@@ -282,6 +314,13 @@ function defaultPlatform(encryptStorage: boolean): Platform {
     wxPlatforms.set(encryptStorage, p)
   }
   return p
+}
+
+function tee(a: DiagnosticsSink, b: DiagnosticsSink): DiagnosticsSink {
+  return {
+    record: (...args) => (a.record(...args), b.record(...args)),
+    trace: (...args) => (a.trace(...args), b.trace(...args)),
+  }
 }
 
 function closedError(): ImError {

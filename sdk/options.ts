@@ -4,6 +4,17 @@
  */
 import { DeviceFlag } from './codes'
 import type { DiagnosticsSink } from './diagnostics/types'
+
+export interface DiagnosticsSettings {
+  /** Event-log entries kept. Default 500. */
+  capacity?: number
+  /** Messages whose traces are kept. Default 500. */
+  traceCapacity?: number
+  /** Keep token / payload / body fields in log details. Default false (never logged). */
+  includeBodies?: boolean
+  /** Forward anomalies to WeChat's realtime log manager (≤ 5 KB a line, ≤ 200 lines). Default false. */
+  realtimeLog?: boolean
+}
 import { InvalidOptionError } from './errors'
 import type { Platform } from './platform/types'
 import type { InboxOptions } from './inbox/inbox'
@@ -77,8 +88,11 @@ export interface ClientOptions {
   }
   /** Platform door (sockets, storage, timers...). Default: the real wx (createWxPlatform). */
   platform?: Platform
-  /** Diagnostics port. Default: a small bounded in-memory log. */
-  diagnostics?: DiagnosticsSink
+  /**
+   * Diagnostics. The client always keeps a bounded event log and per-message traces for
+   * diagnose(); pass settings for them, or an extra sink that receives every record too.
+   */
+  diagnostics?: DiagnosticsSink | DiagnosticsSettings
   /** How missed messages are pulled. Default: WuKongIM's HTTP API at `apiAddr`. */
   sync?: SyncProvider
   /** Which server line the default sync provider speaks. Default 'auto'. */

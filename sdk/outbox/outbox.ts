@@ -134,7 +134,7 @@ export class Outbox {
         this.deps.diagnostics.record('storage', 'enqueue failed', { code: isStorageError(error) ? error.code : 'STORAGE_FAILED' })
         throw error
       }
-      this.deps.diagnostics.trace(clientMsgNo, 'persisted', { order })
+      this.deps.diagnostics.trace(clientMsgNo, 'persisted', { order, channelId: msg.channelId, channelType: msg.channelType })
       const entry = this.insert(msg, order, false)
       const durable = snapshot(msg)
       this.emit(entry)

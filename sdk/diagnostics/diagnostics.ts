@@ -1,0 +1,175 @@
+/**
+ * The real DiagnosticsSink: a bounded event log, bounded per-message traces, the counters that
+ * answer the message-loss checklist, and optional forwarding to WeChat's realtime log manager.
+ *
+ * Privacy: detail keys that can carry secrets or content (token, payload, body, text) are dropped
+ * unless the app opts in with `includeBodies`. Nothing here holds a message body otherwise.
+ */
+import type { Clock, RealtimeLog } from '../platform/types'
+import type { DiagCategory, DiagnosticsSink } from './types'
+
+export interface DiagnosticsOptions {
+  /** Event-log entries kept (oldest dropped first). Default 500. */
+  capacity?: number
+  /** Messages whose traces are kept (oldest dropped first). Default 500. */
+  traceCapacity?: number
+  /** Keep token / payload / body fields in details. Default false. */
+  includeBodies?: boolean
+  /** Forward warnings and anomalies to WeChat's realtime log. Default: off. */
+  realtimeLog?: RealtimeLog
+}
+
+export interface LogEntry {
+  /** Platform ms. */
+  at: number
+  category: DiagCategory
+  event: string
+  detail?: Record<string, unknown>
+}
+
+export interface TraceStep {
+  at: number
+  step: string
+  detail?: Record<string, unknown>
+}
+
+/** Counters since the client started. */
+export interface DiagnosticCounters {
+  reconnects: number
+  /** Why links ended, by reason text ('socket closed 1006', 'heartbeat timeout', ...). */
+  disconnectReasons: Record<string, number>
+  failedDials: number
+  backgroundKills: number
+  networkChanges: number
+  retries: number
+  gaps: { detected: number; filled: number; unfillable: number }
+  rejectedRecvs: number
+  storageFailures: number
+}
+
+const REDACTED = new Set(['token', 'payload', 'body', 'text', 'content'])
+/** Realtime-log limits (platform.md §5): each call at most 5 KB, ~200 calls per page session. */
+const REALTIME_MAX_BYTES = 5 * 1024
+const REALTIME_MAX_CALLS = 200
+const LATENCY_SAMPLES = 1000
+
+export class Diagnostics implements DiagnosticsSink {
+  private readonly entries: LogEntry[] = []
+  private readonly traces = new Map<string, TraceStep[]>()
+  private readonly latencies: number[] = []
+  private readonly capacity: number
+  private readonly traceCapacity: number
+  private realtimeCalls = 0
+  private connectedOnce = false
+  private hiddenAt: number | undefined
+  readonly counters: DiagnosticCounters = {
+    reconnects: 0,
+    disconnectReasons: {},
+    failedDials: 0,
+    backgroundKills: 0,
+    networkChanges: 0,
+    retries: 0,
+    gaps: { detected: 0, filled: 0, unfillable: 0 },
+    rejectedRecvs: 0,
+    storageFailures: 0,
+  }
+
+  constructor(private readonly clock: Clock, private readonly options: DiagnosticsOptions = {}) {
+    this.capacity = options.capacity ?? 500
+    this.traceCapacity = options.traceCapacity ?? 500
+  }
+
+  record(category: DiagCategory, event: string, detail?: Record<string, unknown>): void {
+    const entry: LogEntry = { at: this.clock.now(), category, event }
+    if (detail) entry.detail = this.redact(detail)
+    this.entries.push(entry)
+    if (this.entries.length > this.capacity) this.entries.shift()
+    if (this.count(entry)) this.forward(entry)
+  }
+
+  trace(clientMsgNo: string, step: string, detail?: Record<string, unknown>): void {
+    let steps = this.traces.get(clientMsgNo)
+    if (!steps) {
+      steps = []
+      this.traces.set(clientMsgNo, steps)
+      if (this.traces.size > this.traceCapacity) this.traces.delete(this.traces.keys().next().value as string)
+    }
+    const s: TraceStep = { at: this.clock.now(), step }
+    if (detail) s.detail = this.redact(detail)
+    steps.push(s)
+    if (step === 'attempt' && Number(detail?.attempt) > 1) this.counters.retries++
+    if (step === 'ack' && detail?.reasonCode === 1 && typeof detail.latencyMs === 'number') {
+      this.latencies.push(detail.latencyMs)
+      if (this.latencies.length > LATENCY_SAMPLES) this.latencies.shift()
+    }
+  }
+
+  /** The event log, oldest first (a copy). */
+  log(): LogEntry[] {
+    return this.entries.slice()
+  }
+
+  /** Every recorded step of one message, or undefined when it is unknown or aged out. */
+  traceOf(clientMsgNo: string): TraceStep[] | undefined {
+    const steps = this.traces.get(clientMsgNo)
+    return steps && steps.slice()
+  }
+
+  /** Send→SENDACK(1) latency percentiles over the recent acks, ms. */
+  ackLatency(): { count: number; p50?: number; p90?: number; p99?: number } {
+    const sorted = this.latencies.slice().sort((a, b) => a - b)
+    if (sorted.length === 0) return { count: 0 }
+    const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number
+    return { count: sorted.length, p50: at(0.5), p90: at(0.9), p99: at(0.99) }
+  }
+
+  /** Updates the counters; true when the entry is an anomaly worth forwarding. */
+  private count(e: LogEntry): boolean {
+    const d = e.detail ?? {}
+    const c = this.counters
+    if (e.category === 'connection' && e.event === 'state') {
+      if (d.to === 'connected') {
+        if (this.connectedOnce) c.reconnects++
+        this.connectedOnce = true
+      }
+      if (d.from === 'connected') {
+        const reason = String(d.reason)
+        c.disconnectReasons[reason] = (c.disconnectReasons[reason] ?? 0) + 1
+        if (this.hiddenAt !== undefined) c.backgroundKills++
+        return true
+      }
+      if (d.from === 'connecting' && d.to !== 'connected') {
+        c.failedDials++
+        return true
+      }
+      return d.to === 'stopped'
+    }
+    if (e.category === 'network' && e.event === 'change') c.networkChanges++
+    if (e.category === 'lifecycle') this.hiddenAt = e.event === 'hide' ? e.at : undefined
+    if (e.category === 'receive' && e.event === 'rejected') c.rejectedRecvs++
+    if (e.category === 'storage' && /failed|corrupt/.test(e.event)) c.storageFailures++
+    if (e.category === 'receive' && e.event.startsWith('gap-')) {
+      const outcome = e.event.slice(4) as keyof DiagnosticCounters['gaps']
+      if (outcome in c.gaps) c.gaps[outcome]++
+      return outcome === 'unfillable'
+    }
+    return /rejected|failed|corrupt|unmatched|overdue/.test(e.event)
+  }
+
+  private forward(e: LogEntry): void {
+    const log = this.options.realtimeLog
+    if (!log || this.realtimeCalls >= REALTIME_MAX_CALLS) return
+    this.realtimeCalls++
+    let line = `[wkmp] ${e.category} ${e.event} ${e.detail ? JSON.stringify(e.detail) : ''}`
+    // Characters, not bytes: 1,700 characters stay under 5 KB even if every one takes 3 bytes.
+    if (line.length * 3 > REALTIME_MAX_BYTES) line = line.slice(0, Math.floor(REALTIME_MAX_BYTES / 3) - 1) + '…'
+    log.warn(line)
+  }
+
+  private redact(detail: Record<string, unknown>): Record<string, unknown> {
+    if (this.options.includeBodies) return { ...detail }
+    const out: Record<string, unknown> = {}
+    for (const k of Object.keys(detail)) if (!REDACTED.has(k.toLowerCase())) out[k] = detail[k]
+    return out
+  }
+}

@@ -1,0 +1,179 @@
+/**
+ * diagnose(): the message-loss checklist, answered from what the client recorded.
+ * (1) Did the server ACK a given message, with which reason? (2) What does the server know: the
+ * messageId/seq to look up, and a lookup by client_msg_no when the sync API offers one. (3) Recent
+ * network and connection anomalies. (4) Does gap filling work? Plus delivery metrics.
+ * The report is plain JSON so a page can setData it.
+ */
+import { ReasonCode } from '../codes'
+import type { InboxSnapshot } from '../inbox/inbox'
+import type { SyncProvider } from '../sync/types'
+import type { ConnectionState, MessageStatus, OutboxMessage } from '../types'
+import type { DiagnosticCounters, Diagnostics, LogEntry, TraceStep } from './diagnostics'
+
+export interface MessageDiagnosis {
+  clientMsgNo: string
+  /** Known to this client (in the outbox or in the kept traces). */
+  known: boolean
+  status?: MessageStatus
+  persistedAt?: number
+  attempts: Array<{ at: number; connectionId?: unknown; clientSeq?: unknown; dup?: unknown }>
+  /** (1) The SENDACK, when one arrived. */
+  ack?: { at: number; reasonCode: number; reason: string; messageId?: string; messageSeq?: number; latencyMs?: number }
+  /** (2) What the server says about it, when looked up through the sync API. */
+  server?: { lookedUp: boolean; found?: boolean; messageId?: string; messageSeq?: number; error?: string }
+  trace: TraceStep[]
+}
+
+export interface DiagnosticReport {
+  generatedAt: number
+  uid: string
+  state: ConnectionState
+  message?: MessageDiagnosis
+  delivery: {
+    outboxDepth: number
+    queued: number
+    sending: number
+    failed: number
+    oldestPendingAgeMs?: number
+    ackLatencyMs: { count: number; p50?: number; p90?: number; p99?: number }
+    retries: number
+    reconnects: number
+  }
+  /** (3) */
+  connection: {
+    disconnectReasons: Record<string, number>
+    failedDials: number
+    backgroundKills: number
+    networkChanges: number
+    recentAnomalies: LogEntry[]
+  }
+  /** (4) */
+  gapFilling: DiagnosticCounters['gaps'] & { held: number; rejectedRecvs: number; lastCatchUp?: { at: number; ok: boolean; agoMs: number } }
+  /** One line per checklist question, for people. */
+  summary: string[]
+}
+
+export interface ReportInput {
+  uid: string
+  state: ConnectionState
+  now: number
+  pending: OutboxMessage[]
+  inbox: InboxSnapshot
+  diagnostics: Diagnostics
+  sync?: SyncProvider
+  clientMsgNo?: string
+  /** Ask the server (sync API) about the message. Default true when a clientMsgNo is given. */
+  lookup?: boolean
+}
+
+const REASON_NAMES: Record<number, string> = Object.keys(ReasonCode).reduce<Record<number, string>>((names, name) => {
+  names[ReasonCode[name as keyof typeof ReasonCode]] = name
+  return names
+}, {})
+
+export async function buildReport(input: ReportInput): Promise<DiagnosticReport> {
+  const d = input.diagnostics
+  const c = d.counters
+  const count = (s: MessageStatus) => input.pending.filter((m) => m.status === s).length
+  const oldest = input.pending.reduce<number | undefined>((min, m) => (min === undefined || m.createdAt < min ? m.createdAt : min), undefined)
+  const anomalies = d.log().filter((e) => isAnomaly(e)).slice(-20)
+  const report: DiagnosticReport = {
+    generatedAt: input.now,
+    uid: input.uid,
+    state: input.state,
+    delivery: {
+      outboxDepth: input.pending.length,
+      queued: count('queued'),
+      sending: count('sending'),
+      failed: count('failed'),
+      ackLatencyMs: d.ackLatency(),
+      retries: c.retries,
+      reconnects: c.reconnects,
+    },
+    connection: {
+      disconnectReasons: { ...c.disconnectReasons },
+      failedDials: c.failedDials,
+      backgroundKills: c.backgroundKills,
+      networkChanges: c.networkChanges,
+      recentAnomalies: anomalies,
+    },
+    gapFilling: { ...c.gaps, held: input.inbox.held, rejectedRecvs: c.rejectedRecvs },
+    summary: [],
+  }
+  if (oldest !== undefined) report.delivery.oldestPendingAgeMs = input.now - oldest
+  const last = input.inbox.lastCatchUp
+  if (last) report.gapFilling.lastCatchUp = { ...last, agoMs: input.now - last.at }
+  if (input.clientMsgNo) report.message = await diagnoseMessage(input, input.clientMsgNo)
+  report.summary = summarize(report)
+  return report
+}
+
+async function diagnoseMessage(input: ReportInput, clientMsgNo: string): Promise<MessageDiagnosis> {
+  const trace = input.diagnostics.traceOf(clientMsgNo) ?? []
+  const queued = input.pending.find((m) => m.clientMsgNo === clientMsgNo)
+  const out: MessageDiagnosis = { clientMsgNo, known: !!queued || trace.length > 0, attempts: [], trace }
+  let channel: { channelId: string; channelType: number } | undefined = queued
+  for (const s of trace) {
+    const x = s.detail ?? {}
+    if (s.step === 'persisted') {
+      out.persistedAt = s.at
+      if (typeof x.channelId === 'string' && typeof x.channelType === 'number') channel = { channelId: x.channelId, channelType: x.channelType }
+    }
+    if (s.step === 'attempt') out.attempts.push({ at: s.at, connectionId: x.connectionId, clientSeq: x.clientSeq, dup: x.dup })
+    if (s.step === 'ack' && typeof x.reasonCode === 'number') {
+      out.ack = { at: s.at, reasonCode: x.reasonCode, reason: REASON_NAMES[x.reasonCode] ?? `code ${x.reasonCode}` }
+      if (typeof x.messageId === 'string') out.ack.messageId = x.messageId
+      if (typeof x.messageSeq === 'number') out.ack.messageSeq = x.messageSeq
+      if (typeof x.latencyMs === 'number') out.ack.latencyMs = x.latencyMs
+    }
+  }
+  if (queued) out.status = queued.status
+  else if (out.ack?.reasonCode === 1) out.status = 'sent'
+  else if (trace.some((s) => s.step === 'failed' || s.step === 'discarded')) out.status = 'failed'
+
+  const find = input.sync?.findByClientMsgNo
+  if ((input.lookup ?? true) && find && channel) {
+    try {
+      const found = await find({ channelId: channel.channelId, channelType: channel.channelType, clientMsgNo })
+      out.server = found ? { lookedUp: true, found: true, messageId: found.messageId, messageSeq: found.messageSeq } : { lookedUp: true, found: false }
+    } catch (e) {
+      out.server = { lookedUp: true, error: e instanceof Error ? e.message : String(e) }
+    }
+  } else {
+    out.server = { lookedUp: false }
+  }
+  return out
+}
+
+function isAnomaly(e: LogEntry): boolean {
+  if (e.category === 'connection' && e.event === 'state') {
+    const d = e.detail ?? {}
+    return d.from === 'connected' || (d.from === 'connecting' && d.to !== 'connected') || d.to === 'stopped'
+  }
+  return /rejected|failed|corrupt|unmatched|overdue|unfillable/.test(e.event)
+}
+
+function summarize(r: DiagnosticReport): string[] {
+  const lines: string[] = []
+  const m = r.message
+  if (m) {
+    if (!m.known) lines.push(`(1) ${m.clientMsgNo}: unknown to this client (never sent here, or its trace aged out)`)
+    else if (m.ack) lines.push(`(1) ${m.clientMsgNo}: server ACK ${m.ack.reasonCode} ${m.ack.reason} after ${m.attempts.length} attempt(s)${m.ack.latencyMs !== undefined ? `, ${m.ack.latencyMs} ms` : ''}`)
+    else lines.push(`(1) ${m.clientMsgNo}: no ACK yet (${m.status ?? 'unknown'}, ${m.attempts.length} attempt(s)) — still in the outbox, will be retried`)
+    if (m.ack?.messageId) lines.push(`(2) server ids: messageId ${m.ack.messageId}, seq ${m.ack.messageSeq ?? 0}`)
+    if (m.server?.lookedUp) {
+      lines.push(m.server.error ? `(2) server lookup failed: ${m.server.error}` : m.server.found ? `(2) server lookup by client_msg_no: stored as seq ${m.server.messageSeq}` : '(2) server lookup by client_msg_no: not found (or the server has no lookup)')
+    } else if (!m.ack?.messageId) {
+      lines.push('(2) nothing to look up on the server yet')
+    }
+  }
+  const reasons = Object.entries(r.connection.disconnectReasons).map(([k, v]) => `${k} ×${v}`).join(', ')
+  lines.push(`(3) state ${r.state}; ${r.delivery.reconnects} reconnect(s)${reasons ? ` (${reasons})` : ''}; ${r.connection.failedDials} failed dial(s); ${r.connection.backgroundKills} background kill(s); ${r.connection.networkChanges} network change(s)`)
+  const g = r.gapFilling
+  const catchUp = g.lastCatchUp ? `last catch-up ${g.lastCatchUp.ok ? 'ok' : 'FAILED'} ${Math.round(g.lastCatchUp.agoMs / 1000)} s ago` : 'no catch-up yet'
+  lines.push(`(4) gaps: ${g.detected} detected, ${g.filled} filled, ${g.unfillable} unfillable, ${g.held} held; ${g.rejectedRecvs} tampered RECV(s) dropped; ${catchUp}`)
+  const lat = r.delivery.ackLatencyMs
+  lines.push(`outbox: ${r.delivery.outboxDepth} pending (${r.delivery.failed} failed)${r.delivery.oldestPendingAgeMs !== undefined ? `, oldest ${Math.round(r.delivery.oldestPendingAgeMs / 1000)} s` : ''}; ack p50/p99 ${lat.p50 ?? '-'}/${lat.p99 ?? '-'} ms; ${r.delivery.retries} retries`)
+  return lines
+}
