@@ -10,7 +10,6 @@ import { startIm } from '../../miniprogram/services/im'
 import type { ImSession, Session } from '../../miniprogram/services/im'
 import { payloadText } from '../../miniprogram/services/text'
 import { diagnosticsView } from '../../miniprogram/services/diagnostics-view'
-import type { Diagnosable } from '../../miniprogram/services/diagnostics-view'
 import { startLocalServer } from '../../test/support/server/ws-server'
 import type { LocalServer } from '../../test/support/server/ws-server'
 import { createSimWx, realConnector, SimStorageData } from '../../test/support/sim-wx'
@@ -388,9 +387,9 @@ export async function runStory(options: StoryOptions = {}): Promise<StoryResult>
     await until(() => settled() && expectedDeliveries() === 0, 'every message delivered', drainTimeout).catch((e: Error) => log(`${t()}  ! ${e.message}`))
     log(`${t()}  done: ${progress()}`)
     for (const p of phones) {
-      // What the demo's diagnostics page would show (when the SDK build has diagnose()).
-      const view = diagnosticsView(p.im.client as unknown as Diagnosable)
-      if (view.available) for (const line of view.summary.slice(0, 4)) log(`        ${p.uid} diagnose(): ${line}`)
+      // What the demo's diagnostics page shows.
+      const view = await diagnosticsView(p.im.client)
+      for (const line of view.summary) log(`        ${p.uid} diagnose(): ${line}`)
     }
     for (const p of phones) rowChecks.push(p.checkRows())
     if (bob.shown !== bob.im.chats.messages(1, 'alice').length) throw new Error("story: bob's open chat page missed a change")

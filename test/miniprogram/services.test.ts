@@ -4,7 +4,7 @@
  */
 import { decodeUtf8, payloadText, textPayload } from '../../miniprogram/services/text'
 import { bannerFor, formatTime, statusLabel } from '../../miniprogram/services/format'
-import { diagnosticsView } from '../../miniprogram/services/diagnostics-view'
+import { diagnosticsView, noReport } from '../../miniprogram/services/diagnostics-view'
 
 const utf8 = (s: string) => new Uint8Array(Buffer.from(s, 'utf8'))
 
@@ -33,25 +33,18 @@ it('status and banner labels', () => {
   expect(bannerFor('waiting', 'heartbeat timeout').text).toBe('Reconnecting… (heartbeat timeout)')
 })
 
-it('diagnostics view: summary lines, metric rows by path, JSON; says so when diagnose() is missing', () => {
-  expect(diagnosticsView(undefined)).toMatchObject({ available: false, metrics: [], json: '' })
-  expect(diagnosticsView({})).toMatchObject({ available: false })
+it('diagnostics view: says so without a client; metric rows from a real report', async () => {
+  expect(await diagnosticsView(undefined)).toEqual(noReport)
   const report = {
-    summary: ['connected for 12 s', 'outbox empty'],
-    checks: [{ name: 'socket', ok: true, detail: 'one live socket' }, { id: 'acks', status: 'warn', message: '2 overdue' }],
-    connection: { state: 'connected', reconnects: 3 },
-    outbox: { queued: 0, failed: [] as unknown[] },
-    payload: new Uint8Array(4),
+    generatedAt: 0, uid: 'u', state: 'connected' as const,
+    delivery: { outboxDepth: 2, queued: 1, sending: 0, failed: 1, oldestPendingAgeMs: 1500, ackLatencyMs: { count: 3, p50: 20, p90: 40, p99: 90 }, retries: 4, reconnects: 1 },
+    connection: { disconnectReasons: {}, failedDials: 2, backgroundKills: 1, networkChanges: 0, recentAnomalies: [] },
+    gapFilling: { detected: 3, filled: 2, unfillable: 1, held: 0, rejectedRecvs: 0 },
+    summary: ['(3) state connected'],
   }
-  const view = diagnosticsView({ diagnose: () => report })
-  expect(view.available).toBe(true)
-  expect(view.summary).toEqual(['connected for 12 s', 'outbox empty', '[ok] socket: one live socket', '[warn] acks: 2 overdue'])
-  expect(view.metrics).toEqual([
-    { name: 'connection.state', value: 'connected' },
-    { name: 'connection.reconnects', value: '3' },
-    { name: 'outbox.queued', value: '0' },
-    { name: 'outbox.failed.length', value: '0' },
-    { name: 'payload.bytes', value: '4' },
-  ])
-  expect(JSON.parse(view.json)).toMatchObject({ connection: { reconnects: 3 }, payload: '<4 bytes>' })
+  const view = await diagnosticsView({ diagnose: async () => report })
+  expect(view.summary).toEqual(['(3) state connected'])
+  expect(view.metrics).toContainEqual({ name: 'ack p50 / p99', value: '20 ms / 90 ms' })
+  expect(view.metrics).toContainEqual({ name: 'gaps detected / filled / unfillable', value: '3 / 2 / 1' })
+  expect(JSON.parse(view.json)).toEqual(report)
 })

@@ -3,7 +3,6 @@
  * report), refreshed on demand and when the connection state changes.
  */
 import { diagnosticsView } from '../../services/diagnostics-view'
-import type { Diagnosable } from '../../services/diagnostics-view'
 import { hold, releaseAll } from '../../services/page-subscriptions'
 
 Component({
@@ -42,8 +41,7 @@ Component({
       this.refresh()
     },
     refresh() {
-      const im = getApp<IAppOption>().im as Diagnosable | undefined
-      this.setData({ ...diagnosticsView(im) })
+      void diagnosticsView(getApp<IAppOption>().im).then((view) => this.setData({ ...view }))
     },
     onCopy() {
       wx.setClipboardData({ data: this.data.json })
