@@ -52,6 +52,7 @@ const REDACTED = new Set(['token', 'payload', 'body', 'text', 'content'])
 const REALTIME_MAX_BYTES = 5 * 1024
 const REALTIME_MAX_CALLS = 200
 const LATENCY_SAMPLES = 1000
+const BACKGROUND_KILL_MS = 10_000
 
 export class Diagnostics implements DiagnosticsSink {
   private readonly entries: LogEntry[] = []
@@ -61,7 +62,7 @@ export class Diagnostics implements DiagnosticsSink {
   private readonly traceCapacity: number
   private realtimeCalls = 0
   private connectedOnce = false
-  private hiddenAt: number | undefined
+  private connectedWhenHidden = false
   readonly counters: DiagnosticCounters = {
     reconnects: 0,
     disconnectReasons: {},
@@ -135,7 +136,6 @@ export class Diagnostics implements DiagnosticsSink {
       if (d.from === 'connected') {
         const reason = String(d.reason)
         c.disconnectReasons[reason] = (c.disconnectReasons[reason] ?? 0) + 1
-        if (this.hiddenAt !== undefined) c.backgroundKills++
         return true
       }
       if (d.from === 'connecting' && d.to !== 'connected') {
@@ -145,7 +145,15 @@ export class Diagnostics implements DiagnosticsSink {
       return d.to === 'stopped'
     }
     if (e.category === 'network' && e.event === 'change') c.networkChanges++
-    if (e.category === 'lifecycle') this.hiddenAt = e.event === 'hide' ? e.at : undefined
+    if (e.category === 'lifecycle' && e.event === 'hide') this.connectedWhenHidden = d.state === 'connected'
+    if (e.category === 'lifecycle' && e.event === 'show' && this.connectedWhenHidden) {
+      // WeChat closes a background app's socket ~10 s after hide, often without a close event.
+      this.connectedWhenHidden = false
+      if (d.state !== 'connected' || Number(d.hiddenForMs) >= BACKGROUND_KILL_MS) {
+        c.backgroundKills++
+        return true
+      }
+    }
     if (e.category === 'receive' && e.event === 'rejected') c.rejectedRecvs++
     if (e.category === 'storage' && /failed|corrupt/.test(e.event)) c.storageFailures++
     if (e.category === 'receive' && e.event.startsWith('gap-')) {

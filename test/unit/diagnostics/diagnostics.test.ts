@@ -32,9 +32,11 @@ describe('Diagnostics event log', () => {
     state('connecting', 'waiting', 'socket closed 1006')
     state('waiting', 'connecting', 'backoff')
     state('connecting', 'connected', 'connack')
-    d.record('lifecycle', 'hide')
+    d.record('lifecycle', 'hide', { state: 'connected' })
+    d.record('lifecycle', 'show', { state: 'connected', hiddenForMs: 2_000 }) // short: the link survived
+    d.record('lifecycle', 'hide', { state: 'connected' })
+    d.record('lifecycle', 'show', { state: 'connected', hiddenForMs: 15_000 }) // iOS: killed, no close event
     state('connected', 'connecting', 'heartbeat timeout')
-    d.record('lifecycle', 'show')
     state('connecting', 'connected', 'connack')
     state('connected', 'offline', 'network offline')
     d.record('network', 'change', { online: false })
