@@ -146,6 +146,8 @@ export class Diagnostics implements DiagnosticsSink {
     }
     if (e.category === 'network' && e.event === 'change') c.networkChanges++
     if (e.category === 'lifecycle' && e.event === 'hide') this.connectedWhenHidden = d.state === 'connected'
+    // WeChat aggregates realtime logs per foreground session (show → hide): the quota starts again.
+    if (e.category === 'lifecycle' && e.event === 'show') this.realtimeCalls = 0
     if (e.category === 'lifecycle' && e.event === 'show' && this.connectedWhenHidden) {
       // WeChat closes a background app's socket ~10 s after hide, often without a close event.
       this.connectedWhenHidden = false

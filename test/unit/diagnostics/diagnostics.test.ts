@@ -76,6 +76,9 @@ describe('Diagnostics event log', () => {
     expect(lines[0]).not.toContain('never')
     for (let i = 0; i < 500; i++) d.record('sync', 'messages-failed', { i })
     expect(lines).toHaveLength(200)
+    d.record('lifecycle', 'show', { state: 'connected', hiddenForMs: 0 }) // a new foreground session
+    d.record('sync', 'messages-failed', { i: 501 })
+    expect(lines).toHaveLength(201)
   })
 })
 
