@@ -20,6 +20,7 @@ export interface BenchModule {
 const BENCHES: Record<string, () => Promise<BenchModule>> = {
   codec: () => import('./codec'),
   size: () => import('./size'),
+  e2e: () => import('./e2e'),
 }
 
 const dir = join(process.cwd(), 'bench')
