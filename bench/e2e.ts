@@ -27,12 +27,12 @@ async function until(cond: () => boolean, what: string, timeoutMs: number): Prom
   }
 }
 
-async function ours(): Promise<Record<string, number>> {
+async function ours(maxOutstanding?: number): Promise<Record<string, number>> {
   const server = await startLocalServer({ wsPort: 0, apiPort: 0, mode: 'v3', encrypt: true })
   server.core.registerToken('alice', 'alice-token')
   server.core.registerToken('bob', 'bob-token')
   const sim = createSimWx({ scheduler: 'real', connect: realConnector() })
-  const client = createClient({ uid: 'alice', token: 'alice-token', wsAddr: server.wsUrl, apiAddr: server.apiUrl, platform: sim.control.platform(), outbox: { maxMessages: N + 100 } })
+  const client = createClient({ uid: 'alice', token: 'alice-token', wsAddr: server.wsUrl, apiAddr: server.apiUrl, platform: sim.control.platform(), outbox: { maxMessages: maxOutstanding ? 1_000 : N + 100 } })
   try {
     await client.ready()
     client.connect()
@@ -55,6 +55,7 @@ async function ours(): Promise<Record<string, number>> {
     })
     const t0 = performance.now()
     for (let i = 0; i < N; i++) {
+      if (maxOutstanding && i - lat.length >= maxOutstanding) await until(() => i - lat.length < maxOutstanding, 'window', 60_000)
       const at = performance.now()
       const m = await client.send({ channelId: 'bob', channelType: 1, payload: `hello ${i}` })
       sentAt.set(m.clientMsgNo, at)
@@ -117,9 +118,11 @@ async function official(): Promise<Record<string, number>> {
 
 export async function run(): Promise<Record<string, unknown>> {
   const o = await ours()
+  const windowed = await ours(500)
   const off = await official()
   return {
     ours: o,
+    oursWindowed500: windowed,
     official: off,
     note: `ours with outbox.maxMessages raised to N+100 (default 1,000) so all N can be queued; official SDK batches sends (~5 per 100 ms), measured over ${OFFICIAL_N} messages; ours over ${N}`,
     oursOverOfficial: Math.round((o.ackedPerSec! / off.ackedPerSec!) * 10) / 10,
@@ -135,8 +138,9 @@ export function render(r: Record<string, unknown>): string {
     '| client | messages | acked msgs/s | p50 send→ack ms | p99 send→ack ms |',
     '|---|---|---|---|---|',
     `| wukongim-mp | ${o.n} | ${o.ackedPerSec} | ${o.p50Ms} | ${o.p99Ms} |`,
+    `| wukongim-mp, ≤ 500 outstanding (default outbox limit) | ${(r.oursWindowed500 as Record<string, number>).n} | ${(r.oursWindowed500 as Record<string, number>).ackedPerSec} | ${(r.oursWindowed500 as Record<string, number>).p50Ms} | ${(r.oursWindowed500 as Record<string, number>).p99Ms} |`,
     `| wukongimjssdk@1.0.4 | ${f.n} | ${f.ackedPerSec} | ${f.p50Ms} | ${f.p99Ms} |`,
     '',
-    `Ratio ours/official (acked msgs/s): **${ratio}x** (target ≥ 10x: ${ratio >= 10 ? 'met' : 'MISSED'}). ${String(r.note)}.`,
+    `Ratio ours (all ${o.n} queued at once) / official (acked msgs/s): **${ratio}x** (target ≥ 10x: ${ratio >= 10 ? 'met' : 'MISSED'}). ${String(r.note)}. Observed: the official SDK did not batch to ~5 per 100 ms here (it acked ${f.n} in ${f.seconds} s); ours slows sharply as the outbox grows (p50 send→ack in the tens of seconds with 10,000 queued), which points at per-message outbox cost growing with depth — see the windowed row.`,
   ].join('\n')
 }
