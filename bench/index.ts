@@ -21,6 +21,7 @@ const BENCHES: Record<string, () => Promise<BenchModule>> = {
   codec: () => import('./codec'),
   size: () => import('./size'),
   e2e: () => import('./e2e'),
+  outbox: () => import('./outbox'),
 }
 
 const dir = join(process.cwd(), 'bench')
