@@ -22,6 +22,7 @@ const BENCHES: Record<string, () => Promise<BenchModule>> = {
   size: () => import('./size'),
   e2e: () => import('./e2e'),
   outbox: () => import('./outbox'),
+  recovery: () => import('./recovery'),
 }
 
 const dir = join(process.cwd(), 'bench')
