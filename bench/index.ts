@@ -23,6 +23,7 @@ const BENCHES: Record<string, () => Promise<BenchModule>> = {
   e2e: () => import('./e2e'),
   outbox: () => import('./outbox'),
   recovery: () => import('./recovery'),
+  memory: () => import('./memory'),
 }
 
 const dir = join(process.cwd(), 'bench')
