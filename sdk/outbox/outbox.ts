@@ -87,6 +87,8 @@ export class Outbox {
   private readonly store: OutboxStore
   private readonly entries: Entry[] = []
   private readonly byNo = new Map<string, Entry>()
+  /** Entries with a retry deadline (backing off), so arm() need not scan the whole queue. */
+  private readonly retrying = new Set<Entry>()
   private readonly inFlight = new Map<number, Entry>()
   private nextOrder = 1
   private nextClientSeq = 1
@@ -157,6 +159,7 @@ export class Outbox {
     delete entry.msg.failure
     entry.retries = 0
     entry.retryAt = 0
+    this.retrying.delete(entry)
     entry.reencoded = false
     // The stored copy must stop saying failed, or a restart would show it failed again.
     await this.store.put(toStored(entry.msg, entry.order)).catch((error: unknown) => this.deps.emitError(asStorageError(error)))
@@ -252,6 +255,7 @@ export class Outbox {
         this.requeue(entry, `retryable reason ${ack.reasonCode}`, Infinity)
         void this.deps.random().then((r) => {
           if (entry.retryAt !== Infinity) return
+          this.retrying.add(entry)
           entry.retryAt = this.deps.platform.now() + backoffDelay(entry.retries++, { initialMs: this.deps.config.retryInitialMs, maxMs: this.deps.config.retryMaxMs }, r)
           this.flush()
         })
@@ -332,6 +336,7 @@ export class Outbox {
     entry.writtenAt = now
     entry.ackCheckAt = now + this.deps.config.sendackTimeoutMs
     entry.retryAt = 0
+    this.retrying.delete(entry)
     entry.maybeSent = true
     m.attempts++
     this.inFlight.set(clientSeq, entry)
@@ -348,6 +353,7 @@ export class Outbox {
 
   private requeue(entry: Entry, reason: string, retryAt: number): void {
     entry.retryAt = retryAt
+    if (retryAt > 0) this.retrying.add(entry)
     this.transition(entry, 'queued', reason)
     this.deps.diagnostics.trace(entry.msg.clientMsgNo, 'requeued', { reason })
     this.emit(entry)
@@ -384,12 +390,18 @@ export class Outbox {
     const { expireAfterMs } = this.deps.config
     const now = this.deps.platform.now()
     let at = Infinity
-    for (const entry of this.entries) {
-      const m = entry.msg
-      if (m.status === 'queued') {
-        // A retry already due waits for the next flush (connect), not for a timer: no spinning offline.
-        if (entry.retryAt > now && entry.retryAt < Infinity) at = Math.min(at, entry.retryAt)
-        if (expireAfterMs > 0) at = Math.min(at, m.createdAt + expireAfterMs)
+    // Only entries backing off can hold a retry deadline: scanning the whole queue here made every
+    // enqueue O(queue depth).
+    for (const entry of this.retrying) {
+      // A retry already due waits for the next flush (connect), not for a timer: no spinning offline.
+      if (entry.msg.status === 'queued' && entry.retryAt > now && entry.retryAt < Infinity) at = Math.min(at, entry.retryAt)
+    }
+    if (expireAfterMs > 0) {
+      // Enqueue order is creation order: the first queued entry expires first.
+      for (const entry of this.entries) {
+        if (entry.msg.status !== 'queued') continue
+        at = Math.min(at, entry.msg.createdAt + expireAfterMs)
+        break
       }
     }
     for (const entry of this.inFlight.values()) at = Math.min(at, entry.ackCheckAt)
@@ -442,6 +454,7 @@ export class Outbox {
     const i = this.entries.indexOf(entry)
     if (i >= 0) this.entries.splice(i, 1)
     this.byNo.delete(entry.msg.clientMsgNo)
+    this.retrying.delete(entry)
   }
 
   private transition(entry: Entry, to: MessageStatus, reason: string): void {
