@@ -18,6 +18,7 @@ export interface DiagnosticsSettings {
 import { InvalidOptionError } from './errors'
 import type { Platform } from './platform/types'
 import type { InboxOptions } from './inbox/inbox'
+import type { OutboxLimits } from './outbox/outbox'
 import type { SyncProvider } from './sync/types'
 
 export interface ClientOptions {
@@ -133,14 +134,7 @@ export interface ResolvedOptions {
   backoff: { initialMs: number; maxMs: number }
   connectTimeoutMs: number
   rebuildAfterHiddenMs: number
-  outbox: {
-    window: number
-    maxMessages: number
-    sendackTimeoutMs: number
-    expireAfterMs: number
-    retryInitialMs: number
-    retryMaxMs: number
-  }
+  outbox: OutboxLimits
   storage: { prefix: string; encrypt: boolean }
   random?: () => number
 }

@@ -37,17 +37,21 @@ export interface OutboxTransport {
   rebuild(reason: string): void
 }
 
-export interface OutboxConfig {
-  uid: string
-  keyPrefix: string
-  /** Appended to clientMsgNo: `<32 hex>_<tag>`. */
-  deviceTag(): string
+/** The outbox options after defaults (documented on ClientOptions.outbox). */
+export interface OutboxLimits {
   window: number
   maxMessages: number
   sendackTimeoutMs: number
   expireAfterMs: number
   retryInitialMs: number
   retryMaxMs: number
+}
+
+export interface OutboxConfig extends OutboxLimits {
+  uid: string
+  keyPrefix: string
+  /** Appended to clientMsgNo: `<32 hex>_<tag>`. */
+  deviceTag(): string
 }
 
 export interface OutboxDeps {
