@@ -55,6 +55,8 @@ export class Connection {
   private waitTimer: TimerId | undefined
   private appSubs: Unsubscribe[] = []
   private attempt = 0
+  /** "Online" was reported while the current dial was in progress (it may have started offline). */
+  private onlineDuringDial = false
   private connackSeen = false
   /** The current socket opened (a refused dial is not a refused token). */
   private socketOpened = false
@@ -194,7 +196,11 @@ export class Connection {
       return
     }
     this.setState(next, reason, code)
-    if (next === 'waiting') this.scheduleDial()
+    // A dial that began offline fails after the network is back: try again now, not after a backoff.
+    if (next === 'waiting' && !wasConnected && this.onlineDuringDial) {
+      this.attempt = 0
+      this.dial('network online')
+    } else if (next === 'waiting') this.scheduleDial()
     if (next === 'offline') this.pollNetwork()
   }
 
@@ -203,6 +209,7 @@ export class Connection {
   private dial(reason: string): void {
     this.clearWait()
     const gen = ++this.gen
+    this.onlineDuringDial = false
     this.connackSeen = false
     this.socketOpened = false
     this.setState('connecting', reason)
@@ -513,6 +520,8 @@ export class Connection {
     if (s === 'offline' || s === 'waiting') {
       this.attempt = 0
       this.dial('network online')
+    } else if (s === 'connecting') {
+      this.onlineDuringDial = true
     } else if (s === 'connected') {
       // Wi-Fi ↔ cellular often kills the socket without a close event.
       this.probe('network changed')

@@ -366,6 +366,8 @@ export class Inbox {
     this.disarmContinuityCheck()
     for (const wake of Array.from(this.sleepers)) wake()
     this.sleepers.clear()
+    // What waits for a spaced write goes out now: no timer outlives the inbox.
+    void this.store.flush()
   }
 
   // ---- ordering and delivery ----
@@ -469,7 +471,7 @@ export class Inbox {
       this.d.diagnostics.record('receive', 'deliver-failed', { messageId: h.msg.messageId, error: errorText(e) })
     }
     this.inflight.delete(h.msg.messageId)
-    this.remember(h.msg)
+    this.remember(h.msg, true)
     for (const ack of h.acks) this.d.sendRecvack(ack)
   }
 
@@ -492,10 +494,11 @@ export class Inbox {
     return msg.clientMsgNo !== '' && this.seenKeys.has(this.pairKey(msg))
   }
 
-  private remember(msg: InboundMessage): void {
+  /** `shown`: the app was handed it, so it is written without delay (see InboxStore). */
+  private remember(msg: InboundMessage, shown = false): void {
     this.seenIds.add(msg.messageId)
     if (msg.clientMsgNo !== '') this.seenKeys.add(this.pairKey(msg))
-    this.store.seenChanged()
+    this.store.seenChanged(shown)
   }
 
   private pairKey(msg: InboundMessage): string {

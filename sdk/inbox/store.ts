@@ -4,9 +4,13 @@
  * - `<prefix>:in:seen` = `{ v: 1, ids: [...], keys: [...] }` (oldest first, bounded by the caller)
  *
  * Writes are coalesced: one in flight at a time, and the next one carries everything that changed
- * meanwhile, so a burst of deliveries costs a few writes, not one per message. A failed write stays
- * pending for the next change and is reported once per failing streak. Unreadable stored data is
- * reported, ignored and overwritten.
+ * meanwhile. A message the app was shown is written without delay (a crash must not show it
+ * again); the rest — the client's own acked sends, cursor moves — may wait WRITE_SPACING_MS after
+ * the previous write, so a burst of sends costs a few writes a second, not one per few messages
+ * (the seen list is tens of KB of JSON). flush() skips the wait; the client flushes on app hide
+ * and close, before WeChat may kill a background app. A failed write stays pending for the next
+ * change and is reported once per failing streak. Unreadable stored data is reported, ignored and
+ * overwritten.
  */
 import type { Platform } from '../platform/types'
 import type { DiagnosticsSink } from '../diagnostics/types'
@@ -35,6 +39,8 @@ export interface InboxStoreDeps {
 }
 
 const VERSION = 1
+/** Least time from the end of one state write to the start of the next, unless a shown message or flush() is waiting. */
+export const WRITE_SPACING_MS = 250
 const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e))
 
 function parseCursors(value: unknown): CursorsState | undefined {
@@ -60,6 +66,14 @@ export class InboxStore {
   private seenDirty = false
   private writing: Promise<void> | null = null
   private failing = false
+  /** flush() calls waiting: the write loop does not space its writes while any is. */
+  private flushing = 0
+  /** A pending change records a message the app was shown: no spacing before its write. */
+  private shown = false
+  /** When the last write settled (platform clock). */
+  private lastWriteAt = -Infinity
+  /** Ends the current spacing wait early. */
+  private wake: (() => void) | null = null
 
   constructor(private readonly d: InboxStoreDeps) {
     this.cursorsKey = `${d.prefix}:in:cursors`
@@ -78,15 +92,25 @@ export class InboxStore {
     this.schedule()
   }
 
-  seenChanged(): void {
+  seenChanged(shown = false): void {
     this.seenDirty = true
+    if (shown) {
+      this.shown = true
+      this.wake?.()
+    }
     this.schedule()
   }
 
   /** Writes what is unsaved (a write that failed earlier is tried again); resolves once written or failed. */
   async flush(): Promise<void> {
-    if (this.cursorsDirty || this.seenDirty) this.schedule()
-    while (this.writing) await this.writing
+    this.flushing++
+    try {
+      if (this.cursorsDirty || this.seenDirty) this.schedule()
+      this.wake?.()
+      while (this.writing) await this.writing
+    } finally {
+      this.flushing--
+    }
   }
 
   private schedule(): void {
@@ -97,9 +121,15 @@ export class InboxStore {
     // Yield once so that the changes of one tick become one write.
     await Promise.resolve()
     while (this.cursorsDirty || this.seenDirty) {
+      const wait = this.lastWriteAt + WRITE_SPACING_MS - this.d.platform.now()
+      if (wait > 0 && this.flushing === 0 && !this.shown) {
+        await this.spacing(wait)
+        continue
+      }
       const cursors = this.cursorsDirty
       const seen = this.seenDirty
-      this.cursorsDirty = this.seenDirty = false
+      const shown = this.shown
+      this.cursorsDirty = this.seenDirty = this.shown = false
       try {
         if (cursors) await this.d.platform.storage.set(this.cursorsKey, { v: VERSION, ...this.d.cursors() })
         if (seen) await this.d.platform.storage.set(this.seenKey, { v: VERSION, ...this.d.seen() })
@@ -107,13 +137,31 @@ export class InboxStore {
       } catch (e) {
         this.cursorsDirty ||= cursors
         this.seenDirty ||= seen
+        this.shown ||= shown
         this.d.diagnostics.record('storage', 'inbox-write-failed', { error: errorText(e) })
         if (!this.failing) this.d.emitError(isImError(e) ? e : new StorageError('STORAGE_FAILED', 'inbox state could not be saved', {}, e))
         this.failing = true
         break
+      } finally {
+        this.lastWriteAt = this.d.platform.now()
       }
     }
     this.writing = null
+  }
+
+  /** Resolves after `ms`, or sooner when flush() or a shown message calls wake. */
+  private spacing(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        this.wake = null
+        resolve()
+      }
+      const id = this.d.platform.setTimeout(done, ms)
+      this.wake = () => {
+        this.d.platform.clearTimeout(id)
+        done()
+      }
+    })
   }
 
   private async read<T>(key: string, parse: (v: unknown) => T | undefined): Promise<T | undefined> {

@@ -97,7 +97,7 @@ export function startDemo(options: { mode?: ServerMode; storage?: SimStorageData
     navigateTo: nav('navigateTo'),
     redirectTo: nav('redirectTo'),
     reLaunch: nav('reLaunch'),
-    removeStorageSync: (key: string) => void storage.items.delete(key),
+    removeStorageSync: (key: string) => void storage.delete(key),
     setClipboardData: () => undefined,
   })
   const simulate = require('miniprogram-simulate') as Simulate

@@ -302,7 +302,7 @@ export function createSimWx(options: SimWxOptions): SimWx {
       const inj = injected('removeStorage')
       queueStorage(() => {
         if (inj) return call(o, false, { errMsg: inj })
-        data.items.delete(o.key)
+        data.delete(o.key)
         call(o, true, { errMsg: 'removeStorage:ok' })
       })
     },

@@ -31,8 +31,15 @@ export const NOT_FOUND_TEXT = 'data not found'
 
 /** The persistent part of storage: survives a cold restart. */
 export class SimStorageData {
-  readonly items = new Map<string, SimStorageItem>()
+  private readonly map = new Map<string, SimStorageItem>()
+  /** Sum of sizeOf over all items, kept up to date so a write costs O(1), not O(keys). */
+  private used = 0
   limits: SimStorageLimits = { perKeyBytes: 1024 * 1024, totalBytes: 10 * 1024 * 1024 }
+
+  /** The stored items, read-only: change them through write() and delete(). */
+  get items(): ReadonlyMap<string, SimStorageItem> {
+    return this.map
+  }
 
   sizeOf(key: string, item: SimStorageItem): number {
     const value = utf8ByteLength(item.json)
@@ -40,9 +47,14 @@ export class SimStorageData {
   }
 
   totalBytes(): number {
-    let n = 0
-    for (const [k, v] of this.items) n += this.sizeOf(k, v)
-    return n
+    return this.used
+  }
+
+  delete(key: string): void {
+    const old = this.map.get(key)
+    if (old === undefined) return
+    this.used -= this.sizeOf(key, old)
+    this.map.delete(key)
   }
 
   /** The stored value parsed back (a fresh copy), or undefined. Test inspection only. */
@@ -64,10 +76,11 @@ export class SimStorageData {
     const item = { json, encrypted }
     const size = this.sizeOf(key, item)
     if (size > this.limits.perKeyBytes) return ITEM_TOO_LONG_TEXT
-    const old = this.items.get(key)
-    const others = this.totalBytes() - (old ? this.sizeOf(key, old) : 0)
+    const old = this.map.get(key)
+    const others = this.used - (old ? this.sizeOf(key, old) : 0)
     if (others + size > this.limits.totalBytes) return FULL_TEXT
-    this.items.set(key, item)
+    this.map.set(key, item)
+    this.used = others + size
     return undefined
   }
 

@@ -82,6 +82,31 @@ describe.each(['v2', 'v3'] as const)('client resilience (%s server, virtual time
     expect(Array.from(device.data.keys()).filter((k) => k.includes(':out:'))).toEqual([])
   })
 
+  it('a dial started offline that fails after the network is back is retried at once, not after a backoff', async () => {
+    device.setNetwork(false)
+    // As on a phone: wx.getNetworkType answers after the offline dial has already failed, and
+    // "online" arrives after the socket was opened offline and before its failure is reported.
+    const status = device.platform.network.getStatus
+    device.platform.network.getStatus = () => new Promise((resolve) => device.platform.setTimeout(() => resolve(status()), 5))
+    const open = device.platform.openSocket
+    device.platform.openSocket = (url, handlers) => {
+      const socket = open(url, handlers)
+      device.platform.openSocket = open
+      device.setNetwork(true)
+      return socket
+    }
+    const c = start({ backoff: { initialMs: 10_000, maxMs: 30_000 } })
+    const states = collect(c, 'state')
+    await c.connect()
+    await waitFor(() => c.state === 'connected', { tick: tick(10), timeoutMs: 200 })
+    expect(states.items.map((s) => `${s.to}: ${s.reason}`)).toEqual([
+      'connecting: connect',
+      expect.stringMatching(/^waiting: /),
+      'connecting: network online',
+      'connected: connack',
+    ])
+  })
+
   it('killed mid-flight (SEND written, no SENDACK) → cold restart → re-sent with the same clientMsgNo', async () => {
     const first = start()
     await connected(first)

@@ -2,6 +2,7 @@ import { FakeSync, makeInbox, msg, recvOf, settle } from './harness'
 import type { InboundMessage } from '../../../sdk/types'
 import { SessionCrypto } from '../../../sdk/proto/crypto'
 import type { RecvPacket } from '../../../sdk/proto/packets'
+import { WRITE_SPACING_MS } from '../../../sdk/inbox/store'
 
 const session = new SessionCrypto('0123456789abcdef', 'fedcba9876543210')
 
@@ -257,6 +258,7 @@ describe('gaps', () => {
     r.inbox.handleRecv(recvOf(msg('a', 1)), null)
     r.inbox.handleRecv(recvOf(msg('a', 3)), null)
     await settle()
+    await r.inbox.flush() // no state write waiting: the one timer is the gap retry
     expect(r.clock.pendingTimers()).toBe(1)
     r.inbox.close()
     await settle()
@@ -295,6 +297,37 @@ describe('own messages (noteSent)', () => {
     expect(r.sync.messageRequests).toEqual([])
     expect(r.gaps).toEqual([])
     expect(r.inbox.cursor('a', 1)).toBe(3)
+  })
+
+  it('a burst of own acks is saved in a few spaced writes; a message the app was shown is saved at once', async () => {
+    const r = makeInbox()
+    r.inbox.handleRecv(recvOf(msg('a', 1)), null)
+    await settle()
+    await r.inbox.flush()
+    await r.clock.advance(WRITE_SPACING_MS) // a quiet spell
+    const storage = r.clock.platform.storage
+    const set = storage.set
+    const writes: string[] = []
+    storage.set = (key, value) => (writes.push(key), set(key, value))
+    for (let s = 2; s <= 101; s++) {
+      r.inbox.noteSent({ channelId: 'a', channelType: 1, messageId: `mine-${s}`, messageSeq: s, clientMsgNo: `c-${s}` })
+      await settle(2)
+    }
+    // The first change is written at once; everything after waits for the spacing.
+    expect(writes).toEqual(['wkmp:me:in:cursors', 'wkmp:me:in:seen'])
+    await r.clock.advance(WRITE_SPACING_MS)
+    await settle()
+    expect(writes).toHaveLength(4)
+    expect(JSON.parse(r.clock.store.get('wkmp:me:in:cursors')!).channels).toEqual([[1, 'a', 101]])
+    // Now changes come again within the spacing; a shown message does not wait for it.
+    r.inbox.noteSent({ channelId: 'a', channelType: 1, messageId: 'mine-102', messageSeq: 102, clientMsgNo: 'c-102' })
+    await settle()
+    writes.length = 0
+    r.inbox.handleRecv(recvOf(msg('a', 103)), null)
+    await settle()
+    expect(r.seqs()).toEqual([1, 103])
+    expect(writes).toContain('wkmp:me:in:seen')
+    expect(JSON.parse(r.clock.store.get('wkmp:me:in:seen')!).ids).toContain(r.delivered[1]!.messageId)
   })
 })
 

@@ -75,6 +75,14 @@ describe('sim wx storage', () => {
     expect(info.res.limitSize).toBe(10240)
     expect(info.res.currentSize).toBe(Math.ceil(sim.control.storage.data.totalBytes() / 1024))
     expect(info.res.currentSize).toBeGreaterThan(10000)
+    // Removing and shrinking free space (the running total follows every write and remove).
+    expect((await cb(w.removeStorage!, { key: 'c0' })).ok).toBe(true)
+    expect((await cb(w.setStorage!, { key: 'c1', data: 'small' })).ok).toBe(true)
+    expect((await cb(w.setStorage!, { key: 'c10', data: chunk })).ok).toBe(true)
+    expect((await cb(w.setStorage!, { key: 'c11', data: chunk })).ok).toBe(true)
+    expect((await cb(w.setStorage!, { key: 'c12', data: chunk })).res.errMsg).toBe('setStorage:fail exceed storage max size 10Mb')
+    const after = await cb(w.getStorageInfo!)
+    expect(after.res.currentSize).toBe(Math.ceil([...sim.control.storage.data.items].reduce((n, [k, v]) => n + sim.control.storage.data.sizeOf(k, v), 0) / 1024))
   })
 
   it('counts encrypted values 1.4x (about 0.7 MB per key) and needs encrypt on read', async () => {
