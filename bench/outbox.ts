@@ -3,7 +3,10 @@
  * offline): with D messages already queued, send() SAMPLE more and count the platform storage
  * operations and bytes written per message (the storage is wrapped), and the time per message.
  * Then the client is brought online against the local server and every storage op until all are
- * acked is counted, giving ops per message over its whole life.
+ * acked is counted, giving ops per message over its whole life: the message's own record
+ * (`<prefix>:out:<clientMsgNo>`) and, separately, the writes of state shared by all messages
+ * (the inbox's cursors and seen list, which also note the client's own acked sends), per message.
+ * A discarded warm-up pass at depth 10 runs first so the JIT does not flatter the deeper rows.
  */
 import { createClient } from '../sdk/client'
 import type { PlatformStorage } from '../sdk/platform/types'
@@ -16,12 +19,18 @@ const DEPTHS = [10, 1_000, 10_000]
 async function depth(d: number, apiUrl: string, wsUrl: string): Promise<Record<string, number>> {
   const sim = createSimWx({ scheduler: 'real', connect: realConnector(), network: { online: false } })
   const platform = sim.control.platform()
-  const c = { set: 0, remove: 0, get: 0, bytes: 0 }
+  const c = { set: 0, remove: 0, get: 0, bytes: 0, shared: 0 }
   const inner: PlatformStorage = platform.storage
+  const own = (k: string): boolean => k.includes(':out:')
   platform.storage = {
     get: (k) => (c.get++, inner.get(k)),
-    set: (k, v) => (c.set++, (c.bytes += k.length + JSON.stringify(v).length), inner.set(k, v)),
-    remove: (k) => (c.remove++, inner.remove(k)),
+    set: (k, v) => {
+      if (!own(k)) return c.shared++, inner.set(k, v)
+      c.set++
+      c.bytes += k.length + JSON.stringify(v).length
+      return inner.set(k, v)
+    },
+    remove: (k) => (own(k) ? c.remove++ : c.shared++, inner.remove(k)),
     keys: () => inner.keys(),
   }
   const client = createClient({ uid: 'alice', token: 'alice-token', wsAddr: wsUrl, apiAddr: apiUrl, platform, outbox: { maxMessages: d + SAMPLE + 10 } })
@@ -52,9 +61,11 @@ async function depth(d: number, apiUrl: string, wsUrl: string): Promise<Record<s
     enqueueRemovesPerMsg: r3(enq.remove / SAMPLE),
     enqueueBytesPerMsg: Math.round(enq.bytes / SAMPLE),
     acked,
-    // every write/remove from the first fill message to the last ack, per message
+    // every write/remove of the message's own record from the first fill message to the last ack
     lifeOpsPerMsg: r3((c.set + c.remove) / total),
     drainOpsPerMsg: r3((c.set - life0.set + c.remove - life0.remove) / total),
+    // writes of shared state (inbox cursors / seen) over the same span, spread per message
+    sharedOpsPerMsg: r3(c.shared / total),
   }
 }
 
@@ -64,6 +75,7 @@ export async function run(): Promise<Record<string, unknown>> {
   server.core.registerToken('bob', 'bob-token')
   const rows: Record<string, number>[] = []
   try {
+    await depth(10, server.apiUrl, server.wsUrl) // warm-up, discarded
     for (const d of DEPTHS) rows.push(await depth(d, server.apiUrl, server.wsUrl))
   } finally {
     await server.close()
@@ -77,10 +89,10 @@ export function render(r: Record<string, unknown>): string {
   const ratio = r.enqueueTimeDepth10000OverDepth10 as number
   const maxLife = Math.max(...rows.map((x) => x.lifeOpsPerMsg!))
   return [
-    '| depth | enqueue ms/msg | sets/msg | removes/msg | bytes written/msg | acked | storage ops/msg over life | of which drain |',
-    '|---|---|---|---|---|---|---|---|',
-    ...rows.map((x) => `| ${x.depth} | ${x.enqueueMsPerMsg} | ${x.enqueueSetsPerMsg} | ${x.enqueueRemovesPerMsg} | ${x.enqueueBytesPerMsg} | ${x.acked} | ${x.lifeOpsPerMsg} | ${x.drainOpsPerMsg} |`),
+    '| depth | enqueue ms/msg | sets/msg | removes/msg | bytes written/msg | acked | own-record ops/msg over life | of which drain | shared-state writes/msg |',
+    '|---|---|---|---|---|---|---|---|---|',
+    ...rows.map((x) => `| ${x.depth} | ${x.enqueueMsPerMsg} | ${x.enqueueSetsPerMsg} | ${x.enqueueRemovesPerMsg} | ${x.enqueueBytesPerMsg} | ${x.acked} | ${x.lifeOpsPerMsg} | ${x.drainOpsPerMsg} | ${x.sharedOpsPerMsg ?? '–'} |`),
     '',
-    `Enqueue time at depth 10,000 / depth 10: **${ratio}x** (target ≤ 1.2x: ${ratio <= 1.2 ? 'met' : 'MISSED'}). Storage ops per message over its life: max ${maxLife} (target ≤ 2: ${maxLife <= 2 ? 'met' : 'MISSED'}). ${String(r.sample)} messages sampled at each depth; simulated wx storage, real scheduler.`,
+    `Enqueue time at depth 10,000 / depth 10: **${ratio}x** (target ≤ 1.2x: ${ratio <= 1.2 ? 'met' : 'MISSED'}). Storage ops on a message's own record over its life: max ${maxLife} (target ≤ 2: ${maxLife <= 2 ? 'met' : 'MISSED'}); shared inbox-state writes add at most ${Math.max(...rows.map((x) => x.sharedOpsPerMsg ?? 0))} per message. ${String(r.sample)} messages sampled at each depth after a discarded warm-up pass; simulated wx storage, real scheduler.`,
   ].join('\n')
 }
