@@ -21,6 +21,7 @@ const BENCHES: Record<string, () => Promise<BenchModule>> = {
   codec: () => import('./codec'),
   size: () => import('./size'),
   e2e: () => import('./e2e'),
+  recv: () => import('./recv'),
   outbox: () => import('./outbox'),
   recovery: () => import('./recovery'),
   memory: () => import('./memory'),
