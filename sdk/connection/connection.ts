@@ -42,6 +42,9 @@ export interface ConnectionHooks {
   onError(error: ImError): void
 }
 
+/** A batch this large is sent at once instead of at the end of the turn. */
+const MAX_BATCH_BYTES = 16 * 1024
+
 type Ending = 'waiting' | 'offline' | 'stopped' | 'closed' | 'redial'
 
 export class Connection {
@@ -49,14 +52,22 @@ export class Connection {
   /** Socket generation: bumped by every dial and every teardown. */
   private gen = 0
   private socket: PlatformSocket | undefined
+  /** Frames written in this turn of the event loop, sent together by sendBatch(). */
+  private batch: Uint8Array[] = []
+  private batchBytes = 0
   private decoder = new FrameDecoder()
   /** Released with the socket: its timers. */
   private socketTimers = new Set<TimerId>()
   private waitTimer: TimerId | undefined
   private appSubs: Unsubscribe[] = []
   private attempt = 0
-  /** "Online" was reported while the current dial was in progress (it may have started offline). */
-  private onlineDuringDial = false
+  /**
+   * Why the link or dial in progress, should it fail, is dialled again at once instead of after a
+   * backoff: the network came back during a dial that began offline, or an app-show probe is
+   * checking a socket WeChat may have killed in the background. Cleared by the next dial, and by
+   * the probe's answer.
+   */
+  private redialAtOnce: string | undefined
   private connackSeen = false
   /** The current socket opened (a refused dial is not a refused token). */
   private socketOpened = false
@@ -128,7 +139,7 @@ export class Connection {
     const socket = this.socket
     if (this.current !== 'connected' || !socket) return false
     const wire = packet.type === PacketType.SEND && this.sessionCrypto ? sealSend(this.sessionCrypto, packet) : packet
-    socket.send(encodeClientPacket(wire, this.negotiated))
+    this.send(encodeClientPacket(wire, this.negotiated))
     return true
   }
 
@@ -179,8 +190,13 @@ export class Connection {
     this.heartbeatTimer = undefined
     this.probeSince = undefined
     this.clearWait()
+    // What this turn wrote (RECVACKs of handled messages, say) still goes out before the close;
+    // nothing written for the ended socket ever reaches the next one.
+    if (wasConnected) this.sendBatch()
     const socket = this.socket
     this.socket = undefined
+    this.batch = []
+    this.batchBytes = 0
     this.sessionCrypto = null
     this.secretKey = undefined
     if (socket) {
@@ -196,10 +212,9 @@ export class Connection {
       return
     }
     this.setState(next, reason, code)
-    // A dial that began offline fails after the network is back: try again now, not after a backoff.
-    if (next === 'waiting' && !wasConnected && this.onlineDuringDial) {
+    if (next === 'waiting' && this.redialAtOnce !== undefined) {
       this.attempt = 0
-      this.dial('network online')
+      this.dial(this.redialAtOnce)
     } else if (next === 'waiting') this.scheduleDial()
     if (next === 'offline') this.pollNetwork()
   }
@@ -209,7 +224,7 @@ export class Connection {
   private dial(reason: string): void {
     this.clearWait()
     const gen = ++this.gen
-    this.onlineDuringDial = false
+    this.redialAtOnce = undefined
     this.connackSeen = false
     this.socketOpened = false
     this.setState('connecting', reason)
@@ -363,6 +378,7 @@ export class Connection {
     this.lastInboundAt = this.platform.now()
     if (this.probeSince !== undefined) {
       this.probeSince = undefined
+      this.redialAtOnce = undefined
       this.diagnostics.record('connection', 'probe answered')
     }
     this.decoder.push(data)
@@ -478,9 +494,41 @@ export class Connection {
   }
 
   private rawWrite(packet: ClientPacket): void {
-    const socket = this.socket
-    if (!socket) return
-    socket.send(encodeClientPacket(packet, packet.type === PacketType.CONNECT ? PROTOCOL_VERSION : this.negotiated))
+    if (!this.socket) return
+    this.send(encodeClientPacket(packet, packet.type === PacketType.CONNECT ? PROTOCOL_VERSION : this.negotiated))
+  }
+
+  /**
+   * Frames written in one turn go out as one WebSocket message, sent in a microtask: the server
+   * reads the socket as a byte stream (WuKongIM appends every message to its inbound buffer), and
+   * in a mini-program each SocketTask.send is a bridge call, so a window of 32 SENDs costs one.
+   */
+  private send(frame: Uint8Array): void {
+    this.batch.push(frame)
+    this.batchBytes += frame.length
+    if (this.batchBytes >= MAX_BATCH_BYTES) this.sendBatch()
+    else if (this.batch.length === 1) {
+      const gen = this.gen
+      void Promise.resolve().then(() => {
+        if (gen === this.gen) this.sendBatch()
+      })
+    }
+  }
+
+  private sendBatch(): void {
+    const parts = this.batch
+    const size = this.batchBytes
+    this.batch = []
+    this.batchBytes = 0
+    if (parts.length === 0 || !this.socket) return
+    if (parts.length === 1) return this.socket.send(parts[0] as Uint8Array)
+    const out = new Uint8Array(size)
+    let at = 0
+    for (const part of parts) {
+      out.set(part, at)
+      at += part.length
+    }
+    this.socket.send(out)
   }
 
   /** A timer owned by the socket of generation `gen`: cleared by teardown, ignored if stale. */
@@ -521,7 +569,7 @@ export class Connection {
       this.attempt = 0
       this.dial('network online')
     } else if (s === 'connecting') {
-      this.onlineDuringDial = true
+      this.redialAtOnce = 'network online'
     } else if (s === 'connected') {
       // Wi-Fi ↔ cellular often kills the socket without a close event.
       this.probe('network changed')
@@ -541,6 +589,7 @@ export class Connection {
           this.teardown('redial', `app shown after ${Math.round(hiddenFor / 1000)} s hidden`)
         } else {
           this.probe('app show')
+          this.redialAtOnce = 'app shown, socket dead'
           this.hooks.onShown()
         }
         return

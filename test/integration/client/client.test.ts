@@ -5,6 +5,7 @@
 import type { ImError } from '../../../sdk/errors'
 import { collect, waitFor } from '../../support/waiters'
 import { World } from './setup'
+import { splitFrames } from '../../../sdk/proto/frame-decoder'
 
 const BOB = { channelId: 'bob', channelType: 1, loginUid: 'alice' }
 const toBob = (text: string) => ({ channelId: 'bob', channelType: 1, payload: text })
@@ -73,6 +74,10 @@ describe.each(['v2', 'v3'] as const)('client over real sockets (%s server)', (mo
     expect(new Set(sent).size).toBe(100)
     expect(sent).toHaveLength(100)
     expect([...world.storage.items.keys()].filter((k) => k.startsWith('wkmp:alice:out:'))).toEqual([])
+    // The SENDs of one turn (a window of up to 32) went out as one WebSocket message each time.
+    const messages = sim.control.sockets().find((s) => s.state === 'open')!.sent
+    expect(messages.length).toBeLessThan(20)
+    expect(messages.some((m) => splitFrames(m).length >= 16)).toBe(true)
   })
 
   it('background (iOS: socket killed with no onClose): show → reconnected and flushed without waiting for a heartbeat timeout', async () => {

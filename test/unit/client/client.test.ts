@@ -147,7 +147,7 @@ describe('client over the server core in virtual time', () => {
     expect(device.maxLive).toBe(1)
   })
 
-  it('on show after a short hide probes the link and rebuilds it when the probe goes unanswered', async () => {
+  it('on show after a short hide probes the link and, when the probe goes unanswered, rebuilds it at once', async () => {
     const c = start()
     await c.connect()
     await waitFor(() => c.state === 'connected', { tick: tick(world) })
@@ -158,6 +158,8 @@ describe('client over the server core in virtual time', () => {
     device.show()
     await waitFor(() => c.state === 'connected' && states.items.length > 0, { tick: tick(world, 100), timeoutMs: 100 })
     expect(states.items[0]).toMatchObject({ from: 'connected', to: 'waiting', reason: 'probe timeout' })
+    // ...and dials again at once, not after a backoff.
+    expect(states.items[1]).toMatchObject({ from: 'waiting', to: 'connecting', reason: 'app shown, socket dead' })
   })
 
   it('keeps backing off when every connection is dropped right after CONNACK (no tight reconnect loop)', async () => {
