@@ -453,9 +453,10 @@ export class Inbox {
   }
 
   private async process(ch: Channel, h: Held): Promise<void> {
-    if (this.isDuplicate(h.msg)) this.duplicate(h.msg, h.acks)
-    else await this.deliverOnce(h)
-    this.advance(ch, h.msg.messageSeq)
+    const shown = !this.isDuplicate(h.msg)
+    if (shown) await this.deliverOnce(h)
+    else this.duplicate(h.msg, h.acks)
+    this.advance(ch, h.msg.messageSeq, shown)
   }
 
   /**
@@ -471,11 +472,13 @@ export class Inbox {
       this.d.diagnostics.record('receive', 'deliver-failed', { messageId: h.msg.messageId, error: errorText(e) })
     }
     this.inflight.delete(h.msg.messageId)
-    this.remember(h.msg, true)
+    // Without a seq there is no cursor to guard it: its id is what must reach storage at once.
+    this.remember(h.msg, h.msg.messageSeq === 0)
     for (const ack of h.acks) this.d.sendRecvack(ack)
   }
 
-  private advance(ch: Channel, seq: number): void {
+  /** `shown`: the app was just handed this seq, so the cursor is saved at once (see InboxStore). */
+  private advance(ch: Channel, seq: number, shown = false): void {
     if (ch.cursor !== undefined && seq <= ch.cursor) return
     ch.cursor = seq
     // Map order = recency, for evictChannels.
@@ -485,7 +488,7 @@ export class Inbox {
       const g = ch.gaps.shift()!
       if (!g.lost) this.reportGap(ch, g.from, g.to, 'filled')
     }
-    this.store.cursorsChanged()
+    this.store.cursorsChanged(shown)
   }
 
   private isDuplicate(msg: InboundMessage): boolean {
@@ -494,11 +497,11 @@ export class Inbox {
     return msg.clientMsgNo !== '' && this.seenKeys.has(this.pairKey(msg))
   }
 
-  /** `shown`: the app was handed it, so it is written without delay (see InboxStore). */
-  private remember(msg: InboundMessage, shown = false): void {
+  /** `urgent`: written without waiting for the store's spacing (see InboxStore). */
+  private remember(msg: InboundMessage, urgent = false): void {
     this.seenIds.add(msg.messageId)
     if (msg.clientMsgNo !== '') this.seenKeys.add(this.pairKey(msg))
-    this.store.seenChanged(shown)
+    this.store.seenChanged(urgent)
   }
 
   private pairKey(msg: InboundMessage): string {

@@ -3,14 +3,16 @@
  * - `<prefix>:in:cursors` = `{ v: 1, baseline, channels: [[channelType, channelId, seq], ...] }`
  * - `<prefix>:in:seen` = `{ v: 1, ids: [...], keys: [...] }` (oldest first, bounded by the caller)
  *
- * Writes are coalesced: one in flight at a time, and the next one carries everything that changed
- * meanwhile. A message the app was shown is written without delay (a crash must not show it
- * again); the rest — the client's own acked sends, cursor moves — may wait WRITE_SPACING_MS after
- * the previous write, so a burst of sends costs a few writes a second, not one per few messages
- * (the seen list is tens of KB of JSON). flush() skips the wait; the client flushes on app hide
- * and close, before WeChat may kill a background app. A failed write stays pending for the next
- * change and is reported once per failing streak. Unreadable stored data is reported, ignored and
- * overwritten.
+ * Writes are coalesced: one in flight at a time, and each carries everything that changed
+ * meanwhile. Each key is written at most once per WRITE_SPACING_MS, except when the change must
+ * not wait: a message the app was shown moves its channel's cursor, and that small cursor record
+ * is written at once (a crash must not show the message again: catch-up starts after the cursor,
+ * and a push at or below it is dropped). The seen list — tens of KB of JSON, needed for messages
+ * without a seq and for echoes of the client's own sends — follows within the spacing, so a burst
+ * of deliveries or acks costs a few writes a second, not one per few messages. flush() skips the
+ * spacing; the client flushes on app hide and close, before WeChat may kill a background app. A
+ * failed write stays pending for the next change and is reported once per failing streak.
+ * Unreadable stored data is reported, ignored and overwritten.
  */
 import type { Platform } from '../platform/types'
 import type { DiagnosticsSink } from '../diagnostics/types'
@@ -39,7 +41,7 @@ export interface InboxStoreDeps {
 }
 
 const VERSION = 1
-/** Least time from the end of one state write to the start of the next, unless a shown message or flush() is waiting. */
+/** Least time from one write of a key to the next, unless the change is urgent or flush() is waiting. */
 export const WRITE_SPACING_MS = 250
 const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e))
 
@@ -59,58 +61,68 @@ function parseSeen(value: unknown): SeenState | undefined {
   return { ids: v.ids, keys: v.keys }
 }
 
+/** One stored record and its write state. */
+interface Part {
+  key: string
+  value(): object
+  dirty: boolean
+  /** Write without waiting for the spacing. */
+  urgent: boolean
+  /** When its last write settled (platform clock). */
+  writtenAt: number
+}
+
 export class InboxStore {
-  private readonly cursorsKey: string
-  private readonly seenKey: string
-  private cursorsDirty = false
-  private seenDirty = false
+  private readonly cursors: Part
+  private readonly seen: Part
   private writing: Promise<void> | null = null
   private failing = false
-  /** flush() calls waiting: the write loop does not space its writes while any is. */
+  /** flush() calls waiting: nothing waits for the spacing while any is. */
   private flushing = 0
-  /** A pending change records a message the app was shown: no spacing before its write. */
-  private shown = false
-  /** When the last write settled (platform clock). */
-  private lastWriteAt = -Infinity
   /** Ends the current spacing wait early. */
   private wake: (() => void) | null = null
 
   constructor(private readonly d: InboxStoreDeps) {
-    this.cursorsKey = `${d.prefix}:in:cursors`
-    this.seenKey = `${d.prefix}:in:seen`
+    const part = (key: string, value: () => object): Part => ({ key, value, dirty: false, urgent: false, writtenAt: -Infinity })
+    this.cursors = part(`${d.prefix}:in:cursors`, () => d.cursors())
+    this.seen = part(`${d.prefix}:in:seen`, () => d.seen())
   }
 
   /** The stored state; a part that is missing, unreadable or corrupt comes back undefined. */
   async load(): Promise<{ cursors?: CursorsState; seen?: SeenState }> {
-    const cursors = await this.read(this.cursorsKey, parseCursors)
-    const seen = await this.read(this.seenKey, parseSeen)
+    const cursors = await this.read(this.cursors, parseCursors)
+    const seen = await this.read(this.seen, parseSeen)
     return { ...(cursors && { cursors }), ...(seen && { seen }) }
   }
 
-  cursorsChanged(): void {
-    this.cursorsDirty = true
-    this.schedule()
+  /** `urgent`: a message the app was shown depends on it; written without waiting for the spacing. */
+  cursorsChanged(urgent = false): void {
+    this.changed(this.cursors, urgent)
   }
 
-  seenChanged(shown = false): void {
-    this.seenDirty = true
-    if (shown) {
-      this.shown = true
-      this.wake?.()
-    }
-    this.schedule()
+  seenChanged(urgent = false): void {
+    this.changed(this.seen, urgent)
   }
 
   /** Writes what is unsaved (a write that failed earlier is tried again); resolves once written or failed. */
   async flush(): Promise<void> {
     this.flushing++
     try {
-      if (this.cursorsDirty || this.seenDirty) this.schedule()
+      if (this.cursors.dirty || this.seen.dirty) this.schedule()
       this.wake?.()
       while (this.writing) await this.writing
     } finally {
       this.flushing--
     }
+  }
+
+  private changed(part: Part, urgent: boolean): void {
+    part.dirty = true
+    if (urgent) {
+      part.urgent = true
+      this.wake?.()
+    }
+    this.schedule()
   }
 
   private schedule(): void {
@@ -120,36 +132,37 @@ export class InboxStore {
   private async writeLoop(): Promise<void> {
     // Yield once so that the changes of one tick become one write.
     await Promise.resolve()
-    while (this.cursorsDirty || this.seenDirty) {
-      const wait = this.lastWriteAt + WRITE_SPACING_MS - this.d.platform.now()
-      if (wait > 0 && this.flushing === 0 && !this.shown) {
-        await this.spacing(wait)
+    const parts = [this.cursors, this.seen]
+    while (parts.some((p) => p.dirty)) {
+      const now = this.d.platform.now()
+      const due = parts.filter((p) => p.dirty && (this.flushing > 0 || p.urgent || now >= p.writtenAt + WRITE_SPACING_MS))
+      if (due.length === 0) {
+        await this.spacing(Math.min(...parts.filter((p) => p.dirty).map((p) => p.writtenAt + WRITE_SPACING_MS)) - now)
         continue
       }
-      const cursors = this.cursorsDirty
-      const seen = this.seenDirty
-      const shown = this.shown
-      this.cursorsDirty = this.seenDirty = this.shown = false
+      const urgent = due.map((p) => p.urgent)
+      for (const p of due) p.dirty = p.urgent = false
       try {
-        if (cursors) await this.d.platform.storage.set(this.cursorsKey, { v: VERSION, ...this.d.cursors() })
-        if (seen) await this.d.platform.storage.set(this.seenKey, { v: VERSION, ...this.d.seen() })
+        for (const p of due) {
+          await this.d.platform.storage.set(p.key, { v: VERSION, ...p.value() })
+          p.writtenAt = this.d.platform.now()
+        }
         this.failing = false
       } catch (e) {
-        this.cursorsDirty ||= cursors
-        this.seenDirty ||= seen
-        this.shown ||= shown
+        due.forEach((p, i) => {
+          p.dirty = true
+          p.urgent ||= urgent[i] as boolean
+        })
         this.d.diagnostics.record('storage', 'inbox-write-failed', { error: errorText(e) })
         if (!this.failing) this.d.emitError(isImError(e) ? e : new StorageError('STORAGE_FAILED', 'inbox state could not be saved', {}, e))
         this.failing = true
         break
-      } finally {
-        this.lastWriteAt = this.d.platform.now()
       }
     }
     this.writing = null
   }
 
-  /** Resolves after `ms`, or sooner when flush() or a shown message calls wake. */
+  /** Resolves after `ms`, or sooner when flush() or an urgent change calls wake. */
   private spacing(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const done = (): void => {
@@ -164,7 +177,8 @@ export class InboxStore {
     })
   }
 
-  private async read<T>(key: string, parse: (v: unknown) => T | undefined): Promise<T | undefined> {
+  private async read<T>(part: Part, parse: (v: unknown) => T | undefined): Promise<T | undefined> {
+    const key = part.key
     let value: unknown
     try {
       value = await this.d.platform.storage.get(key)
@@ -178,8 +192,7 @@ export class InboxStore {
     if (parsed === undefined) {
       this.d.diagnostics.record('storage', 'inbox-corrupt', { key })
       this.d.emitError(new StorageError('STORAGE_CORRUPT', 'stored inbox state was unreadable and has been reset', { key }))
-      if (key === this.cursorsKey) this.cursorsChanged()
-      else this.seenChanged()
+      this.changed(part, false)
     }
     return parsed
   }

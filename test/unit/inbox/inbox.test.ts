@@ -299,7 +299,7 @@ describe('own messages (noteSent)', () => {
     expect(r.inbox.cursor('a', 1)).toBe(3)
   })
 
-  it('a burst of own acks is saved in a few spaced writes; a message the app was shown is saved at once', async () => {
+  it('a burst of own acks is saved in a few spaced writes; the cursor of a message the app was shown is saved at once', async () => {
     const r = makeInbox()
     r.inbox.handleRecv(recvOf(msg('a', 1)), null)
     await settle()
@@ -326,8 +326,26 @@ describe('own messages (noteSent)', () => {
     r.inbox.handleRecv(recvOf(msg('a', 103)), null)
     await settle()
     expect(r.seqs()).toEqual([1, 103])
-    expect(writes).toContain('wkmp:me:in:seen')
+    // Its cursor is on disk at once (a restart neither pulls nor accepts seq 103 again); the big
+    // seen list follows within the spacing.
+    expect(writes).toEqual(['wkmp:me:in:cursors'])
+    expect(JSON.parse(r.clock.store.get('wkmp:me:in:cursors')!).channels).toEqual([[1, 'a', 103]])
+    await r.clock.advance(WRITE_SPACING_MS)
+    await settle()
     expect(JSON.parse(r.clock.store.get('wkmp:me:in:seen')!).ids).toContain(r.delivered[1]!.messageId)
+  })
+})
+
+describe('state writes', () => {
+  it('a message without a seq (NoPersist) has its id saved at once: no cursor guards it', async () => {
+    const r = makeInbox()
+    r.inbox.noteSent({ channelId: 'a', channelType: 1, messageId: 'mine-1', messageSeq: 1, clientMsgNo: 'c-1' })
+    await settle()
+    await r.inbox.flush() // the spacing now runs for both keys
+    r.inbox.handleRecv(recvOf(msg('a', 0, { messageId: 'np-9', flags: { noPersist: true, syncOnce: false, redDot: false } })), null)
+    await settle()
+    expect(r.delivered.map((m) => m.messageId)).toEqual(['np-9'])
+    expect(JSON.parse(r.clock.store.get('wkmp:me:in:seen')!).ids).toContain('np-9')
   })
 })
 
