@@ -532,12 +532,14 @@ export class Inbox {
    * Pulls [start, end) into `held`. Returns true when the drain can go on (the next seq is held,
    * or a missing range was skipped), false to stop for now (sync unreachable and nothing waits).
    *
-   * A range is unfillable when the server answers with later messages but not `start` (they are
-   * committed in order, so the start is gone: retention), or when retries are exhausted while
-   * messages wait behind it (a channel never blocks forever).
+   * A range is unfillable when `start` is still missing after every retry while the server has
+   * later messages or some wait behind it (a channel never blocks forever). Later messages alone
+   * do not prove `start` gone at the first look: WuKongIM v1.2.6 stores pipelined sends of one
+   * channel concurrently, so a lower seq can show up in the sync API after a higher one.
    */
   private async fill(ch: Channel, start: number, end: number): Promise<boolean> {
     let answered = false
+    let lowest = Infinity
     for (let attempt = 0; attempt <= this.opt.gapRetries && !this.closed; attempt++) {
       if (attempt > 0) await this.sleep(this.opt.gapRetryDelayMs * 2 ** (attempt - 1))
       if (this.closed) return false
@@ -554,7 +556,6 @@ export class Inbox {
       }
       answered = true
       if (this.closed || ch.cursor === undefined || ch.cursor + 1 !== start) return !this.closed
-      let lowest = Infinity
       for (const m of messages) {
         if (m.messageSeq < start || m.messageSeq >= end) continue
         lowest = Math.min(lowest, m.messageSeq)
@@ -562,13 +563,12 @@ export class Inbox {
       }
       this.d.diagnostics.record('sync', 'messages', { channelId: ch.channelId, channelType: ch.channelType, startSeq: start, endSeq: end, count: messages.length })
       if (ch.held.has(start)) return true
-      if (lowest !== Infinity) return this.skip(ch, start, lowest - 1)
     }
     if (this.closed || ch.cursor === undefined || ch.cursor + 1 !== start) return false
     const waiting = ch.held.size > 0
     if (!answered && !waiting) return false
     const lowestHeld = waiting ? Math.min(...Array.from(ch.held.keys())) : end
-    return this.skip(ch, start, lowestHeld - 1)
+    return this.skip(ch, start, Math.min(lowest, lowestHeld) - 1)
   }
 
   private skip(ch: Channel, from: number, to: number): boolean {

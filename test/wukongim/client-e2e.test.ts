@@ -225,6 +225,15 @@ function peer(uid: string, opts: { storage?: SimStorageData; sim?: SimWx; link?:
   return p
 }
 
+/** For a failed wait: prints what the peer received and its last diagnostics (seen once as a rare flake), then rethrows. */
+function explain(p: Peer): (e: unknown) => never {
+  return (e) => {
+    const seen = { delivered: p.messages.map((m) => [m.messageSeq, m.source]), pushed: p.link.recvs().map((r) => r.messageSeq), gaps: p.gaps, errors: p.errors.map((x) => x.message) }
+    console.log(`${p.uid}: ${JSON.stringify(seen)}\n${JSON.stringify(p.diag.filter((d) => d.category !== 'storage').slice(-40), null, 1)}`)
+    throw e
+  }
+}
+
 async function online(...ps: Peer[]): Promise<void> {
   await Promise.all(
     ps.map(async (p) => {
@@ -341,7 +350,7 @@ test('person channel: SENDACK 1, both directions, encrypted RECV decrypted, ever
   const B = peer(b!)
   await online(A, B)
   const ab = await sendAll(A, b!, 1, ['hello bob', 'how are you'])
-  await waitFor(() => B.messages.length >= 2, 'B gets two messages')
+  await waitFor(() => B.messages.length >= 2, 'B gets two messages').catch(explain(B))
   const ba = await sendAll(B, a!, 1, ['hi alice'])
   await waitFor(() => A.messages.length >= 1, 'A gets the reply')
 
