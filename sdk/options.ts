@@ -67,6 +67,12 @@ export interface ClientOptions {
   outbox?: {
     /** SENDs on the wire without a SENDACK, at most. Default 32. */
     window?: number
+    /**
+     * SENDs of one channel on the wire without a SENDACK, at most. Default 0 = only `window` limits.
+     * Set 1 for WuKongIM v1.2.x, which may store one channel's pipelined sends out of order: the
+     * server then stores them in send() order, at one round trip per message per channel.
+     */
+    channelWindow?: number
     /** Messages in the outbox (queued, sending and failed), at most; send() beyond it rejects STORAGE_FULL. Default 1 000. */
     maxMessages?: number
     /** Milliseconds without a SENDACK before the link is probed (and rebuilt when the ack stays overdue 3× as long). Default 10 000. */
@@ -180,6 +186,7 @@ export function resolveOptions(o: ClientOptions): ResolvedOptions {
     rebuildAfterHiddenMs: nonNegative(o.rebuildAfterHiddenMs, 5_000, 'rebuildAfterHiddenMs'),
     outbox: {
       window: positive(o.outbox?.window, 32, 'outbox.window'),
+      channelWindow: nonNegative(o.outbox?.channelWindow, 0, 'outbox.channelWindow'),
       maxMessages: positive(o.outbox?.maxMessages, 1_000, 'outbox.maxMessages'),
       sendackTimeoutMs: positive(o.outbox?.sendackTimeoutMs, 10_000, 'outbox.sendackTimeoutMs'),
       expireAfterMs: nonNegative(o.outbox?.expireAfterMs, 0, 'outbox.expireAfterMs'),

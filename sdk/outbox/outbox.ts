@@ -40,6 +40,8 @@ export interface OutboxTransport {
 /** The outbox options after defaults (documented on ClientOptions.outbox). */
 export interface OutboxLimits {
   window: number
+  /** Per channel; 0 = no limit of its own. */
+  channelWindow: number
   maxMessages: number
   sendackTimeoutMs: number
   expireAfterMs: number
@@ -299,18 +301,25 @@ export class Outbox {
     const connectionId = this.deps.transport.connectionId()
     if (connectionId !== 0) {
       const now = this.deps.platform.now()
+      const { window: limit, channelWindow } = this.deps.config
       const held = new Set<string>()
+      const onWire = new Map<string, number>()
+      if (channelWindow > 0) {
+        for (const e of this.inFlight.values()) onWire.set(channelOf(e.msg), (onWire.get(channelOf(e.msg)) ?? 0) + 1)
+      }
       for (const entry of this.entries) {
-        if (this.inFlight.size >= this.deps.config.window) break
+        if (this.inFlight.size >= limit) break
         const m = entry.msg
         if (m.status !== 'queued') continue
-        const channel = `${m.channelType}:${m.channelId}`
+        const channel = channelOf(m)
         if (held.has(channel)) continue
-        if (entry.retryAt > now) {
+        // A later message never overtakes an earlier one of its channel.
+        if (entry.retryAt > now || (channelWindow > 0 && (onWire.get(channel) ?? 0) >= channelWindow)) {
           held.add(channel)
           continue
         }
         this.write(entry, connectionId, now)
+        if (channelWindow > 0) onWire.set(channel, (onWire.get(channel) ?? 0) + 1)
       }
     }
     this.arm()
@@ -481,6 +490,8 @@ export class Outbox {
 }
 
 /** A copy the app may keep; the payload bytes are shared, treat them as read-only. */
+const channelOf = (m: OutboxMessage): string => `${m.channelType}:${m.channelId}`
+
 function snapshot(m: OutboxMessage): OutboxMessage {
   return { ...m, flags: { ...m.flags } }
 }

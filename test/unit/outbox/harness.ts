@@ -109,6 +109,7 @@ export function makeOutbox(config: Partial<OutboxConfig> = {}, shared?: { storag
       keyPrefix: 'wkmp',
       deviceTag: () => 'dev1',
       window: 32,
+      channelWindow: 0,
       maxMessages: 1000,
       sendackTimeoutMs: 10_000,
       expireAfterMs: 0,

@@ -90,6 +90,27 @@ describe('outbox: on the wire', () => {
     expect(new Set(h.wire.map((p) => p.clientSeq)).size).toBe(4)
   })
 
+  it('channelWindow 1: one SEND per channel on the wire, each channel in send() order, channels side by side', async () => {
+    const h = makeOutbox({ channelWindow: 1 })
+    await h.outbox.load()
+    h.connect()
+    for (const [n, ch] of [[1, 'bob'], [2, 'bob'], [3, 'carol'], [4, 'bob'], [5, 'carol']] as const) await h.outbox.send(msg(n, ch))
+    expect(h.wire.map((p) => text(p.payload))).toEqual(['m1', 'm3'])
+    h.ack(h.wire[1]!, 1) // carol's m3
+    await flushPromises()
+    expect(h.wire.map((p) => text(p.payload))).toEqual(['m1', 'm3', 'm5'])
+    h.ack(h.wire[0]!, 1) // bob's m1
+    await flushPromises()
+    expect(h.wire.map((p) => text(p.payload))).toEqual(['m1', 'm3', 'm5', 'm2'])
+    h.ack(h.wire[3]!, 1)
+    await flushPromises()
+    h.ack(h.wire[4]!, 1)
+    h.ack(h.wire[2]!, 1)
+    await flushPromises()
+    expect(h.wire.map((p) => text(p.payload))).toEqual(['m1', 'm3', 'm5', 'm2', 'm4'])
+    expect(h.outbox.pending()).toEqual([])
+  })
+
   it('ignores a SENDACK whose echoed clientMsgNo (v3) does not match, or that belongs to an old connection', async () => {
     const h = makeOutbox()
     await h.outbox.load()
