@@ -247,6 +247,7 @@ class ImClient implements Client {
     return buildReport({
       uid: this.uid,
       state: this.state,
+      platform: this.platform,
       now: this.platform.now(),
       pending: this.outbox.pending(),
       inbox: this.inbox.snapshot(),

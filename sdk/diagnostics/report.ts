@@ -29,6 +29,8 @@ export interface DiagnosticReport {
   generatedAt: number
   uid: string
   state: ConnectionState
+  /** The platform, and what it lacks (an old wx base library), with what that costs. */
+  platform: { name: string; missing: string[] }
   message?: MessageDiagnosis
   delivery: {
     outboxDepth: number
@@ -57,6 +59,7 @@ export interface DiagnosticReport {
 export interface ReportInput {
   uid: string
   state: ConnectionState
+  platform: { name: string; missing?: readonly string[] }
   now: number
   pending: OutboxMessage[]
   inbox: InboxSnapshot
@@ -82,6 +85,7 @@ export async function buildReport(input: ReportInput): Promise<DiagnosticReport>
     generatedAt: input.now,
     uid: input.uid,
     state: input.state,
+    platform: { name: input.platform.name, missing: [...(input.platform.missing ?? [])] },
     delivery: {
       outboxDepth: input.pending.length,
       queued: count('queued'),
@@ -173,6 +177,7 @@ function summarize(r: DiagnosticReport): string[] {
   const g = r.gapFilling
   const catchUp = g.lastCatchUp ? `last catch-up ${g.lastCatchUp.ok ? 'ok' : 'FAILED'} ${Math.round(g.lastCatchUp.agoMs / 1000)} s ago` : 'no catch-up yet'
   lines.push(`(4) gaps: ${g.detected} detected, ${g.filled} filled, ${g.unfillable} unfillable, ${g.held} held; ${g.rejectedRecvs} tampered RECV(s) dropped; ${catchUp}`)
+  if (r.platform.missing.length > 0) lines.push(`platform ${r.platform.name} lacks: ${r.platform.missing.join('; ')}`)
   const lat = r.delivery.ackLatencyMs
   lines.push(`outbox: ${r.delivery.outboxDepth} pending (${r.delivery.failed} failed)${r.delivery.oldestPendingAgeMs !== undefined ? `, oldest ${Math.round(r.delivery.oldestPendingAgeMs / 1000)} s` : ''}; ack p50/p99 ${lat.p50 ?? '-'}/${lat.p99 ?? '-'} ms; ${r.delivery.retries} retries`)
   return lines

@@ -88,6 +88,8 @@ export interface RealtimeLog {
 export interface Platform extends Clock, Timers {
   /** Short name for diagnostics: 'wx', 'memory', ... */
   readonly name: string
+  /** What this platform lacks and what that costs (old wx base libraries), shown by client.diagnose(). */
+  readonly missing?: readonly string[]
   /** Cryptographically secure bytes. Rejects with PlatformError when no secure source exists. */
   randomBytes(length: number): Promise<Uint8Array>
   openSocket(url: string, handlers: SocketHandlers): PlatformSocket

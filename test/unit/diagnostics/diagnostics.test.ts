@@ -102,6 +102,7 @@ describe('buildReport', () => {
     const report = await buildReport({
       uid: 'alice',
       state: 'connected',
+      platform: { name: 'wx', missing: ['getRandomValues: randomBytes rejects (base 2.15.0 needed)'] },
       now: c.t,
       pending,
       inbox: { ...idleInbox, lastCatchUp: { at: 9_000, ok: true } },
@@ -130,6 +131,8 @@ describe('buildReport', () => {
     expect(report.gapFilling).toMatchObject({ detected: 1, unfillable: 1, lastCatchUp: { ok: true, agoMs: c.t - 9_000 } })
     expect(report.summary[0]).toMatch(/^\(1\) m1: server ACK 1 Success after 2 attempt/)
     expect(report.summary.join('\n')).toMatch(/\(4\) gaps: 1 detected, 0 filled, 1 unfillable/)
+    expect(report.platform).toEqual({ name: 'wx', missing: ['getRandomValues: randomBytes rejects (base 2.15.0 needed)'] })
+    expect(report.summary).toContain('platform wx lacks: getRandomValues: randomBytes rejects (base 2.15.0 needed)')
     expect(JSON.parse(JSON.stringify(report))).toEqual(report)
   })
 
@@ -137,7 +140,7 @@ describe('buildReport', () => {
     const d = new Diagnostics(clock())
     d.trace('w', 'persisted', { channelId: 'g1', channelType: 2 })
     d.trace('w', 'attempt', { attempt: 1 })
-    const base = { uid: 'u', state: 'waiting' as const, now: 2_000, pending: [], inbox: idleInbox, diagnostics: d }
+    const base = { uid: 'u', state: 'waiting' as const, platform: { name: 'memory' }, now: 2_000, pending: [], inbox: idleInbox, diagnostics: d }
     const unknown = await buildReport({ ...base, clientMsgNo: 'nope' })
     expect(unknown.message).toMatchObject({ known: false, server: { lookedUp: false } })
     expect(unknown.summary[0]).toContain('unknown to this client')

@@ -3,6 +3,7 @@
  * platform (wx quirks: text frames, close reasons, the iOS global close, base-library gaps).
  */
 import { createWxPlatform, truncateUtf8 } from '../../../sdk/platform/wx'
+import { createClient } from '../../../sdk/client'
 import type { ImError } from '../../../sdk/errors'
 import { createSimWx, virtualConnector, type SimWxOptions } from '../../support/sim-wx'
 import { VirtualScheduler } from '../../support/virtual-time'
@@ -172,6 +173,12 @@ describe('wx adapter storage, network, request, randomness', () => {
     const old = createSimWx({ scheduler: new VirtualScheduler(), missing: ['getRandomValues'] }).control.platform()
     await expect(old.randomBytes(16)).rejects.toMatchObject({ code: 'PLATFORM_UNSUPPORTED' })
     expect(old.missing.join()).toMatch(/getRandomValues/)
+    // ...and client.diagnose() names it, so "it never connects" has an answer.
+    const client = createClient({ uid: 'old-phone', token: 't', wsAddr: 'ws://x', platform: old })
+    const report = await client.diagnose()
+    expect(report.platform).toEqual({ name: 'wx', missing: old.missing })
+    expect(report.summary.some((l) => l.startsWith('platform wx lacks: getRandomValues'))).toBe(true)
+    await client.close()
   })
 
   it('without onAppShow/onAppHide (base < 2.1.2) lifecycle listeners are inert and the gap is listed', () => {
