@@ -208,7 +208,8 @@ function peer(uid: string, opts: { storage?: SimStorageData; sim?: SimWx; link?:
     apiAddr: wk.apiUrl,
     platform: sim.control.platform(),
     backoff: { initialMs: 50, maxMs: 500 },
-    inbox: { continuityCheckMs: 0, gapRetries: 2, gapRetryDelayMs: 200 },
+    // Retries up to 200+400+...+3 200 ms: a loaded machine can be slow to show a message in messagesync.
+    inbox: { continuityCheckMs: 0, gapRetries: 5, gapRetryDelayMs: 200 },
     diagnostics: { record: (category, event, detail) => void diag.push({ category, event, detail }), trace: () => {} },
     ...opts.options,
   })
@@ -367,7 +368,7 @@ test('person channel: SENDACK 1, both directions, encrypted RECV decrypted, ever
   const ab = await sendAll(A, b!, 1, ['hello bob', 'how are you'])
   await waitFor(() => B.messages.length >= 2, 'B gets two messages').catch(explain(B))
   const ba = await sendAll(B, a!, 1, ['hi alice'])
-  await waitFor(() => A.messages.length >= 1, 'A gets the reply')
+  await waitFor(() => A.messages.length >= 1, 'A gets the reply').catch(explain(A))
 
   // SENDACK reason 1 with a seq, on the wire and in the status events.
   const acks = A.link.fromServer.filter((p) => p.type === PacketType.SENDACK)
@@ -412,9 +413,9 @@ test('group channel: members exchange messages; a non-member is refused (reason 
   const D = peer(d!)
   await online(A, B, C, D)
   await sendAll(A, g!, 2, ['group hello'])
-  await waitFor(() => B.messages.length >= 1 && C.messages.length >= 1, 'B and C get it')
+  await waitFor(() => B.messages.length >= 1 && C.messages.length >= 1, 'B and C get it').catch(explain(B))
   await sendAll(B, g!, 2, ['group reply'])
-  await waitFor(() => A.messages.length >= 1 && C.messages.length >= 2, 'A and C get the reply')
+  await waitFor(() => A.messages.length >= 1 && C.messages.length >= 2, 'A and C get the reply').catch(explain(A))
   expect(C.messages.map((m) => [text(m), m.channelId, m.channelType, m.fromUid, m.messageSeq])).toEqual([
     ['group hello', g, 2, a, 1],
     ['group reply', g, 2, b, 2],
@@ -438,7 +439,7 @@ test('a RECV lost on the way: the gap is detected and filled over the real /chan
   let dropped = 0
   B.link.swallow = (p) => p.type === PacketType.RECV && (p as RecvPacket).messageSeq === 3 && dropped++ === 0
   const sent = await sendAll(A, b!, 1, ['m1', 'm2', 'm3', 'm4', 'm5'])
-  await waitFor(() => B.messages.length >= 5, 'five messages')
+  await waitFor(() => B.messages.length >= 5, 'five messages').catch(explain(B))
   await pause(200)
   expect(B.link.swallowed).toHaveLength(1)
   await noteOrder('gap', A, b!, sent)
@@ -472,7 +473,7 @@ test('offline messages are caught up through the real HTTP API after the receive
   const B = peer(b!)
   await online(A, B)
   await sendAll(A, b!, 1, ['before'])
-  await waitFor(() => B.messages.length === 1, 'the first message')
+  await waitFor(() => B.messages.length === 1, 'the first message').catch(explain(B))
   B.sim.control.setNetwork({ online: false })
   await waitFor(() => B.client.state !== 'connected', 'B offline')
   const person = Array.from({ length: 30 }, (_, i) => `offline ${i + 1}`)
@@ -548,7 +549,7 @@ test('outbox: flushes after a forced reconnect; each message stored once (in-fli
   for (const m of queued) expect(stored.get(m.clientMsgNo)).toBe(1)
   for (const m of inflight) expect(stored.get(m.clientMsgNo)).toBe(v1 ? 2 : 1)
   // The receiver shows each message once all the same.
-  await waitFor(() => B.messages.length >= 5, 'B has all five')
+  await waitFor(() => B.messages.length >= 5, 'B has all five').catch(explain(B))
   await pause(500)
   await noteOrder('flush after reconnect', A, b!, [...queued, ...inflight])
   expect(B.messages.map(text)).toEqual(await inServerOrder(a!, b!, [...queued, ...inflight]))
@@ -587,7 +588,7 @@ test('outbox: flushes after a cold restart; queued messages stored once', async 
   const stored = await settledCounts(a!, b!, [inflight], v1 ? 2 : 1)
   for (const m of queued) expect(stored.get(m.clientMsgNo)).toBe(1)
   expect(stored.get(inflight.clientMsgNo)).toBe(v1 ? 2 : 1)
-  await waitFor(() => B.messages.length >= 3, 'B has all three')
+  await waitFor(() => B.messages.length >= 3, 'B has all three').catch(explain(B))
   await pause(500)
   await noteOrder('flush after cold restart', A2, b!, [inflight, ...queued])
   expect(B.messages.map(text)).toEqual(await inServerOrder(a!, b!, [inflight, ...queued]))
