@@ -83,6 +83,8 @@ class ImClient implements Client {
   private readonly outbox: Outbox
   private readonly inbox: Inbox
   private deviceId: string
+  /** This install's id (made once, kept in storage): its first 8 chars tag every clientMsgNo sent here. */
+  private installId = ''
   private restoring: Promise<void> | undefined
   private closed = false
 
@@ -141,7 +143,7 @@ class ImClient implements Client {
 
     this.outbox = new Outbox({
       platform: this.platform,
-      config: { uid: this.uid, keyPrefix: this.opts.storage.prefix, deviceTag: () => this.deviceId.slice(0, 8), ...this.opts.outbox },
+      config: { uid: this.uid, keyPrefix: this.opts.storage.prefix, deviceTag: () => this.installId.slice(0, 8), ...this.opts.outbox },
       diagnostics: this.diagnostics,
       transport: {
         connectionId: () => this.connection.connectionId,
@@ -174,6 +176,7 @@ class ImClient implements Client {
       emitGap: (gap) => this.events.emit('gap', gap),
       emitError: (e) => this.reportError(e),
       options: options.inbox,
+      ownSend: (clientMsgNo) => this.outbox.holds(clientMsgNo) || clientMsgNo.endsWith(`_${this.installId.slice(0, 8)}`),
       unsafe: options._unsafe,
     })
     // Taken last, so a constructor that throws (bad option) leaves no stale lock behind.
@@ -260,8 +263,22 @@ class ImClient implements Client {
   // ---- internals ------------------------------------------------------------------------------
 
   private async restore(): Promise<void> {
-    if (!this.deviceId) this.deviceId = `${hex(await this.platform.randomBytes(16))}M`
+    this.installId = await this.loadInstallId()
+    if (!this.deviceId) this.deviceId = this.installId
     await Promise.all([this.outbox.load(), this.inbox.load()])
+  }
+
+  /**
+   * `<prefix>:device`, written on first use. Storage trouble only costs the echo filter its memory
+   * of earlier runs (a fresh id is used and reported in diagnostics); it never blocks the client.
+   */
+  private async loadInstallId(): Promise<string> {
+    const key = `${this.opts.storage.prefix}:device`
+    const stored = await this.platform.storage.get(key).catch(() => undefined)
+    if (typeof stored === 'string' && /^[0-9a-f]{32}M$/.test(stored)) return stored
+    const id = `${hex(await this.platform.randomBytes(16))}M`
+    await this.platform.storage.set(key, id).catch((e: unknown) => this.diagnostics.record('storage', 'device-id-not-saved', { error: e instanceof Error ? e.message : String(e) }))
+    return id
   }
 
   private route(packet: ServerPacket, connectionId: number): void {

@@ -43,7 +43,7 @@ export interface ClientOptions {
   tokenProvider?: () => string | Promise<string>
   /** CONNECT deviceFlag: 0 app, 1 web, 2 pc. Default 1 (web, like the official JS SDK). */
   deviceFlag?: number
-  /** CONNECT deviceID. Default: 32 random hex chars + 'M', new per client instance. */
+  /** CONNECT deviceID. Default: this install's id, 32 random hex chars + 'M', made once and kept in storage (`<prefix>:device`). */
   deviceId?: string
   heartbeat?: {
     /** Milliseconds between PINGs. Default 25 000. */

@@ -435,7 +435,7 @@ export async function runStory(options: StoryOptions = {}): Promise<StoryResult>
   return result
 }
 
-/** The story passes when messages were sent and none was lost, duplicated, reordered, unknown or shown twice. */
+/** The story passes when messages were sent and none was lost, duplicated, reordered, unknown, echoed back to its sender or shown twice. */
 export function isClean(r: Omit<StoryResult, 'ok'>): boolean {
   return (
     r.sent > 0 &&
@@ -443,6 +443,7 @@ export function isClean(r: Omit<StoryResult, 'ok'>): boolean {
     r.duplicated === 0 &&
     r.outOfOrder === 0 &&
     r.unknown === 0 &&
+    r.ownEchoes === 0 &&
     r.clientMsgNoCollisions === 0 &&
     r.rowsShownTwice === 0 &&
     r.rowsOutOfOrder === 0

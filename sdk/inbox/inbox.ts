@@ -66,6 +66,14 @@ export interface InboxDeps {
   emitGap(e: GapEvent): void
   emitError(e: ImError): void
   options?: InboxOptions
+  /**
+   * Whether this install sent the message (its outbox holds it, or its clientMsgNo carries this
+   * install's tag). A copy of the user's message with such a clientMsgNo is this device's own send
+   * coming back, not an incoming message: a v2 server stores a re-sent SEND twice, and a catch-up
+   * can meet a copy whose SENDACK never arrived, even after a restart. The same user's other
+   * devices tag their clientMsgNos differently and are delivered as usual.
+   */
+  ownSend?(clientMsgNo: string): boolean
   /** @internal Test-only switches (chaos simulator). */
   unsafe?: { disableDedup?: boolean }
 }
@@ -494,7 +502,9 @@ export class Inbox {
   private isDuplicate(msg: InboundMessage): boolean {
     if (this.d.unsafe?.disableDedup) return false
     if (this.seenIds.has(msg.messageId)) return true
-    return msg.clientMsgNo !== '' && this.seenKeys.has(this.pairKey(msg))
+    if (msg.clientMsgNo === '') return false
+    if (this.seenKeys.has(this.pairKey(msg))) return true
+    return msg.fromUid === this.d.uid && this.d.ownSend?.(msg.clientMsgNo) === true
   }
 
   /** `urgent`: written without waiting for the store's spacing (see InboxStore). */

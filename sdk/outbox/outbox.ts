@@ -196,6 +196,12 @@ export class Outbox {
     return this.entries.map((e) => snapshot(e.msg))
   }
 
+  /** Queued or on the wire (not failed, not yet acked): see InboxDeps.ownPending. */
+  holds(clientMsgNo: string): boolean {
+    const status = this.byNo.get(clientMsgNo)?.msg.status
+    return status === 'queued' || status === 'sending'
+  }
+
   onConnected(): void {
     this.flush()
   }

@@ -54,6 +54,11 @@ describe('chaos checker', () => {
     expect(check(history, core)).toMatchObject({ lost: 0, duplicated: 0, misordered: 0 })
     history.deliveries.push(shown('u1', 'u0', 'a', 4, 'id2'))
     expect(check(history, core)).toMatchObject({ duplicated: 1 })
+    // The sender handed the other copy of its own re-send back as incoming: an echo.
+    history.deliveries.push(shown('u0', 'u0', 'a', 2, 'id2'))
+    const r = check(history, core)
+    expect(r).toMatchObject({ echoed: 1, duplicated: 1 })
+    expect(r.failures.join('\n')).toContain('u0#1 handed its own')
   })
 
   it('a re-delivery after storage refused the inbox state and the app died is counted apart', () => {

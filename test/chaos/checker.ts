@@ -9,6 +9,8 @@
  * - duplicated: v3 stored a message twice, or an app was shown one message (fromUid,
  *   clientMsgNo) twice — v2 stores a re-send twice; it must still be shown once.
  * - misordered: an app saw a channel's messages out of server seq order.
+ * - echoed: an app was handed its own message back as incoming (each uid is one install here, so
+ *   any delivery from itself is one; v2 stores a re-send twice and sync can bring the other copy).
  * - stuck: an outbox still holds messages (queued, sending or failed) after the quiet phase.
  * - unacked: a message reported `sent` without a SENDACK reasonCode 1 for a stored message.
  * - internal: the client reported a broken invariant of its own (error code INTERNAL).
@@ -49,6 +51,7 @@ export interface Violations {
   lost: number
   duplicated: number
   misordered: number
+  echoed: number
   stuck: number
   unacked: number
   internal: number
@@ -60,7 +63,7 @@ const MAX_LINES = 30
 
 export function check(h: History, core: ServerCore): Violations & { failures: string[] } {
   const failures: string[] = []
-  const v: Violations = { lost: 0, duplicated: 0, misordered: 0, stuck: h.stuck.length, unacked: 0, internal: h.internalErrors.length, excusedRedeliveries: 0 }
+  const v: Violations = { lost: 0, duplicated: 0, misordered: 0, echoed: 0, stuck: h.stuck.length, unacked: 0, internal: h.internalErrors.length, excusedRedeliveries: 0 }
   const fail = (line: string): void => {
     if (failures.length < MAX_LINES) failures.push(line)
   }
@@ -106,6 +109,11 @@ export function check(h: History, core: ServerCore): Violations & { failures: st
   const shown = new Map<string, number>()
   const lastSeq = new Map<string, number>()
   for (const d of h.deliveries) {
+    if (d.fromUid === d.uid) {
+      v.echoed++
+      fail(`echoed: ${d.uid}#${d.instance} handed its own ${short(d.clientMsgNo)} back as incoming (${d.channelType}:${d.channelId} seq ${d.messageSeq})`)
+      continue
+    }
     const id = `${d.uid}|${d.fromUid}|${d.clientMsgNo || d.messageId}`
     const n = (shown.get(id) ?? 0) + 1
     shown.set(id, n)
@@ -151,5 +159,5 @@ export function check(h: History, core: ServerCore): Violations & { failures: st
 }
 
 export function violationCount(v: Violations): number {
-  return v.lost + v.duplicated + v.misordered + v.stuck + v.unacked + v.internal
+  return v.lost + v.duplicated + v.misordered + v.echoed + v.stuck + v.unacked + v.internal
 }

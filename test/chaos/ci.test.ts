@@ -24,7 +24,7 @@ describe('chaos simulator in CI', () => {
     const summary = stdout.split('\n').find((l) => l.startsWith('chaos: ')) ?? ''
     if (code !== 0) throw new Error(`chaos failed (exit ${code}):\n${stdout.slice(-20_000)}\n${stderr.slice(-2_000)}`)
     expect(summary).toContain(`chaos: ${2 * SEEDS_PER_MODE} runs (v2+v3`)
-    expect(summary).toMatch(/lost 0, duplicated 0, misordered 0, stuck 0, unacked 0, internal 0;/)
+    expect(summary).toMatch(/lost 0, duplicated 0, misordered 0, echoed 0, stuck 0, unacked 0, internal 0;/)
     expect(summary).toContain(' 0 failing run(s)')
     // Not vacuous: the runs sent messages and injected faults (10 per run).
     expect(Number(/(\d+) messages/.exec(summary)?.[1])).toBeGreaterThan(SEEDS_PER_MODE * 2 * 10)

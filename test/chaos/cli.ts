@@ -76,7 +76,7 @@ async function main(): Promise<void> {
   const protections: Protections = {}
   for (const o of a.off) protections[OFF[o] as keyof Protections] = true
   const total = a.runs * a.modes.length
-  const sum = { runs: 0, messages: 0, faults: 0, lost: 0, duplicated: 0, misordered: 0, stuck: 0, unacked: 0, internal: 0, excused: 0 }
+  const sum = { runs: 0, messages: 0, faults: 0, lost: 0, duplicated: 0, misordered: 0, echoed: 0, stuck: 0, unacked: 0, internal: 0, excused: 0 }
   const failed: Array<{ r: RunResult; cmd: string }> = []
   const started = Date.now()
   let lastProgress = started
@@ -90,6 +90,7 @@ async function main(): Promise<void> {
       sum.lost += r.lost
       sum.duplicated += r.duplicated
       sum.misordered += r.misordered
+      sum.echoed += r.echoed
       sum.stuck += r.stuck
       sum.unacked += r.unacked
       sum.internal += r.internal
@@ -113,7 +114,7 @@ async function main(): Promise<void> {
   const secs = (Date.now() - started) / 1000
   console.log(
     `chaos: ${sum.runs} runs (${a.modes.join('+')}, seeds ${a.seed}..${a.seed + a.runs - 1}), ${sum.messages} messages, ${sum.faults} faults injected, ` +
-      `lost ${sum.lost}, duplicated ${sum.duplicated}, misordered ${sum.misordered}, stuck ${sum.stuck}, unacked ${sum.unacked}, internal ${sum.internal}; ` +
+      `lost ${sum.lost}, duplicated ${sum.duplicated}, misordered ${sum.misordered}, echoed ${sum.echoed}, stuck ${sum.stuck}, unacked ${sum.unacked}, internal ${sum.internal}; ` +
       `${sum.excused} re-deliveries after storage refused the inbox state (allowed); ` +
       `${failed.length} failing run(s); ${secs.toFixed(1)} s (${Math.round((sum.runs / Math.max(secs, 0.001)) * 60)} runs/min)`,
   )

@@ -56,10 +56,10 @@ describe.each([
   })
 })
 
-it('the verdict fails on any loss, duplicate, reorder, unknown delivery, collision or row shown twice', () => {
-  const clean: StoryResult = { mode: 'v2', seed: 1, sent: 10, stored: 12, storedDistinct: 10, delivered: 10, lost: 0, duplicated: 0, outOfOrder: 0, ackP50: 1, ackP99: 2, reconnects: 3, ownEchoes: 1, unknown: 0, clientMsgNoCollisions: 0, rowsShownTwice: 0, rowsOutOfOrder: 0, coldStarts: 1, durationMs: 1, ok: true }
+it('the verdict fails on any loss, duplicate, reorder, unknown delivery, own echo, collision or row shown twice', () => {
+  const clean: StoryResult = { mode: 'v2', seed: 1, sent: 10, stored: 12, storedDistinct: 10, delivered: 10, lost: 0, duplicated: 0, outOfOrder: 0, ackP50: 1, ackP99: 2, reconnects: 3, ownEchoes: 0, unknown: 0, clientMsgNoCollisions: 0, rowsShownTwice: 0, rowsOutOfOrder: 0, coldStarts: 1, durationMs: 1, ok: true }
   expect(isClean(clean)).toBe(true)
-  for (const bad of ['lost', 'duplicated', 'outOfOrder', 'unknown', 'clientMsgNoCollisions', 'rowsShownTwice', 'rowsOutOfOrder'] as const) {
+  for (const bad of ['lost', 'duplicated', 'outOfOrder', 'unknown', 'ownEchoes', 'clientMsgNoCollisions', 'rowsShownTwice', 'rowsOutOfOrder'] as const) {
     expect(isClean({ ...clean, [bad]: 1 })).toBe(false)
   }
   expect(isClean({ ...clean, sent: 0, delivered: 0, storedDistinct: 0, stored: 0 })).toBe(false)

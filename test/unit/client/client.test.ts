@@ -131,6 +131,22 @@ describe('client over the server core in virtual time', () => {
     expect(stored.map((s) => s.clientMsgNo)).toEqual(queued.map((m) => m.clientMsgNo))
   })
 
+  it('keeps one install id across restarts: the CONNECT deviceId and the clientMsgNo tag', async () => {
+    const c1 = start()
+    const m1 = await c1.send(person(1))
+    await c1.close()
+    // A cold start over the same storage (a new device object, the same "disk").
+    const again = makeDevice(world, { data: device.data })
+    const c2 = start({}, again)
+    const m2 = await c2.send(person(2))
+    const id = JSON.parse(device.data.get('wkmp:device')!) as string
+    expect(id).toMatch(/^[0-9a-f]{32}M$/)
+    expect([m1, m2].map((m) => m.clientMsgNo.split('_')[1])).toEqual([id.slice(0, 8), id.slice(0, 8)])
+    await c2.connect()
+    await waitFor(() => c2.state === 'connected', { tick: tick(world) })
+    expect(world.core.connections('alice').map((c) => c.deviceId)).toEqual([id])
+  })
+
   it('on show after a long hide rebuilds the link at once instead of waiting for the heartbeat', async () => {
     const c = start()
     await c.connect()

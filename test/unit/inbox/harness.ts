@@ -146,7 +146,7 @@ export interface Rig {
   seqs(channelId?: string): number[]
 }
 
-export function makeInbox(opts: { sync?: FakeSync; store?: Map<string, string>; options?: InboxOptions } = {}): Rig {
+export function makeInbox(opts: { sync?: FakeSync; store?: Map<string, string>; options?: InboxOptions; ownSend?: (clientMsgNo: string) => boolean } = {}): Rig {
   const clock = testPlatform(opts.store)
   const sync = opts.sync ?? new FakeSync()
   const rig = {
@@ -179,6 +179,7 @@ export function makeInbox(opts: { sync?: FakeSync; store?: Map<string, string>; 
     emitGap: (e) => rig.gaps.push(e),
     emitError: (e) => rig.errors.push(e),
     options: { continuityCheckMs: 0, ...opts.options },
+    ...(opts.ownSend && { ownSend: opts.ownSend }),
   })
   return rig
 }

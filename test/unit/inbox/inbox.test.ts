@@ -1,4 +1,4 @@
-import { FakeSync, makeInbox, msg, recvOf, settle } from './harness'
+import { FakeSync, makeInbox, msg, recvOf, settle, UID } from './harness'
 import type { InboundMessage } from '../../../sdk/types'
 import { SessionCrypto } from '../../../sdk/proto/crypto'
 import type { RecvPacket } from '../../../sdk/proto/packets'
@@ -320,6 +320,25 @@ describe('own messages (noteSent)', () => {
     expect(r.sync.messageRequests).toEqual([])
     expect(r.gaps).toEqual([])
     expect(r.inbox.cursor('a', 1)).toBe(3)
+  })
+
+  it("a copy of this install's own send (v2 stored a re-send twice) is not delivered; the same user's other device's is", async () => {
+    const pending = new Set(['c-mine'])
+    const r = makeInbox({ ownSend: (no) => pending.has(no) })
+    await r.inbox.onConnected() // baseline
+    r.sync.add('a', 1)
+    r.inbox.handleRecv(recvOf(msg('a', 1)), null)
+    await settle()
+    // Catch-up meets the first copy of our re-sent message before the re-send's SENDACK.
+    r.sync.add('a', 2, { fromUid: UID, clientMsgNo: 'c-mine' })
+    r.sync.add('a', 3, { fromUid: UID, clientMsgNo: 'c-other-device' })
+    await r.inbox.onConnected()
+    expect(r.delivered.map((m) => [m.messageSeq, m.fromUid, m.clientMsgNo])).toEqual([
+      [1, 'a', expect.any(String)],
+      [3, UID, 'c-other-device'],
+    ])
+    expect(r.inbox.cursor('a', 1)).toBe(3)
+    expect(r.diag.some((d) => d.event === 'duplicate' && d.detail?.messageSeq === 2)).toBe(true)
   })
 
   it('a burst of own acks is saved in a few spaced writes; the cursor of a message the app was shown is saved at once', async () => {
