@@ -13,10 +13,10 @@
  *   only the client, so CPU/msg is the client's own cost — the fair per-message comparison.
  */
 import { spawn } from 'child_process'
-import { WebSocket } from 'ws'
 import { createClient } from '../sdk/client'
 import { createSimWx, realConnector } from '../test/support/sim-wx'
 import { startLocalServer } from '../test/support/server/ws-server'
+import { officialSdk, until } from './support'
 
 const N = Number(process.env.E2E_N ?? 10_000)
 
@@ -69,13 +69,6 @@ function pct(sorted: number[], p: number): number {
   return Math.round(sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! * 100) / 100
 }
 
-async function until(cond: () => boolean, what: string, timeoutMs: number): Promise<void> {
-  const start = Date.now()
-  while (!cond()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 5))
-  }
-}
 
 async function ours(server: ServerUrls, uid: string, maxOutstanding?: number): Promise<Record<string, number>> {
   server.register(uid, 'alice-token')
@@ -122,20 +115,9 @@ async function ours(server: ServerUrls, uid: string, maxOutstanding?: number): P
 
 async function official(server: ServerUrls, uid: string): Promise<Record<string, number>> {
   server.register(uid, 'ta')
-  const g = globalThis as { WebSocket?: unknown }
-  const saved = g.WebSocket
-  g.WebSocket = WebSocket
-  const log = console.log
-  console.log = () => undefined
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const mod = require('wukongimjssdk')
+  const { sdk, restore } = officialSdk(server.wsUrl, uid, 'ta')
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { Channel, MessageText } = require('wukongimjssdk/lib/model')
-  const sdk = mod.default.shared()
-  clearInterval(sdk.receiptManager.timer)
-  sdk.config.addr = server.wsUrl
-  sdk.config.uid = uid
-  sdk.config.token = 'ta'
   let connected = false
   const ackAt = new Map<number, number>()
   sdk.connectManager.addConnectStatusListener((s: number) => {
@@ -161,8 +143,7 @@ async function official(server: ServerUrls, uid: string): Promise<Record<string,
     return { n: N, seconds: Math.round(secs * 1000) / 1000, ackedPerSec: Math.round(N / secs), p50Ms: pct(lat, 50), p99Ms: pct(lat, 99), cpuUsPerMsg: Math.round(cpu / N) }
   } finally {
     sdk.disconnect()
-    console.log = log
-    g.WebSocket = saved
+    restore()
   }
 }
 

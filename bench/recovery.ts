@@ -26,6 +26,7 @@ import { ServerCore } from '../test/support/server/core'
 import { createSimWx, realConnector, serverHttpHandler, virtualConnector, type AcceptFn } from '../test/support/sim-wx'
 import { startLocalServer, type LocalServer } from '../test/support/server/ws-server'
 import { VirtualScheduler } from '../test/support/virtual-time'
+import { sleep, until } from './support'
 
 const N = 1_000
 
@@ -61,15 +62,6 @@ const OFFICIAL_DEATHS: Array<{ label: string; atMs: number }> = [
   { label: 'just before the second PING', atMs: 119_990 },
 ]
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
-
-async function until(cond: () => boolean, what: string, timeoutMs: number): Promise<void> {
-  const start = performance.now()
-  while (!cond()) {
-    if (performance.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`)
-    await sleep(2)
-  }
-}
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b)

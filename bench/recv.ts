@@ -34,12 +34,12 @@
  *
  * RECV_N (default 10,000) and RECV_WINDOW (default 500) env vars override the counts for smoke runs.
  */
-import { WebSocket } from 'ws'
 import { createClient } from '../sdk/client'
 import { PacketType } from '../sdk/proto/packets'
 import { createSimWx, realConnector } from '../test/support/sim-wx'
 import { RawClient } from '../test/support/server/raw-client'
 import { startLocalServer, type LocalServer } from '../test/support/server/ws-server'
+import { officialSdk, sleep, until } from './support'
 
 const N = Number(process.env.RECV_N ?? 10_000)
 const WINDOW = Number(process.env.RECV_WINDOW ?? 500)
@@ -56,15 +56,6 @@ interface Receiver {
 
 type Result = Record<string, number>
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
-
-async function until(cond: () => boolean, what: string, timeoutMs: number): Promise<void> {
-  const start = Date.now()
-  while (!cond()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`)
-    await sleep(2)
-  }
-}
 
 const payload = (i: number): string => JSON.stringify({ type: 1, content: `hi ${i}` })
 
@@ -180,18 +171,7 @@ async function ours(): Promise<Result> {
 
 async function official(): Promise<Result> {
   const server = await newServer()
-  const g = globalThis as { WebSocket?: unknown }
-  const saved = g.WebSocket
-  g.WebSocket = WebSocket
-  const log = console.log
-  console.log = () => undefined
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const mod = require('wukongimjssdk')
-  const sdk = mod.default.shared()
-  clearInterval(sdk.receiptManager.timer)
-  sdk.config.addr = server.wsUrl
-  sdk.config.uid = 'bob'
-  sdk.config.token = 'bob-token'
+  const { sdk, restore } = officialSdk(server.wsUrl, 'bob', 'bob-token')
   let connected = false
   const seen = new Set<string>()
   let calls = 0
@@ -217,8 +197,7 @@ async function official(): Promise<Result> {
     // Restored once the socket's close event (which the SDK logs) has come in.
     await server.close()
     await sleep(20)
-    console.log = log
-    g.WebSocket = saved
+    restore()
   }
 }
 
