@@ -7,12 +7,13 @@
  * Both sides run in alternating rounds after a warm-up (see compare()).
  */
 import { decodeServerPacket, encodeClientPacket } from '../sdk/proto/codec'
-import { deriveSession, encodePublicKey, generateKeyPair, openRecv, sealSend, type SessionCrypto } from '../sdk/proto/crypto'
+import { openRecv, sealSend } from '../sdk/proto/crypto'
 import { FrameDecoder } from '../sdk/proto/frame-decoder'
 import { PacketType, type RecvPacket, type SendPacket } from '../sdk/proto/packets'
 import { encodeServerPacket } from '../sdk/proto/server-codec'
-import { deriveServerSession, sealRecv } from '../sdk/proto/server-crypto'
+import { sealRecv } from '../sdk/proto/server-crypto'
 import { encodeUtf8 } from '../sdk/proto/utf8'
+import { sessionPair } from '../test/support/sessions'
 import { officialDecode, officialEncode, officialOpenRecv, setOfficialPassThrough, setOfficialSession, toOfficialPacket, type OfficialRecvPacket } from '../test/support/official-sdk'
 
 const ROUNDS = 7
@@ -57,12 +58,7 @@ const flags = { dup: false, syncOnce: false, redDot: true, noPersist: false }
 const text = encodeUtf8(JSON.stringify({ type: 1, content: 'Hello 你好，世界 🎉 — a typical chat message of about a hundred bytes.' }))
 
 function fixtures() {
-  const seed = (n: number) => new Uint8Array(32).map((_, i) => (i * 131 + n) & 255)
-  const client = generateKeyPair(seed(7))
-  const server = generateKeyPair(seed(9))
-  const salt = 'Ab3dE5gH7jK9mN1p'
-  const session = deriveSession(client.secretKey, encodePublicKey(server.publicKey), salt) as SessionCrypto
-  const serverSession = deriveServerSession(server.secretKey, encodePublicKey(client.publicKey), salt)
+  const { session, serverSession } = sessionPair(7)
   const send: SendPacket = { type: PacketType.SEND, flags, setting: 0, clientSeq: 12345, clientMsgNo: '3b1f9c0e6a4d4e2f9a7b5c3d1e0f2a4b3', channelId: 'u_bob', channelType: 1, expire: 0, msgKey: '', payload: text }
   const recv: RecvPacket = { type: PacketType.RECV, flags, setting: 0, msgKey: '', fromUid: 'u_bob', channelId: 'u_bob', channelType: 1, expire: 0, clientMsgNo: '9e8d7c6b5a4f43e2d1c0b9a8f7e6d5c43', messageId: '1878429148223459330', messageSeq: 7, timestamp: 1700000100, payload: text }
   return { session, send, plainRecvFrame: encodeServerPacket(recv, 2), sealedRecvFrame: encodeServerPacket(sealRecv(serverSession, recv), 2) }

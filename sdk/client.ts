@@ -176,7 +176,7 @@ class ImClient implements Client {
       emitGap: (gap) => this.events.emit('gap', gap),
       emitError: (e) => this.reportError(e),
       options: options.inbox,
-      ownSend: (clientMsgNo) => this.outbox.holds(clientMsgNo) || clientMsgNo.endsWith(`_${this.installId.slice(0, 8)}`),
+      ownSend: (clientMsgNo) => this.outbox.madeHere(clientMsgNo),
       unsafe: options._unsafe,
     })
     // Taken last, so a constructor that throws (bad option) leaves no stale lock behind.

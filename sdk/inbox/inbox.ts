@@ -67,9 +67,9 @@ export interface InboxDeps {
   emitError(e: ImError): void
   options?: InboxOptions
   /**
-   * Whether this install sent the message (its outbox holds it, or its clientMsgNo carries this
-   * install's tag). A copy of the user's message with such a clientMsgNo is this device's own send
-   * coming back, not an incoming message: a v2 server stores a re-sent SEND twice, and a catch-up
+   * Whether this install made the clientMsgNo (it ends with this install's tag). A copy of the
+   * user's message with such a clientMsgNo is this device's own send coming back, not an incoming
+   * message: a v2 server stores a re-sent SEND twice, and a catch-up
    * can meet a copy whose SENDACK never arrived, even after a restart. The same user's other
    * devices tag their clientMsgNos differently and are delivered as usual.
    */
@@ -549,7 +549,6 @@ export class Inbox {
    */
   private async fill(ch: Channel, start: number, end: number): Promise<boolean> {
     let answered = false
-    let lowest = Infinity
     for (let attempt = 0; attempt <= this.opt.gapRetries && !this.closed; attempt++) {
       if (attempt > 0) await this.sleep(this.opt.gapRetryDelayMs * 2 ** (attempt - 1))
       if (this.closed) return false
@@ -568,7 +567,6 @@ export class Inbox {
       if (this.closed || ch.cursor === undefined || ch.cursor + 1 !== start) return !this.closed
       for (const m of messages) {
         if (m.messageSeq < start || m.messageSeq >= end) continue
-        lowest = Math.min(lowest, m.messageSeq)
         if (!ch.held.has(m.messageSeq)) ch.held.set(m.messageSeq, { msg: { ...m, source: 'sync' }, acks: [] })
       }
       this.d.diagnostics.record('sync', 'messages', { channelId: ch.channelId, channelType: ch.channelType, startSeq: start, endSeq: end, count: messages.length })
@@ -578,7 +576,7 @@ export class Inbox {
     const waiting = ch.held.size > 0
     if (!answered && !waiting) return false
     const lowestHeld = waiting ? Math.min(...Array.from(ch.held.keys())) : end
-    return this.skip(ch, start, Math.min(lowest, lowestHeld) - 1)
+    return this.skip(ch, start, lowestHeld - 1)
   }
 
   private skip(ch: Channel, from: number, to: number): boolean {

@@ -196,10 +196,9 @@ export class Outbox {
     return this.entries.map((e) => snapshot(e.msg))
   }
 
-  /** Queued or on the wire (not failed, not yet acked): see InboxDeps.ownPending. */
-  holds(clientMsgNo: string): boolean {
-    const status = this.byNo.get(clientMsgNo)?.msg.status
-    return status === 'queued' || status === 'sending'
+  /** Whether a clientMsgNo was made by this install (it carries this install's tag). */
+  madeHere(clientMsgNo: string): boolean {
+    return clientMsgNo.endsWith(`_${this.deps.config.deviceTag()}`)
   }
 
   onConnected(): void {

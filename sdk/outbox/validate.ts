@@ -6,18 +6,11 @@ import { ChannelType } from '../codes'
 import { InvalidArgumentError } from '../errors'
 import { MAX_REMAINING_LENGTH } from '../proto/packets'
 import { encodeUtf8 } from '../proto/utf8'
-import type { MessageFlags, SendInput } from '../types'
+import type { OutboxMessage, SendInput } from '../types'
 
 const CHANNEL_TYPES: ReadonlySet<number> = new Set(Object.keys(ChannelType).map((k) => ChannelType[k as keyof typeof ChannelType]))
 
-export interface ValidSend {
-  channelId: string
-  channelType: number
-  payload: Uint8Array
-  topic?: string
-  flags: MessageFlags
-  expire: number
-}
+export type ValidSend = Pick<OutboxMessage, 'channelId' | 'channelType' | 'payload' | 'topic' | 'flags' | 'expire'>
 
 export function validateSend(input: SendInput): ValidSend {
   if (!input || typeof input !== 'object') throw new InvalidArgumentError('send() takes { channelId, channelType, payload }')

@@ -15,19 +15,12 @@
  * - unacked: a message reported `sent` without a SENDACK reasonCode 1 for a stored message.
  * - internal: the client reported a broken invariant of its own (error code INTERNAL).
  */
+import type { InboundMessage } from '../../sdk/types'
 import type { ServerCore, StoredMessage } from '../support/server/core'
 import { GROUP_ID, uidOf } from './scenario'
 
-export interface Delivery {
-  uid: string
-  instance: number
-  messageId: string
-  messageSeq: number
-  clientMsgNo: string
-  fromUid: string
-  channelId: string
-  channelType: number
-}
+/** A `message` event as a device instance saw it. */
+export type Delivery = Pick<InboundMessage, 'messageId' | 'messageSeq' | 'clientMsgNo' | 'fromUid' | 'channelId' | 'channelType'> & { uid: string; instance: number }
 
 export interface History {
   mode: 'v2' | 'v3'

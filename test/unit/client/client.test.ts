@@ -147,6 +147,22 @@ describe('client over the server core in virtual time', () => {
     expect(world.core.connections('alice').map((c) => c.deviceId)).toEqual([id])
   })
 
+  it("drops a copy of its own send coming back (v2 stores a re-send twice) and delivers its user's other install's", async () => {
+    const c = start()
+    await c.connect()
+    await waitFor(() => c.state === 'connected', { tick: tick(world) })
+    const mine = await c.send(person(1))
+    await waitFor(() => c.pending().length === 0, { tick: tick(world) })
+    const incoming = collect(c, 'message')
+    const flags = { dup: false, syncOnce: false, redDot: false, noPersist: false }
+    const stored = (clientMsgNo: string) => world.core.submit('alice', { flags, setting: 0, clientMsgNo, channelId: 'bob', channelType: 1, expire: 0 }, new Uint8Array([1]))
+    stored(`${'e'.repeat(32)}_${mine.clientMsgNo.split('_')[1]!}`) // another copy made by this install
+    stored(`${'f'.repeat(32)}_0therdev`) // alice on another phone
+    await c.sync()
+    await world.time.advance(100)
+    expect(incoming.items.map((m) => [m.fromUid, m.clientMsgNo])).toEqual([['alice', `${'f'.repeat(32)}_0therdev`]])
+  })
+
   it('on show after a long hide rebuilds the link at once instead of waiting for the heartbeat', async () => {
     const c = start()
     await c.connect()

@@ -3,21 +3,17 @@
 // msgKey check and decrypt to the same plaintext.
 import fc from 'fast-check'
 import { encodeClientPacket } from '../../../sdk/proto/codec'
-import { generateKeyPair, deriveSession, encodePublicKey, sealSend, type SessionCrypto } from '../../../sdk/proto/crypto'
+import { sealSend } from '../../../sdk/proto/crypto'
 import { splitFrames } from '../../../sdk/proto/frame-decoder'
 import { PacketType, Setting, type ClientPacket, type RecvPacket, type SendPacket } from '../../../sdk/proto/packets'
 import { decodeClientPacket, encodeServerPacket } from '../../../sdk/proto/server-codec'
-import { deriveServerSession, openSend, sealRecv } from '../../../sdk/proto/server-crypto'
+import { openSend, sealRecv } from '../../../sdk/proto/server-crypto'
+import { sessionPair } from '../../support/sessions'
 import { encodeUtf8 } from '../../../sdk/proto/utf8'
 import { officialDecode, officialEncode, officialOpenRecv, setOfficialSession, toOfficialPacket, type OfficialRecvPacket } from '../../support/official-sdk'
 import { flags, i64, nonEmptyStr, posId64, str, u32, u8 } from './arbitraries'
 
-const seed = (n: number) => new Uint8Array(32).map((_, i) => (i * 31 + n) & 255)
-const client = generateKeyPair(seed(1))
-const server = generateKeyPair(seed(2))
-const salt = 'Ab3dE5gH7jK9mN1p'
-const session = deriveSession(client.secretKey, encodePublicKey(server.publicKey), salt) as SessionCrypto
-const serverSession = deriveServerSession(server.secretKey, encodePublicKey(client.publicKey), salt)
+const { session, serverSession } = sessionPair()
 beforeAll(() => setOfficialSession(session.aesKey, session.aesIV))
 
 const text = str(true)
