@@ -124,6 +124,26 @@ export interface UnsafeSwitches {
   disableDedup?: boolean
   /** Outbox: messages on a lost connection are not put back in the queue. */
   disableResend?: boolean
+  /** Inbox: a gap is given up after its retries even when the sync API never answered (issue 15.1). */
+  giveUpGapsOnSyncError?: boolean
+  /** Inbox: an unreadable stored state starts as a fresh install (issue 15.2). */
+  unreadableStateIsEmpty?: boolean
+  /** Outbox: one unreadable record fails the whole restore (issue 15.3). */
+  strictOutboxLoad?: boolean
+  /** Outbox: restored records are not validated like send() input (issue 15.6). */
+  skipRestoreValidation?: boolean
+  /** No deadline on app callbacks (tokenProvider, wsAddr, SyncProvider) (issue 15.7). */
+  noCallbackDeadlines?: boolean
+  /** Sync: the server line is switched for good on a single 404 (issue 15.5). */
+  stickyLineDetection?: boolean
+  /** Inbox: a RECV without encryption on an encrypted session is accepted (issue 15.8). */
+  acceptPlainRecv?: boolean
+  /** Connection: any DISCONNECT stops the client (issue 15.9). */
+  stopOnAnyDisconnect?: boolean
+  /** Inbox: a catch-up page is handed to the app before its cursor is stored (issue 15.12). */
+  cursorAfterDelivery?: boolean
+  /** Outbox: on the v2 line, a possibly stored message is re-sent without asking the server (issue 15.13). */
+  resendWithoutLookup?: boolean
 }
 
 /** Options after validation, with every default filled in. */
