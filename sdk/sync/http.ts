@@ -3,8 +3,10 @@
  *
  * - Messages: `POST /channel/messagesync` (both server lines), pull mode "up", always a limit.
  * - Conversations: v2 `POST /conversation/sync` (last_msg_seqs, msg_count ≥ 1); v3 removed it for
- *   `POST /conversation/list` (cursor paging). `serverLine: 'auto'` tries v2 and switches to v3 for
- *   good on a 404.
+ *   `POST /conversation/list` (cursor paging). `serverLine: 'auto'` asks the line that answered
+ *   last (v2 first) and, on a 404, the other one; a line counts as detected only once its route
+ *   answered, and a 404 from it later makes it ask the other one again. One 404 (a gateway
+ *   hiccup, a restart) therefore never pins a line whose catch-up can only fail.
  * - findByClientMsgNo: `POST /message` with login_uid (v2.2; 404 = not found), so person channels
  *   are addressed as the user sees them (`GET /message/byclientmsgno` wants the canonical `a@b` id).
  *   Servers without the route answer 404 too, so "not found" can also mean "cannot tell".
@@ -12,7 +14,9 @@
  *   so results are keyed by the channel that was asked for.
  *
  * HTTP payloads are plaintext base64 (never AES-encrypted). Every failure is an ImError with code
- * SYNC_FAILED carrying the path and status.
+ * SYNC_FAILED carrying the path and status. A malformed item in a message page is left out and
+ * counted in `malformed` (the inbox reports it and does not take that page as proof that a seq
+ * is gone); only an answer that is not a page at all fails the request.
  */
 import type { Platform } from '../platform/types'
 import type { InboundMessage } from '../types'
@@ -32,6 +36,8 @@ export interface HttpSyncOptions {
   headers?: Record<string, string>
   /** Per-request timeout, ms. Default 10 000. */
   timeoutMs?: number
+  /** @internal Test-only (chaos simulator): the old one-404 line switch (issue 15.5). */
+  unsafe?: { stickyLineDetection?: boolean }
 }
 
 /** Pages of `/conversation/list` read per catch-up at most (v3), `limit` each. */
@@ -48,7 +54,9 @@ const flag = (v: unknown): boolean => v === 1 || v === true
 export function createHttpSyncProvider(options: HttpSyncOptions): SyncProvider {
   const base = options.apiAddr.replace(/\/+$/, '')
   const { platform, uid } = options
-  let line: 'v2' | 'v3' | 'auto' = options.serverLine ?? 'auto'
+  const fixed = options.serverLine === 'v2' || options.serverLine === 'v3' ? options.serverLine : undefined
+  /** 'auto': the line whose conversation route answered last. */
+  let detected: 'v2' | 'v3' | undefined
 
   async function post(path: string, data: unknown, notFoundOk = false): Promise<unknown> {
     let res
@@ -118,17 +126,21 @@ export function createHttpSyncProvider(options: HttpSyncOptions): SyncProvider {
     const raw = data.messages ?? []
     if (!Array.isArray(raw)) throw bad(path, 'no message list')
     const messages: InboundMessage[] = []
+    let malformed = 0
     for (const m of raw) {
       const msg = toMessage(m)
-      if (!msg) throw bad(path, 'a malformed message')
+      if (!msg) malformed++
       // The API answers in the viewer's terms; keep the key the inbox asked with regardless.
-      messages.push({ ...msg, channelId: req.channelId, channelType: req.channelType })
+      else messages.push({ ...msg, channelId: req.channelId, channelType: req.channelType })
     }
     messages.sort((a, b) => a.messageSeq - b.messageSeq)
-    return { messages, more: flag(data.more) }
+    const result: MessageSyncResult = { messages, more: flag(data.more) }
+    if (malformed > 0) result.malformed = malformed
+    return result
   }
 
-  async function conversationsV2(cursors: ConversationCursor[]): Promise<ConversationState[] | undefined> {
+  /** undefined: the route answered 404 and `notFoundOk`. */
+  async function conversationsV2(cursors: ConversationCursor[], notFoundOk: boolean): Promise<ConversationState[] | undefined> {
     const path = '/conversation/sync'
     const data = await post(
       path,
@@ -138,7 +150,7 @@ export function createHttpSyncProvider(options: HttpSyncOptions): SyncProvider {
         last_msg_seqs: cursors.map((c) => `${c.channelId}:${c.channelType}:${c.lastSeq}`).join('|'),
         msg_count: 1,
       },
-      line === 'auto',
+      notFoundOk,
     )
     if (data === undefined) return undefined
     if (!Array.isArray(data)) throw bad(path, 'no conversation list')
@@ -150,14 +162,16 @@ export function createHttpSyncProvider(options: HttpSyncOptions): SyncProvider {
     })
   }
 
-  async function conversationsV3(): Promise<ConversationState[]> {
+  /** undefined: the first page answered 404 and `notFoundOk`. */
+  async function conversationsV3(notFoundOk: boolean): Promise<ConversationState[] | undefined> {
     const path = '/conversation/list'
     const out: ConversationState[] = []
     let cursor: unknown = undefined
     for (let page = 0; page < V3_MAX_PAGES; page++) {
       const body: Json = { uid, limit: V3_PAGE_LIMIT }
       if (cursor !== undefined && cursor !== '') body.cursor = cursor
-      const data = await post(path, body)
+      const data = await post(path, body, notFoundOk && page === 0)
+      if (data === undefined) return undefined
       if (!isObject(data) || !Array.isArray(data.conversations)) throw bad(path, 'no conversation list')
       for (const c of data.conversations) {
         if (!isObject(c)) throw bad(path, 'a malformed conversation')
@@ -173,16 +187,33 @@ export function createHttpSyncProvider(options: HttpSyncOptions): SyncProvider {
     return out
   }
 
+  const ask = (line: 'v2' | 'v3', cursors: ConversationCursor[], notFoundOk: boolean): Promise<ConversationState[] | undefined> =>
+    line === 'v2' ? conversationsV2(cursors, notFoundOk) : conversationsV3(notFoundOk)
+
   async function syncConversations(cursors: ConversationCursor[]): Promise<ConversationState[]> {
-    if (line !== 'v3') {
-      const v2 = await conversationsV2(cursors)
-      if (v2 !== undefined) {
-        line = 'v2'
-        return v2
+    if (fixed) return (await ask(fixed, cursors, false)) ?? []
+    if (options.unsafe?.stickyLineDetection) {
+      if (detected !== 'v3') {
+        const v2 = await conversationsV2(cursors, detected === undefined)
+        if (v2 !== undefined) {
+          detected = 'v2'
+          return v2
+        }
+        detected = 'v3'
       }
-      line = 'v3' // 'auto' and the v2 route is not there
+      return (await conversationsV3(false)) ?? []
     }
-    return conversationsV3()
+    const first: 'v2' | 'v3' = detected ?? 'v2'
+    const second: 'v2' | 'v3' = first === 'v2' ? 'v3' : 'v2'
+    for (const line of [first, second]) {
+      const states = await ask(line, cursors, true)
+      if (states !== undefined) {
+        detected = line
+        return states
+      }
+    }
+    detected = undefined
+    throw new ClientError('SYNC_FAILED', 'neither /conversation/sync nor /conversation/list answered (HTTP 404)', { path: '/conversation/*', status: 404 })
   }
 
   async function findByClientMsgNo(req: { channelId: string; channelType: number; clientMsgNo: string }): Promise<InboundMessage | undefined> {

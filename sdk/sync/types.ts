@@ -22,6 +22,8 @@ export interface MessageSyncResult {
   messages: InboundMessage[]
   /** The server has more in the requested range. */
   more: boolean
+  /** Items of the page that could not be read and were left out (reported, never delivered). */
+  malformed?: number
 }
 
 export interface ConversationCursor {

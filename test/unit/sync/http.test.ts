@@ -4,7 +4,7 @@ import { NetworkError } from '../../../sdk/errors'
 
 type Route = (req: HttpRequest) => HttpResponse | Promise<HttpResponse>
 
-function rig(routes: Record<string, Route>, serverLine?: 'v2' | 'v3' | 'auto') {
+function rig(routes: Record<string, Route>, serverLine?: 'v2' | 'v3' | 'auto', unsafe?: { stickyLineDetection?: boolean }) {
   const requests: HttpRequest[] = []
   const platform = {
     async request(req: HttpRequest) {
@@ -14,7 +14,7 @@ function rig(routes: Record<string, Route>, serverLine?: 'v2' | 'v3' | 'auto') {
       return route ? route(req) : { status: 404, data: '404 page not found' }
     },
   } as unknown as Platform
-  const provider = createHttpSyncProvider({ apiAddr: 'http://api.test:5001/', uid: 'u1', platform, serverLine })
+  const provider = createHttpSyncProvider({ apiAddr: 'http://api.test:5001/', uid: 'u1', platform, serverLine, ...(unsafe && { unsafe }) })
   return { provider, requests }
 }
 
@@ -89,8 +89,19 @@ describe('http sync provider: /channel/messagesync', () => {
     const err = await down.provider.syncMessages({ channelId: 'x', channelType: 2, startSeq: 1, endSeq: 0, limit: 1 }).catch((e) => e)
     expect(err.code).toBe('SYNC_FAILED')
     expect(err.cause).toBeInstanceOf(NetworkError)
-    const junk = rig({ '/channel/messagesync': () => ({ status: 200, data: { messages: [{ message_seq: 'x' }] } }) })
-    await expect(junk.provider.syncMessages({ channelId: 'x', channelType: 2, startSeq: 1, endSeq: 0, limit: 1 })).rejects.toMatchObject({ code: 'SYNC_FAILED' })
+    for (const data of ['<html>502 Bad Gateway</html>', { messages: 'x' }, null]) {
+      const junk = rig({ '/channel/messagesync': () => ({ status: 200, data }) })
+      await expect(junk.provider.syncMessages({ channelId: 'x', channelType: 2, startSeq: 1, endSeq: 0, limit: 1 })).rejects.toMatchObject({ code: 'SYNC_FAILED' })
+    }
+  })
+
+  it('leaves a malformed item out of the page and counts it, keeping the rest (issue 15.1)', async () => {
+    const { provider } = rig({
+      '/channel/messagesync': () => ({ status: 200, data: { more: 0, messages: [apiMessage(1), { message_seq: 'x' }, apiMessage(3, { payload: '%%%' }), apiMessage(4)] } }),
+    })
+    const res = await provider.syncMessages({ channelId: 'u2', channelType: 1, startSeq: 1, endSeq: 0, limit: 10 })
+    expect(res.messages.map((m) => m.messageSeq)).toEqual([1, 4])
+    expect(res.malformed).toBe(2)
   })
 })
 
@@ -132,6 +143,62 @@ describe('http sync provider: conversations', () => {
     await provider.syncConversations([])
     await provider.syncConversations([])
     expect(requests.map((r) => r.url.replace('http://api.test:5001', ''))).toEqual(['/conversation/sync', '/conversation/list', '/conversation/list'])
+  })
+
+  it('auto: one 404 hiccup on a v2 server does not pin v3; the next catch-up asks v2 again (issue 15.5)', async () => {
+    let hiccup = true
+    const routes = {
+      '/conversation/sync': () => {
+        if (!hiccup) return v2Conversations()
+        hiccup = false
+        return { status: 404, data: '404 page not found' }
+      },
+    }
+    const { provider, requests } = rig(routes, 'auto')
+    await expect(provider.syncConversations([])).rejects.toMatchObject({ code: 'SYNC_FAILED', context: { status: 404 } })
+    expect(await provider.syncConversations([])).toEqual([{ channelId: 'u2', channelType: 1, lastSeq: 9 }])
+    expect(await provider.syncConversations([])).toEqual([{ channelId: 'u2', channelType: 1, lastSeq: 9 }])
+    expect(requests.map((r) => r.url.replace('http://api.test:5001', ''))).toEqual(['/conversation/sync', '/conversation/list', '/conversation/sync', '/conversation/sync'])
+  })
+
+  it('auto: a detected line that starts answering 404 is re-checked against the other one', async () => {
+    let v3 = true
+    const { provider, requests } = rig({
+      '/conversation/list': () => (v3 ? { status: 200, data: { conversations: [], done: true } } : { status: 404, data: '' }),
+      '/conversation/sync': () => (v3 ? { status: 404, data: '' } : v2Conversations()),
+    })
+    await provider.syncConversations([])
+    v3 = false // the server was replaced by a v2 one behind the same address
+    expect(await provider.syncConversations([])).toEqual([{ channelId: 'u2', channelType: 1, lastSeq: 9 }])
+    expect(requests.map((r) => r.url.replace('http://api.test:5001', ''))).toEqual(['/conversation/sync', '/conversation/list', '/conversation/list', '/conversation/sync'])
+  })
+
+  it('auto: a 5xx does not change the detected line', async () => {
+    let down = false
+    const { provider, requests } = rig({ '/conversation/sync': () => (down ? { status: 502, data: '<html>' } : v2Conversations()) })
+    await provider.syncConversations([])
+    down = true
+    await expect(provider.syncConversations([])).rejects.toMatchObject({ code: 'SYNC_FAILED', context: { status: 502 } })
+    down = false
+    await provider.syncConversations([])
+    expect(requests.map((r) => r.url.replace('http://api.test:5001', ''))).toEqual(['/conversation/sync', '/conversation/sync', '/conversation/sync'])
+  })
+
+  it('_unsafe.stickyLineDetection brings back the one-404 switch for good', async () => {
+    let hiccup = true
+    const { provider } = rig(
+      {
+        '/conversation/sync': () => {
+          if (!hiccup) return v2Conversations()
+          hiccup = false
+          return { status: 404, data: '' }
+        },
+      },
+      'auto',
+      { stickyLineDetection: true },
+    )
+    await expect(provider.syncConversations([])).rejects.toMatchObject({ code: 'SYNC_FAILED' })
+    await expect(provider.syncConversations([])).rejects.toMatchObject({ code: 'SYNC_FAILED', context: { path: '/conversation/list', status: 404 } })
   })
 
   it('auto: uses v2 when it answers', async () => {
