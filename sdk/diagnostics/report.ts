@@ -51,7 +51,17 @@ export interface DiagnosticReport {
     recentAnomalies: LogEntry[]
   }
   /** (4) */
-  gapFilling: DiagnosticCounters['gaps'] & { held: number; rejectedRecvs: number; lastCatchUp?: { at: number; ok: boolean; agoMs: number } }
+  gapFilling: DiagnosticCounters['gaps'] & {
+    held: number
+    rejectedRecvs: number
+    lastCatchUp?: { at: number; ok: boolean; agoMs: number }
+    /** Gaps kept open because the sync API could not fill them yet; their channels' later messages wait. */
+    stalled: InboxSnapshot['stalled']
+    /** Sync requests that failed or timed out, and malformed items left out of sync pages. */
+    syncFaults: InboxSnapshot['syncFaults']
+    /** The stored receive state could not be read at start (a conservative catch-up followed). */
+    unreadableState: boolean
+  }
   /** One line per checklist question, for people. */
   summary: string[]
 }
@@ -102,7 +112,14 @@ export async function buildReport(input: ReportInput): Promise<DiagnosticReport>
       networkChanges: c.networkChanges,
       recentAnomalies: anomalies,
     },
-    gapFilling: { ...c.gaps, held: input.inbox.held, rejectedRecvs: c.rejectedRecvs },
+    gapFilling: {
+      ...c.gaps,
+      held: input.inbox.held,
+      rejectedRecvs: c.rejectedRecvs,
+      stalled: input.inbox.stalled.map((s) => ({ ...s })),
+      syncFaults: { ...input.inbox.syncFaults },
+      unreadableState: input.inbox.unreadableState,
+    },
     summary: [],
   }
   if (oldest !== undefined) report.delivery.oldestPendingAgeMs = input.now - oldest
@@ -177,6 +194,14 @@ function summarize(r: DiagnosticReport): string[] {
   const g = r.gapFilling
   const catchUp = g.lastCatchUp ? `last catch-up ${g.lastCatchUp.ok ? 'ok' : 'FAILED'} ${Math.round(g.lastCatchUp.agoMs / 1000)} s ago` : 'no catch-up yet'
   lines.push(`(4) gaps: ${g.detected} detected, ${g.filled} filled, ${g.unfillable} unfillable, ${g.held} held; ${g.rejectedRecvs} tampered RECV(s) dropped; ${catchUp}`)
+  const oldest = g.stalled.reduce<number | undefined>((min, s) => (min === undefined || s.since < min ? s.since : min), undefined)
+  if (oldest !== undefined) {
+    const last = g.stalled[g.stalled.length - 1]
+    lines.push(`(4) ${g.stalled.length} gap(s) waiting for the sync API for ${Math.round((r.generatedAt - oldest) / 1000)} s (kept open, retried; last: ${last?.lastError ?? '-'})`)
+  }
+  const f = g.syncFaults
+  if (f.failed > 0 || f.malformed > 0) lines.push(`(4) sync API: ${f.failed} failed or timed-out request(s), ${f.malformed} malformed item(s) left out${f.lastError ? `; last: ${f.lastError}` : ''}`)
+  if (g.unreadableState) lines.push('(4) stored receive state was unreadable at start: caught up from the server instead (kept aside, not overwritten)')
   if (r.platform.missing.length > 0) lines.push(`platform ${r.platform.name} lacks: ${r.platform.missing.join('; ')}`)
   const lat = r.delivery.ackLatencyMs
   lines.push(`outbox: ${r.delivery.outboxDepth} pending (${r.delivery.failed} failed)${r.delivery.oldestPendingAgeMs !== undefined ? `, oldest ${Math.round(r.delivery.oldestPendingAgeMs / 1000)} s` : ''}; ack p50/p99 ${lat.p50 ?? '-'}/${lat.p99 ?? '-'} ms; ${r.delivery.retries} retries`)

@@ -1,37 +1,54 @@
 /**
  * The receive side (DESIGN.md §4): RECV → verify/decrypt → de-duplicate → order → deliver →
- * RECVACK; per-channel cursors; gap detection and filling; offline catch-up.
+ * RECVACK; per-channel cursors; gap detection and filling; offline catch-up. This file orders
+ * and delivers; de-duplication is in dedup.ts, gap filling in gap-fill.ts, state in store.ts.
  *
  * Per channel the inbox keeps a *cursor*: the highest seq delivered (or deliberately skipped) with
  * no hole below it. Messages above cursor + 1 are held until the hole is filled over the sync API,
- * so the app sees each channel strictly in seq order, each message once.
+ * so the app sees each channel strictly in seq order, each message once. A hole the sync API
+ * cannot fill yet keeps the channel's later messages held (see gap-fill.ts for when one is given up).
  *
  * Where a channel starts (the first-contact policy):
  * - A RECV on a channel the inbox has never seen, before any catch-up completed on this storage,
  *   starts the channel there: seq 57 means 1..56 are history, not a gap. After one completed, the
  *   channel is new since this device started watching: its earlier messages (at most
  *   `newChannelBacklog`) are pulled first, like a channel first learned from conversation sync.
- *   While a catch-up's conversation sync is in flight such RECVs wait for it, so a live message
- *   cannot hide messages that arrived while offline.
+ *   While a catch-up's conversation sync is in flight such RECVs wait for it (at most
+ *   `syncDeadlineMs`), so a live message cannot hide messages that arrived while offline.
  * - A channel first learned from conversation sync: on a fresh install (no catch-up has ever
  *   completed on this storage) everything already there is history; afterwards the channel is new
  *   since this device started watching, so its newest `newChannelBacklog` messages are pulled.
+ * - Stored state that could not be read is not a fresh install: the inbox then acts as if a
+ *   catch-up had completed, so channels it no longer has a cursor for are pulled (up to
+ *   `newChannelBacklog`) rather than started at the server's last seq.
  *
  * Persistence (store.ts): the cursors, and recent messageIds and (fromUid, clientMsgNo) pairs,
- * both bounded. A message is remembered and its cursor advanced only after its handler settled, so
- * a crash can re-deliver at worst the last few messages, never lose one.
+ * both bounded. A message is remembered and its cursor advanced after its handler settled, so a
+ * crash re-delivers the message whose handler was running, never loses one.
+ *
+ * Kills during a catch-up: a run of several held messages (a sync page) is claimed before it is
+ * shown: one write of the seen record carries its ids and the cursor at its end, and then the whole
+ * run is handed to the app at once, each message's RECVACK and de-dup entry following its handler.
+ * A kill can only land before that write (nothing of the run was shown) or after the run was
+ * handed over, so after a relaunch at most the message shown singly before the run is shown again.
+ * Runs are claimed only while the app's handlers settle within a few microtasks (a `setData`-style
+ * handler); behind a handler that awaits real work, messages go one at a time and each waits for
+ * the previous handler, as before.
  */
 import type { InboundMessage, GapEvent } from '../types'
 import type { Platform, TimerId } from '../platform/types'
 import type { SyncProvider, ConversationState } from '../sync/types'
 import type { DiagnosticsSink } from '../diagnostics/types'
-import { PacketType } from '../proto/packets'
+import { Setting } from '../proto/packets'
 import type { RecvPacket, RecvackPacket } from '../proto/packets'
 import { openRecv } from '../proto/crypto'
 import type { SessionCrypto } from '../proto/crypto'
-import { ClientError, ImError, InvalidOptionError, ProtocolError, isImError } from '../errors'
-import { BoundedSet } from './bounded-set'
-import { InboxStore } from './store'
+import { ImError, InvalidOptionError, ProtocolError, isImError } from '../errors'
+import { withDeadlines } from '../sync/deadline'
+import { type Channel, type Held, errorText, keyOf, lowestHeld, newChannel, recvackFor, runEnd } from './channel'
+import { Dedup } from './dedup'
+import { GapFiller, asSyncError } from './gap-fill'
+import { InboxStore, type CursorList, type CursorsState, type SeenState } from './store'
 
 export interface InboxOptions {
   /** Period of the continuity check (a catch-up) while connected, ms. Default 60 000; 0 = off. */
@@ -40,10 +57,14 @@ export interface InboxOptions {
   maxHeldPerChannel?: number
   /** `limit` of each message sync request. Default 100. */
   syncPageLimit?: number
-  /** Extra attempts to fill a gap before it is reported unfillable and skipped. Default 3. */
+  /** Retries of a gap-fill round before the gap is given up (only on proof, see gap-fill.ts) or left open and retried later. Default 3. */
   gapRetries?: number
   /** Delay before the first gap-fill retry, doubled on each further one, ms. Default 1 000. */
   gapRetryDelayMs?: number
+  /** Longest delay between retries of a gap the sync API could not fill yet, ms. Default 60 000. */
+  gapRetryMaxDelayMs?: number
+  /** Deadline of every call into the sync provider (the app's own or the HTTP one), ms. Default 15 000. */
+  syncDeadlineMs?: number
   /** Remembered messageIds, and separately (fromUid, clientMsgNo) pairs, for de-duplication. Default 1 000 each. */
   dedupCapacity?: number
   /** Channels whose cursor is kept (least recently active forgotten first). Default 2 000. */
@@ -74,8 +95,15 @@ export interface InboxDeps {
    * devices tag their clientMsgNos differently and are delivered as usual.
    */
   ownSend?(clientMsgNo: string): boolean
-  /** @internal Test-only switches (chaos simulator). */
-  unsafe?: { disableDedup?: boolean }
+  /** @internal Test-only switches (chaos simulator): each brings back one old defect. */
+  unsafe?: {
+    disableDedup?: boolean
+    giveUpGapsOnSyncError?: boolean
+    unreadableStateIsEmpty?: boolean
+    noCallbackDeadlines?: boolean
+    acceptPlainRecv?: boolean
+    cursorAfterDelivery?: boolean
+  }
 }
 
 /** What the outbox learnt from a SENDACK: this device's own message, which the server never pushes back to it. */
@@ -99,52 +127,12 @@ export interface InboxSnapshot {
   gaps: Record<GapEvent['outcome'], number>
   /** The last catch-up: when it ended (platform ms) and whether its conversation sync answered. */
   lastCatchUp?: { at: number; ok: boolean }
-}
-
-interface Held {
-  msg: InboundMessage
-  /** RECVACKs owed once the message is delivered (pushes only). */
-  acks: RecvackPacket[]
-}
-
-interface Gap {
-  from: number
-  to: number
-  /** Part of it was reported unfillable, so no 'filled' is reported for it. */
-  lost: boolean
-}
-
-interface Channel {
-  key: string
-  channelId: string
-  channelType: number
-  /** undefined until the channel's starting point is known (see the first-contact policy). */
-  cursor: number | undefined
-  held: Map<number, Held>
-  /** Highest seq the server is known to have (conversation sync, evicted pushes). */
-  wantUpTo: number
-  /** Highest seq seen pushed, for gap detection. */
-  topPushed: number
-  gaps: Gap[]
-  draining: Promise<void> | null
-  again: boolean
-}
-
-const keyOf = (channelType: number, channelId: string): string => `${channelType}:${channelId}`
-
-function recvackFor(p: RecvPacket): RecvackPacket {
-  return {
-    type: PacketType.RECVACK,
-    flags: { dup: false, noPersist: p.flags.noPersist, syncOnce: p.flags.syncOnce, redDot: p.flags.redDot },
-    messageId: p.messageId,
-    messageSeq: p.messageSeq,
-  }
-}
-
-const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e))
-
-function asSyncError(e: unknown, context: Record<string, unknown>): ImError {
-  return isImError(e) ? e : new ClientError('SYNC_FAILED', `sync failed: ${errorText(e)}`, context, e)
+  /** Gaps kept open because the sync API could not fill them yet (failed, timed out, proved nothing). */
+  stalled: Array<{ channelId: string; channelType: number; fromSeq: number; since: number; rounds: number; lastError: string }>
+  /** Sync requests that failed or timed out, and malformed items left out of sync pages, so far. */
+  syncFaults: { failed: number; malformed: number; lastError?: string }
+  /** The stored state could not be read at start; the inbox caught up conservatively. */
+  unreadableState: boolean
 }
 
 const DEFAULTS: Required<InboxOptions> = {
@@ -153,12 +141,16 @@ const DEFAULTS: Required<InboxOptions> = {
   syncPageLimit: 100,
   gapRetries: 3,
   gapRetryDelayMs: 1_000,
+  gapRetryMaxDelayMs: 60_000,
+  syncDeadlineMs: 15_000,
   dedupCapacity: 1_000,
   maxChannels: 2_000,
   newChannelBacklog: 1_000,
 }
 /** Options that must be at least 1; the others at least 0. */
-const AT_LEAST_ONE = new Set<keyof InboxOptions>(['maxHeldPerChannel', 'syncPageLimit', 'dedupCapacity', 'maxChannels'])
+const AT_LEAST_ONE = new Set<keyof InboxOptions>(['maxHeldPerChannel', 'syncPageLimit', 'dedupCapacity', 'maxChannels', 'syncDeadlineMs'])
+/** Microtask turns within which a handler counts as quick (it cannot have waited for a timer or I/O). */
+const QUICK_TURNS = 12
 
 function resolveOptions(o: InboxOptions): Required<InboxOptions> {
   const out = { ...DEFAULTS }
@@ -174,17 +166,28 @@ function resolveOptions(o: InboxOptions): Required<InboxOptions> {
   return out
 }
 
+/** Whether `p` settles within QUICK_TURNS microtask turns. */
+async function settlesQuickly(p: Promise<unknown>): Promise<boolean> {
+  let done = false
+  const settled = (): void => void (done = true)
+  p.then(settled, settled)
+  for (let i = 0; i < QUICK_TURNS && !done; i++) await Promise.resolve()
+  return done
+}
+
 export class Inbox {
   private readonly d: InboxDeps
   private readonly opt: Required<InboxOptions>
+  private readonly sync: SyncProvider
   private readonly channels = new Map<string, Channel>()
-  private readonly seenIds: BoundedSet
-  private readonly seenKeys: BoundedSet
+  private readonly dedup: Dedup
+  private readonly gaps: GapFiller
   /** Messages handed to the app whose handlers have not settled yet, by messageId. */
   private readonly inflight = new Map<string, Held>()
   private readonly store: InboxStore
   /** A catch-up has completed on this storage at least once (first-contact policy). */
   private baseline = false
+  private unreadableState = false
   private closed = false
   private connected = false
   private timer: TimerId | undefined
@@ -192,33 +195,55 @@ export class Inbox {
   private conversationSyncInFlight = false
   private catchingUp: Promise<void> | null = null
   private catchUpAgain = false
+  /** Conversation syncs failed in a row, for the retry's backoff. */
+  private conversationFailures = 0
+  private retryTimer: TimerId | undefined
   private readonly gapCounts: Record<GapEvent['outcome'], number> = { detected: 0, filled: 0, unfillable: 0 }
   private lastCatchUp: { at: number; ok: boolean } | undefined
+  /** The app's last handler settled within a few microtasks: runs may be claimed (see "Kills"). */
+  private quick = false
+  /** Runs claimed in storage whose handlers have not all settled: messages, and cursor per channel key. */
+  private readonly claimed = { messages: [] as InboundMessage[], cursors: new Map<string, number>() }
 
   constructor(deps: InboxDeps) {
     this.d = deps
     this.opt = resolveOptions(deps.options ?? {})
-    this.seenIds = new BoundedSet(this.opt.dedupCapacity)
-    this.seenKeys = new BoundedSet(this.opt.dedupCapacity)
+    const unsafe = deps.unsafe ?? {}
+    this.sync = unsafe.noCallbackDeadlines ? deps.sync : withDeadlines(deps.sync, deps.platform, this.opt.syncDeadlineMs)
+    this.dedup = new Dedup({ uid: deps.uid, capacity: this.opt.dedupCapacity, ...(deps.ownSend && { ownSend: deps.ownSend }), disabled: unsafe.disableDedup === true })
+    this.gaps = new GapFiller({
+      platform: deps.platform,
+      sync: this.sync,
+      diagnostics: deps.diagnostics,
+      emitError: (e) => deps.emitError(e),
+      options: this.opt,
+      isClosed: () => this.closed,
+      sleep: (ms) => this.sleep(ms),
+      skip: (ch, from, to) => this.skip(ch, from, to),
+      retry: (ch) => void this.kick(ch),
+      giveUpOnError: unsafe.giveUpGapsOnSyncError === true,
+    })
     this.store = new InboxStore({
       platform: deps.platform,
       prefix: deps.storagePrefix,
       diagnostics: deps.diagnostics,
       emitError: (e) => deps.emitError(e),
       cursors: () => ({ baseline: this.baseline, channels: this.cursorList() }),
-      seen: () => ({ ids: this.seenIds.toArray(), keys: this.seenKeys.toArray() }),
+      seen: () => ({ ...this.dedup.toState(this.claimed.messages), cursors: { baseline: this.baseline, channels: this.cursorList(this.claimed.cursors) } }),
+      merge: (state) => this.restore(state),
+      unreadableIsEmpty: unsafe.unreadableStateIsEmpty === true,
     })
   }
 
-  /** Restores persisted cursors and de-duplication state. Corrupt data is reported and reset. */
+  /** Restores persisted cursors and de-duplication state. Unreadable data is reported, kept, and caught up from the server. */
   async load(): Promise<void> {
-    const { cursors, seen } = await this.store.load()
-    if (cursors) {
-      for (const [channelType, channelId, seq] of cursors.channels) this.channel(channelId, channelType).cursor = seq
-      this.baseline = cursors.baseline
+    const { cursors, seen, unreadable } = await this.store.load()
+    this.restore({ ...(cursors && { cursors }), ...(seen && { seen }) })
+    if (unreadable) {
+      this.unreadableState = true
+      this.baseline = true
+      this.d.diagnostics.record('storage', 'inbox-state-unreadable', { channels: this.cursorList().length })
     }
-    for (const id of seen?.ids ?? []) this.seenIds.add(id)
-    for (const key of seen?.keys ?? []) this.seenKeys.add(key)
   }
 
   /** The highest contiguous seq of a channel, or undefined when the channel is unknown. */
@@ -229,11 +254,23 @@ export class Inbox {
   snapshot(): InboxSnapshot {
     let channels = 0
     let held = 0
+    const stalled: InboxSnapshot['stalled'] = []
     for (const ch of this.channels.values()) {
       if (ch.cursor !== undefined) channels++
       held += ch.held.size
+      const s = ch.stall
+      if (s) stalled.push({ channelId: ch.channelId, channelType: ch.channelType, fromSeq: s.fromSeq, since: s.since, rounds: s.rounds, lastError: s.lastError })
     }
-    const snap: InboxSnapshot = { channels, held, delivering: this.inflight.size, gaps: { ...this.gapCounts } }
+    const f = this.gaps.faults
+    const snap: InboxSnapshot = {
+      channels,
+      held,
+      delivering: this.inflight.size,
+      gaps: { ...this.gapCounts },
+      stalled,
+      syncFaults: { failed: f.failed, malformed: f.malformed, ...(f.lastError !== undefined && { lastError: f.lastError }) },
+      unreadableState: this.unreadableState,
+    }
     if (this.lastCatchUp) snap.lastCatchUp = { ...this.lastCatchUp }
     return snap
   }
@@ -242,6 +279,12 @@ export class Inbox {
     if (this.closed) return
     let payload: Uint8Array
     try {
+      // On an encrypted session every RECV is encrypted: a plaintext one (the NoEncrypt setting,
+      // which a v3 server honours per packet) cannot be told from a forged one, so it is dropped
+      // like a bad msgKey and the message comes over the sync API instead.
+      if (session && (packet.setting & Setting.NO_ENCRYPT) !== 0 && !this.d.unsafe?.acceptPlainRecv) {
+        throw new ProtocolError('plaintext RECV on an encrypted session', { messageId: packet.messageId })
+      }
       payload = openRecv(session, packet)
     } catch (e) {
       // No RECVACK: a v2 server redelivers it, and the gap logic pulls it over HTTP otherwise.
@@ -271,7 +314,7 @@ export class Inbox {
 
     if (msg.messageSeq === 0) {
       // NoPersist: no seq, no cursor; de-duplicated by messageId only.
-      if (msg.messageId !== '0' && this.seenIds.has(msg.messageId)) return this.duplicate(msg, [ack])
+      if (msg.messageId !== '0' && this.dedup.hasId(msg.messageId)) return this.duplicate(msg, [ack])
       void this.deliverOnce({ msg, acks: [ack] })
       return
     }
@@ -372,6 +415,8 @@ export class Inbox {
     if (this.closed) return
     this.closed = true
     this.disarmContinuityCheck()
+    if (this.retryTimer !== undefined) this.d.platform.clearTimeout(this.retryTimer)
+    for (const ch of this.channels.values()) this.gaps.cancel(ch)
     for (const wake of Array.from(this.sleepers)) wake()
     this.sleepers.clear()
     // What waits for a spaced write goes out now: no timer outlives the inbox.
@@ -384,7 +429,7 @@ export class Inbox {
     const key = keyOf(channelType, channelId)
     let ch = this.channels.get(key)
     if (!ch) {
-      ch = { key, channelId, channelType, cursor: undefined, held: new Map(), wantUpTo: 0, topPushed: 0, gaps: [], draining: null, again: false }
+      ch = newChannel(channelId, channelType)
       this.channels.set(key, ch)
       this.evictChannels()
     }
@@ -403,7 +448,7 @@ export class Inbox {
     if (this.channels.size <= this.opt.maxChannels) return
     for (const ch of Array.from(this.channels.values())) {
       if (this.channels.size <= this.opt.maxChannels) break
-      if (ch.held.size === 0 && !ch.draining) {
+      if (ch.held.size === 0 && !ch.draining && !ch.stall) {
         this.channels.delete(ch.key)
         this.store.cursorsChanged()
       }
@@ -449,32 +494,76 @@ export class Inbox {
       const next = ch.cursor + 1
       const h = ch.held.get(next)
       if (h) {
-        ch.held.delete(next)
-        await this.process(ch, h)
+        const to = runEnd(ch, next)
+        if (to > next && this.quick && !this.d.unsafe?.cursorAfterDelivery && (await this.claim(ch, next, to))) await this.deliverRun(ch, next, to)
+        else if (ch.held.get(next) === h) {
+          ch.held.delete(next)
+          await this.process(ch, h)
+        }
         continue
       }
-      const lowestHeld = ch.held.size > 0 ? Math.min(...Array.from(ch.held.keys())) : undefined
-      const end = lowestHeld ?? ch.wantUpTo + 1
+      const end = lowestHeld(ch) ?? ch.wantUpTo + 1
       if (end <= next) break
-      if (!(await this.fill(ch, next, end))) break
+      if (!(await this.gaps.fill(ch, next, end))) break
     }
   }
 
   private async process(ch: Channel, h: Held): Promise<void> {
-    const shown = !this.isDuplicate(h.msg)
-    if (shown) await this.deliverOnce(h)
+    const shown = !this.dedup.isDuplicate(h.msg)
+    if (shown) this.quick = await this.deliverOnce(h)
     else this.duplicate(h.msg, h.acks)
     this.advance(ch, h.msg.messageSeq, shown)
+  }
+
+  /** Stores [from, to] as shown (with the messages' de-dup entries) before they are; false when the write failed. */
+  private async claim(ch: Channel, from: number, to: number): Promise<boolean> {
+    const run: InboundMessage[] = []
+    for (let seq = from; seq <= to; seq++) run.push((ch.held.get(seq) as Held).msg)
+    this.claimed.messages.push(...run)
+    this.claimed.cursors.set(ch.key, to)
+    const ok = await this.store.commit()
+    if (!ok || this.closed || ch.cursor !== from - 1 || runEnd(ch, from) < to) {
+      this.unclaim(ch, run)
+      return false
+    }
+    return true
+  }
+
+  private unclaim(ch: Channel, run: InboundMessage[]): void {
+    const gone = new Set(run)
+    this.claimed.messages = this.claimed.messages.filter((m) => !gone.has(m))
+    this.claimed.cursors.delete(ch.key)
+  }
+
+  /** Hands a claimed run to the app at once (see "Kills"); the cursor moves once every handler settled. */
+  private async deliverRun(ch: Channel, from: number, to: number): Promise<void> {
+    const run: InboundMessage[] = []
+    const handed: Array<Promise<boolean>> = []
+    for (let seq = from; seq <= to; seq++) {
+      const h = ch.held.get(seq) as Held
+      ch.held.delete(seq)
+      run.push(h.msg)
+      if (this.dedup.isDuplicate(h.msg)) this.duplicate(h.msg, h.acks)
+      else handed.push(this.deliverOnce(h))
+    }
+    this.quick = (await Promise.all(handed)).every(Boolean)
+    // The claim already stored this cursor: no urgent write.
+    this.advance(ch, to)
+    this.unclaim(ch, run)
   }
 
   /**
    * Hands a message to the app, then remembers it and acks. It is remembered (and so persisted as
    * seen) only once the handler settled: a crash mid-handler must not turn it into a duplicate.
+   * Resolves true when the handler settled quickly (see "Kills").
    */
-  private async deliverOnce(h: Held): Promise<void> {
+  private async deliverOnce(h: Held): Promise<boolean> {
     this.inflight.set(h.msg.messageId, h)
+    let quick = false
     try {
-      await this.d.deliver(h.msg)
+      const p = this.d.deliver(h.msg)
+      quick = await settlesQuickly(p)
+      await p
     } catch (e) {
       // deliver() promises never to reject; keep the inbox going if it does anyway.
       this.d.diagnostics.record('receive', 'deliver-failed', { messageId: h.msg.messageId, error: errorText(e) })
@@ -483,12 +572,14 @@ export class Inbox {
     // Without a seq there is no cursor to guard it: its id is what must reach storage at once.
     this.remember(h.msg, h.msg.messageSeq === 0)
     for (const ack of h.acks) this.d.sendRecvack(ack)
+    return quick
   }
 
   /** `shown`: the app was just handed this seq, so the cursor is saved at once (see InboxStore). */
   private advance(ch: Channel, seq: number, shown = false): void {
     if (ch.cursor !== undefined && seq <= ch.cursor) return
     ch.cursor = seq
+    this.gaps.resolved(ch)
     // Map order = recency, for evictChannels.
     this.channels.delete(ch.key)
     this.channels.set(ch.key, ch)
@@ -499,23 +590,10 @@ export class Inbox {
     this.store.cursorsChanged(shown)
   }
 
-  private isDuplicate(msg: InboundMessage): boolean {
-    if (this.d.unsafe?.disableDedup) return false
-    if (this.seenIds.has(msg.messageId)) return true
-    if (msg.clientMsgNo === '') return false
-    if (this.seenKeys.has(this.pairKey(msg))) return true
-    return msg.fromUid === this.d.uid && this.d.ownSend?.(msg.clientMsgNo) === true
-  }
-
   /** `urgent`: written without waiting for the store's spacing (see InboxStore). */
   private remember(msg: InboundMessage, urgent = false): void {
-    this.seenIds.add(msg.messageId)
-    if (msg.clientMsgNo !== '') this.seenKeys.add(this.pairKey(msg))
+    this.dedup.remember(msg)
     this.store.seenChanged(urgent)
-  }
-
-  private pairKey(msg: InboundMessage): string {
-    return `${keyOf(msg.channelType, msg.channelId)}\n${msg.fromUid}\n${msg.clientMsgNo}`
   }
 
   /** A duplicate is still acked: a v2 server keeps redelivering what was not acked. */
@@ -538,52 +616,10 @@ export class Inbox {
     this.d.emitGap(e)
   }
 
-  /**
-   * Pulls [start, end) into `held`. Returns true when the drain can go on (the next seq is held,
-   * or a missing range was skipped), false to stop for now (sync unreachable and nothing waits).
-   *
-   * A range is unfillable when `start` is still missing after every retry while the server has
-   * later messages or some wait behind it (a channel never blocks forever). Later messages alone
-   * do not prove `start` gone at the first look: WuKongIM v1.2.6 stores pipelined sends of one
-   * channel concurrently, so a lower seq can show up in the sync API after a higher one.
-   */
-  private async fill(ch: Channel, start: number, end: number): Promise<boolean> {
-    let answered = false
-    for (let attempt = 0; attempt <= this.opt.gapRetries && !this.closed; attempt++) {
-      if (attempt > 0) await this.sleep(this.opt.gapRetryDelayMs * 2 ** (attempt - 1))
-      if (this.closed) return false
-      // A push may have brought it (or the cursor moved) meanwhile.
-      if (ch.held.has(start) || ch.cursor === undefined || ch.cursor + 1 !== start) return true
-      const req = { channelId: ch.channelId, channelType: ch.channelType, startSeq: start, endSeq: end, limit: this.opt.syncPageLimit }
-      let messages: InboundMessage[]
-      try {
-        messages = (await this.d.sync.syncMessages(req)).messages
-      } catch (e) {
-        this.d.diagnostics.record('sync', 'messages-failed', { channelId: ch.channelId, channelType: ch.channelType, startSeq: start, endSeq: end, attempt, error: errorText(e) })
-        if (attempt === this.opt.gapRetries) this.d.emitError(asSyncError(e, { channelId: ch.channelId, channelType: ch.channelType, startSeq: start, endSeq: end }))
-        continue
-      }
-      answered = true
-      if (this.closed || ch.cursor === undefined || ch.cursor + 1 !== start) return !this.closed
-      for (const m of messages) {
-        if (m.messageSeq < start || m.messageSeq >= end) continue
-        if (!ch.held.has(m.messageSeq)) ch.held.set(m.messageSeq, { msg: { ...m, source: 'sync' }, acks: [] })
-      }
-      this.d.diagnostics.record('sync', 'messages', { channelId: ch.channelId, channelType: ch.channelType, startSeq: start, endSeq: end, count: messages.length })
-      if (ch.held.has(start)) return true
-    }
-    if (this.closed || ch.cursor === undefined || ch.cursor + 1 !== start) return false
-    const waiting = ch.held.size > 0
-    if (!answered && !waiting) return false
-    const lowestHeld = waiting ? Math.min(...Array.from(ch.held.keys())) : end
-    return this.skip(ch, start, lowestHeld - 1)
-  }
-
-  private skip(ch: Channel, from: number, to: number): boolean {
+  private skip(ch: Channel, from: number, to: number): void {
     for (const g of ch.gaps) if (g.from <= to && from <= g.to) g.lost = true
     this.reportGap(ch, from, to, 'unfillable')
     this.advance(ch, to)
-    return true
   }
 
   /** A platform-timer delay that close() cuts short (and clears). */
@@ -609,7 +645,7 @@ export class Inbox {
     let states: ConversationState[] | undefined
     this.conversationSyncInFlight = true
     try {
-      states = await this.d.sync.syncConversations(cursors)
+      states = await this.sync.syncConversations(cursors)
     } catch (e) {
       this.d.diagnostics.record('sync', 'conversations-failed', { error: errorText(e) })
       this.d.emitError(asSyncError(e, { known: cursors.length }))
@@ -618,6 +654,7 @@ export class Inbox {
     }
     if (this.closed) return
     if (states) {
+      this.conversationFailures = 0
       this.d.diagnostics.record('sync', 'conversations', { count: states.length })
       for (const s of states) {
         const ch = this.channel(s.channelId, s.channelType)
@@ -628,10 +665,13 @@ export class Inbox {
         this.baseline = true
         this.store.cursorsChanged()
       }
+    } else {
+      this.retryCatchUp()
     }
     for (const ch of Array.from(this.channels.values())) {
-      // Pushes that waited for the conversation sync on a channel it did not list.
-      if (ch.cursor === undefined && ch.held.size > 0) ch.cursor = Math.min(...Array.from(ch.held.keys())) - 1
+      // Pushes that waited for the conversation sync on a channel it did not list (or it failed).
+      const low = ch.cursor === undefined ? lowestHeld(ch) : undefined
+      if (low !== undefined) this.firstContact(ch, low)
     }
     for (const ch of Array.from(this.channels.values())) {
       if (this.closed) return
@@ -640,10 +680,22 @@ export class Inbox {
     this.lastCatchUp = { at: this.d.platform.now(), ok: states !== undefined }
   }
 
+  /** A conversation sync failed: another catch-up later, backing off like a stalled gap. */
+  private retryCatchUp(): void {
+    if (this.retryTimer !== undefined || !this.connected) return
+    const o = this.opt
+    const delay = Math.min(o.gapRetryMaxDelayMs, o.gapRetryDelayMs * 2 ** (o.gapRetries + this.conversationFailures++))
+    this.retryTimer = this.d.platform.setTimeout(() => {
+      this.retryTimer = undefined
+      void this.catchUp()
+    }, delay)
+  }
+
   private startingCursor(ch: Channel, lastSeq: number): number {
     const start = this.baseline ? Math.max(0, lastSeq - this.opt.newChannelBacklog) : lastSeq
     // Live pushes that waited for this answer are never history.
-    return ch.held.size > 0 ? Math.min(start, Math.min(...Array.from(ch.held.keys())) - 1) : start
+    const low = lowestHeld(ch)
+    return low !== undefined ? Math.min(start, low - 1) : start
   }
 
   private armContinuityCheck(): void {
@@ -660,9 +712,25 @@ export class Inbox {
     this.timer = undefined
   }
 
-  private cursorList(): Array<[number, string, number]> {
-    const out: Array<[number, string, number]> = []
-    for (const ch of this.channels.values()) if (ch.cursor !== undefined) out.push([ch.channelType, ch.channelId, ch.cursor])
+  /** Merges stored state in: cursors only move forward, de-dup entries are added. */
+  private restore(state: { cursors?: CursorsState; seen?: SeenState }): void {
+    for (const copy of [state.cursors, state.seen?.cursors]) {
+      if (!copy) continue
+      for (const [channelType, channelId, seq] of copy.channels) {
+        const ch = this.channel(channelId, channelType)
+        if (ch.cursor === undefined || seq > ch.cursor) ch.cursor = seq
+      }
+      this.baseline ||= copy.baseline
+    }
+    if (state.seen) this.dedup.restore(state.seen)
+  }
+
+  /** Every known cursor; `ahead` raises some (claimed runs). */
+  private cursorList(ahead?: Map<string, number>): CursorList {
+    const out: CursorList = []
+    for (const ch of this.channels.values()) {
+      if (ch.cursor !== undefined) out.push([ch.channelType, ch.channelId, Math.max(ch.cursor, ahead?.get(ch.key) ?? 0)])
+    }
     return out
   }
 }

@@ -1,7 +1,10 @@
 /**
  * Where the inbox keeps its state (docs/internals.md, storage layout):
  * - `<prefix>:in:cursors` = `{ v: 1, baseline, channels: [[channelType, channelId, seq], ...] }`
- * - `<prefix>:in:seen` = `{ v: 1, ids: [...], keys: [...] }` (oldest first, bounded by the caller)
+ * - `<prefix>:in:seen` = `{ v: 1, ids: [...], keys: [...], baseline?, channels? }`: the de-dup
+ *   sets (oldest first, bounded by the caller) and a second copy of the cursors, which may run
+ *   ahead of the first: a catch-up page is claimed in one write of this record before it is
+ *   shown (see inbox.ts, "Kills"). A channel's cursor is the higher of the two copies.
  *
  * Writes are coalesced: one in flight at a time, and each carries everything that changed
  * meanwhile. Each key is written at most once per WRITE_SPACING_MS, except when the change must
@@ -12,21 +15,39 @@
  * of deliveries or acks costs a few writes a second, not one per few messages. flush() skips the
  * spacing; the client flushes on app hide and close, before WeChat may kill a background app. A
  * failed write stays pending for the next change and is reported once per failing streak.
- * Unreadable stored data is reported, ignored and overwritten.
+ *
+ * Unreadable is not empty (issue 15.2). A read that fails is tried again; a key that still cannot
+ * be read is never written over: before its next write it is read again and what it holds is
+ * merged in (`merge`), and until that works only the other key is written. A value that reads
+ * but is not a valid state is kept aside under `<key>:corrupt` before it is replaced. `load()`
+ * says when a key could not be used, and the inbox then catches up conservatively instead of
+ * starting as a fresh install.
  */
 import type { Platform } from '../platform/types'
 import type { DiagnosticsSink } from '../diagnostics/types'
 import { ImError, StorageError, isImError } from '../errors'
+import { errorText } from './channel'
+
+export type CursorList = Array<[channelType: number, channelId: string, seq: number]>
 
 export interface CursorsState {
   /** A catch-up has completed on this storage (see the first-contact policy in inbox.ts). */
   baseline: boolean
-  channels: Array<[channelType: number, channelId: string, seq: number]>
+  channels: CursorList
 }
 
 export interface SeenState {
   ids: string[]
   keys: string[]
+  /** The second copy of the cursors (absent in records written before it existed). */
+  cursors?: CursorsState
+}
+
+export interface LoadedState {
+  cursors?: CursorsState
+  seen?: SeenState
+  /** A key held something that could not be read or used: this is not a fresh install. */
+  unreadable: boolean
 }
 
 export interface InboxStoreDeps {
@@ -38,39 +59,60 @@ export interface InboxStoreDeps {
   /** The current state, read when a write goes out. */
   cursors(): CursorsState
   seen(): SeenState
+  /** What a key that could not be read at load held, once it could be read. */
+  merge(state: { cursors?: CursorsState; seen?: SeenState }): void
+  /** @internal Test-only: the old rule, an unreadable key counts as empty and is overwritten (issue 15.2). */
+  unreadableIsEmpty?: boolean
 }
 
 const VERSION = 1
 /** Least time from one write of a key to the next, unless the change is urgent or flush() is waiting. */
 export const WRITE_SPACING_MS = 250
-const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e))
+/** Reads of a key at load before it counts as unreadable. */
+const READ_ATTEMPTS = 3
+
+const isSeq = (x: unknown): x is number => Number.isInteger(x) && (x as number) >= 0
+
+function parseChannels(list: unknown): CursorList | undefined {
+  if (!Array.isArray(list)) return undefined
+  const valid = list.every((c: unknown) => Array.isArray(c) && c.length === 3 && Number.isInteger(c[0]) && typeof c[1] === 'string' && isSeq(c[2]))
+  return valid ? (list as CursorList) : undefined
+}
 
 function parseCursors(value: unknown): CursorsState | undefined {
   const v = value as { v?: unknown; baseline?: unknown; channels?: unknown }
-  if (typeof v !== 'object' || v === null || v.v !== VERSION || !Array.isArray(v.channels)) return undefined
-  const valid = v.channels.every(
-    (c: unknown) => Array.isArray(c) && c.length === 3 && Number.isInteger(c[0]) && typeof c[1] === 'string' && Number.isInteger(c[2]) && (c[2] as number) >= 0,
-  )
-  return valid ? { baseline: v.baseline === true, channels: v.channels as CursorsState['channels'] } : undefined
+  if (typeof v !== 'object' || v === null || v.v !== VERSION) return undefined
+  const channels = parseChannels(v.channels)
+  return channels ? { baseline: v.baseline === true, channels } : undefined
 }
 
 function parseSeen(value: unknown): SeenState | undefined {
-  const v = value as { v?: unknown; ids?: unknown; keys?: unknown }
+  const v = value as { v?: unknown; ids?: unknown; keys?: unknown; baseline?: unknown; channels?: unknown }
   const strings = (a: unknown): a is string[] => Array.isArray(a) && a.every((x) => typeof x === 'string')
   if (typeof v !== 'object' || v === null || v.v !== VERSION || !strings(v.ids) || !strings(v.keys)) return undefined
-  return { ids: v.ids, keys: v.keys }
+  const out: SeenState = { ids: v.ids, keys: v.keys }
+  if (v.channels === undefined) return out
+  const channels = parseChannels(v.channels)
+  if (!channels) return undefined
+  out.cursors = { baseline: v.baseline === true, channels }
+  return out
 }
 
 /** One stored record and its write state. */
 interface Part {
   key: string
   value(): object
+  parse(v: unknown): object | undefined
   dirty: boolean
   /** Write without waiting for the spacing. */
   urgent: boolean
   /** When its last write settled (platform clock). */
   writtenAt: number
+  /** Could not be read: not written until a read works (its content is merged first). */
+  unread: boolean
 }
+
+type ReadResult<T> = { ok: true; value: T | undefined } | { ok: false; failed: boolean }
 
 export class InboxStore {
   private readonly cursors: Part
@@ -81,18 +123,30 @@ export class InboxStore {
   private flushing = 0
   /** Ends the current spacing wait early. */
   private wake: (() => void) | null = null
+  /** commit() calls waiting for the next write of the seen record. */
+  private commits: Array<(ok: boolean) => void> = []
 
   constructor(private readonly d: InboxStoreDeps) {
-    const part = (key: string, value: () => object): Part => ({ key, value, dirty: false, urgent: false, writtenAt: -Infinity })
-    this.cursors = part(`${d.prefix}:in:cursors`, () => d.cursors())
-    this.seen = part(`${d.prefix}:in:seen`, () => d.seen())
+    const part = (key: string, value: () => object, parse: (v: unknown) => object | undefined): Part => ({ key, value, parse, dirty: false, urgent: false, writtenAt: -Infinity, unread: false })
+    this.cursors = part(`${d.prefix}:in:cursors`, () => d.cursors(), parseCursors)
+    this.seen = part(
+      `${d.prefix}:in:seen`,
+      () => {
+        const { ids, keys, cursors } = d.seen()
+        return { ids, keys, ...(cursors && { baseline: cursors.baseline, channels: cursors.channels }) }
+      },
+      parseSeen,
+    )
   }
 
-  /** The stored state; a part that is missing, unreadable or corrupt comes back undefined. */
-  async load(): Promise<{ cursors?: CursorsState; seen?: SeenState }> {
-    const cursors = await this.read(this.cursors, parseCursors)
-    const seen = await this.read(this.seen, parseSeen)
-    return { ...(cursors && { cursors }), ...(seen && { seen }) }
+  /** The stored state; a part that is missing or unusable comes back undefined (see `unreadable`). */
+  async load(): Promise<LoadedState> {
+    const cursors = await this.load1(this.cursors)
+    const seen = await this.load1(this.seen)
+    const out: LoadedState = { unreadable: !cursors.ok || !seen.ok }
+    if (cursors.ok && cursors.value) out.cursors = cursors.value as CursorsState
+    if (seen.ok && seen.value) out.seen = seen.value as SeenState
+    return out
   }
 
   /** `urgent`: a message the app was shown depends on it; written without waiting for the spacing. */
@@ -102,6 +156,14 @@ export class InboxStore {
 
   seenChanged(urgent = false): void {
     this.changed(this.seen, urgent)
+  }
+
+  /** Writes the seen record now; true once a write begun after this call succeeded. */
+  commit(): Promise<boolean> {
+    return new Promise((resolve) => {
+      this.commits.push(resolve)
+      this.changed(this.seen, true)
+    })
   }
 
   /** Writes what is unsaved (a write that failed earlier is tried again); resolves once written or failed. */
@@ -133,32 +195,53 @@ export class InboxStore {
     // Yield once so that the changes of one tick become one write.
     await Promise.resolve()
     const parts = [this.cursors, this.seen]
-    while (parts.some((p) => p.dirty)) {
+    // Keys still unreadable wait for the next change or flush, never in a loop.
+    const blocked = new Set<Part>()
+    const pending = (): Part[] => parts.filter((p) => p.dirty && !blocked.has(p))
+    while (pending().length > 0) {
       const now = this.d.platform.now()
-      const due = parts.filter((p) => p.dirty && (this.flushing > 0 || p.urgent || now >= p.writtenAt + WRITE_SPACING_MS))
+      const due = pending().filter((p) => this.flushing > 0 || p.urgent || now >= p.writtenAt + WRITE_SPACING_MS)
       if (due.length === 0) {
-        await this.spacing(Math.min(...parts.filter((p) => p.dirty).map((p) => p.writtenAt + WRITE_SPACING_MS)) - now)
+        await this.spacing(Math.min(...pending().map((p) => p.writtenAt + WRITE_SPACING_MS)) - now)
         continue
       }
       const urgent = due.map((p) => p.urgent)
       for (const p of due) p.dirty = p.urgent = false
-      try {
-        for (const p of due) {
+      let failed: unknown
+      for (const [i, p] of due.entries()) {
+        const served = p === this.seen ? this.commits.splice(0) : []
+        try {
+          if (p.unread && !(await this.reread(p))) {
+            blocked.add(p)
+            p.dirty = true
+            p.urgent ||= urgent[i] as boolean
+            served.forEach((done) => done(false))
+            continue
+          }
           await this.d.platform.storage.set(p.key, { v: VERSION, ...p.value() })
           p.writtenAt = this.d.platform.now()
+          served.forEach((done) => done(true))
+        } catch (e) {
+          served.forEach((done) => done(false))
+          failed = e
+          due.forEach((q, j) => {
+            if (j < i) return
+            q.dirty = true
+            q.urgent ||= urgent[j] as boolean
+          })
+          break
         }
-        this.failing = false
-      } catch (e) {
-        due.forEach((p, i) => {
-          p.dirty = true
-          p.urgent ||= urgent[i] as boolean
-        })
-        this.d.diagnostics.record('storage', 'inbox-write-failed', { error: errorText(e) })
-        if (!this.failing) this.d.emitError(isImError(e) ? e : new StorageError('STORAGE_FAILED', 'inbox state could not be saved', {}, e))
-        this.failing = true
-        break
       }
+      if (failed === undefined) {
+        this.failing = false
+        continue
+      }
+      this.d.diagnostics.record('storage', 'inbox-write-failed', { error: errorText(failed) })
+      if (!this.failing) this.d.emitError(isImError(failed) ? failed : new StorageError('STORAGE_FAILED', 'inbox state could not be saved', {}, failed))
+      this.failing = true
+      break
     }
+    for (const done of this.commits.splice(0)) done(false)
     this.writing = null
   }
 
@@ -177,23 +260,53 @@ export class InboxStore {
     })
   }
 
-  private async read<T>(part: Part, parse: (v: unknown) => T | undefined): Promise<T | undefined> {
-    const key = part.key
-    let value: unknown
-    try {
-      value = await this.d.platform.storage.get(key)
-    } catch (e) {
-      this.d.diagnostics.record('storage', 'inbox-read-failed', { key, error: errorText(e) })
-      this.d.emitError(isImError(e) ? e : new StorageError('STORAGE_FAILED', 'inbox state could not be read', { key }, e))
-      return undefined
+  /** Loads one key: tried READ_ATTEMPTS times; garbage is kept aside and replaced. */
+  private async load1(part: Part): Promise<ReadResult<object>> {
+    let r: ReadResult<object> = { ok: false, failed: true }
+    for (let i = 0; i < READ_ATTEMPTS; i++) {
+      r = await this.read(part)
+      if (r.ok || !r.failed) break
     }
-    if (value === undefined) return undefined
-    const parsed = parse(value)
-    if (parsed === undefined) {
-      this.d.diagnostics.record('storage', 'inbox-corrupt', { key })
-      this.d.emitError(new StorageError('STORAGE_CORRUPT', 'stored inbox state was unreadable and has been reset', { key }))
+    if (r.ok) return r
+    if (this.d.unreadableIsEmpty) {
+      this.changed(part, false)
+      return { ok: true, value: undefined }
+    }
+    if (r.failed) {
+      part.unread = true
+      this.d.emitError(new StorageError('STORAGE_FAILED', 'inbox state could not be read; it is kept and caught up from the server', { key: part.key }))
+    } else {
+      this.d.emitError(new StorageError('STORAGE_CORRUPT', 'stored inbox state was unreadable; it is kept aside and caught up from the server', { key: part.key }))
       this.changed(part, false)
     }
-    return parsed
+    return r
+  }
+
+  /** Before writing over a key that could not be read: read it again and merge what it holds. */
+  private async reread(part: Part): Promise<boolean> {
+    const r = await this.read(part)
+    if (!r.ok && r.failed) return false
+    part.unread = false
+    if (r.ok && r.value) this.d.merge(part === this.cursors ? { cursors: r.value as CursorsState } : { seen: r.value as SeenState })
+    return true
+  }
+
+  private async read(part: Part): Promise<ReadResult<object>> {
+    let value: unknown
+    try {
+      value = await this.d.platform.storage.get(part.key)
+    } catch (e) {
+      this.d.diagnostics.record('storage', 'inbox-read-failed', { key: part.key, error: errorText(e) })
+      return { ok: false, failed: true }
+    }
+    if (value === undefined) return { ok: true, value: undefined }
+    const parsed = part.parse(value)
+    if (parsed !== undefined) return { ok: true, value: parsed }
+    this.d.diagnostics.record('storage', 'inbox-corrupt', { key: part.key })
+    if (!this.d.unreadableIsEmpty) {
+      // Kept aside (best effort) so what was there can still be looked at; the key is then replaced.
+      await this.d.platform.storage.set(`${part.key}:corrupt`, { v: VERSION, raw: value }).catch(() => undefined)
+    }
+    return { ok: false, failed: false }
   }
 }

@@ -7,7 +7,15 @@ function clock(start = 1_000) {
   const c = { t: start, now: () => c.t }
   return c
 }
-const idleInbox: InboxSnapshot = { channels: 0, held: 0, delivering: 0, gaps: { detected: 0, filled: 0, unfillable: 0 } }
+const idleInbox: InboxSnapshot = {
+  channels: 0,
+  held: 0,
+  delivering: 0,
+  gaps: { detected: 0, filled: 0, unfillable: 0 },
+  stalled: [],
+  syncFaults: { failed: 0, malformed: 0 },
+  unreadableState: false,
+}
 
 describe('Diagnostics event log', () => {
   it('is bounded, timestamped, and never keeps tokens or bodies unless asked', () => {

@@ -4,7 +4,7 @@
  * (deliveries, RECVACKs, gap events, errors, diagnostics).
  */
 import { Inbox } from '../../../sdk/inbox/inbox'
-import type { InboxOptions } from '../../../sdk/inbox/inbox'
+import type { InboxDeps, InboxOptions } from '../../../sdk/inbox/inbox'
 import type { InboundMessage, GapEvent } from '../../../sdk/types'
 import { createMemoryPlatform } from '../../../sdk/platform/memory'
 import { VirtualScheduler } from '../../support/virtual-time'
@@ -30,6 +30,8 @@ export function testPlatform(store = new Map<string, string>()) {
     pendingTimers: () => scheduler.pending(),
     /** Moves virtual time forward, firing due timers in order and letting promises settle between them. */
     advance: (ms: number) => scheduler.advance(ms),
+    /** Advances until `predicate` holds (throws after maxMs of virtual time). */
+    runUntil: (predicate: () => boolean, maxMs?: number) => scheduler.runUntil(predicate, maxMs),
   }
 }
 
@@ -47,6 +49,10 @@ export class FakeSync implements SyncProvider {
   readonly missing = new Set<string>()
   failMessages = 0
   failConversations = 0
+  /** While true, every call waits forever (a provider that never answers). */
+  hang = false
+  /** Seqs ('<type>:<id>:<seq>') served as malformed items: left out of the page and counted. */
+  readonly malformed = new Set<string>()
   /** When set, syncConversations waits for it. */
   conversationGate: Promise<void> | undefined
 
@@ -62,6 +68,7 @@ export class FakeSync implements SyncProvider {
 
   async syncMessages(req: MessageSyncRequest): Promise<MessageSyncResult> {
     this.messageRequests.push({ ...req })
+    if (this.hang) return new Promise<never>(() => {})
     if (this.failMessages > 0) {
       this.failMessages--
       throw new ClientError('SYNC_FAILED', 'fake sync down')
@@ -72,11 +79,16 @@ export class FakeSync implements SyncProvider {
         (req.endSeq === 0 || m.messageSeq < req.endSeq) &&
         !this.missing.has(`${req.channelType}:${req.channelId}:${m.messageSeq}`),
     )
-    return { messages: all.slice(0, req.limit).map((m) => ({ ...m, source: 'sync' as const })), more: all.length > req.limit }
+    const page = all.slice(0, req.limit)
+    const bad = (m: InboundMessage) => this.malformed.has(`${req.channelType}:${req.channelId}:${m.messageSeq}`)
+    const out: MessageSyncResult = { messages: page.filter((m) => !bad(m)).map((m) => ({ ...m, source: 'sync' as const })), more: all.length > req.limit }
+    if (page.some(bad)) out.malformed = page.filter(bad).length
+    return out
   }
 
   async syncConversations(cursors: ConversationCursor[]): Promise<ConversationState[]> {
     this.conversationRequests.push(cursors.map((c) => ({ ...c })))
+    if (this.hang) return new Promise<never>(() => {})
     if (this.conversationGate) await this.conversationGate
     if (this.failConversations > 0) {
       this.failConversations--
@@ -146,8 +158,10 @@ export interface Rig {
   seqs(channelId?: string): number[]
 }
 
-export function makeInbox(opts: { sync?: FakeSync; store?: Map<string, string>; options?: InboxOptions; ownSend?: (clientMsgNo: string) => boolean } = {}): Rig {
-  const clock = testPlatform(opts.store)
+export function makeInbox(
+  opts: { sync?: FakeSync; store?: Map<string, string>; options?: InboxOptions; ownSend?: (clientMsgNo: string) => boolean; unsafe?: InboxDeps['unsafe']; platform?: ReturnType<typeof testPlatform> } = {},
+): Rig {
+  const clock = opts.platform ?? testPlatform(opts.store)
   const sync = opts.sync ?? new FakeSync()
   const rig = {
     sync,
@@ -180,6 +194,7 @@ export function makeInbox(opts: { sync?: FakeSync; store?: Map<string, string>; 
     emitError: (e) => rig.errors.push(e),
     options: { continuityCheckMs: 0, ...opts.options },
     ...(opts.ownSend && { ownSend: opts.ownSend }),
+    ...(opts.unsafe && { unsafe: opts.unsafe }),
   })
   return rig
 }
