@@ -495,11 +495,11 @@ export class Inbox {
       const h = ch.held.get(next)
       if (h) {
         const to = runEnd(ch, next)
-        if (to > next && this.quick && !this.d.unsafe?.cursorAfterDelivery && (await this.claim(ch, next, to))) await this.deliverRun(ch, next, to)
-        else if (ch.held.get(next) === h) {
-          ch.held.delete(next)
-          await this.process(ch, h)
-        }
+        if (to > next && this.quick && !this.claimed.cursors.has(ch.key) && !this.d.unsafe?.cursorAfterDelivery) await this.claim(ch, next, to)
+        if (ch.held.get(next) !== h) continue
+        ch.held.delete(next)
+        await this.process(ch, h)
+        if ((this.claimed.cursors.get(ch.key) ?? Infinity) <= next) this.unclaim(ch, next + 1)
         continue
       }
       const end = lowestHeld(ch) ?? ch.wantUpTo + 1
@@ -509,60 +509,50 @@ export class Inbox {
   }
 
   private async process(ch: Channel, h: Held): Promise<void> {
+    const seq = h.msg.messageSeq
     const shown = !this.dedup.isDuplicate(h.msg)
-    if (shown) this.quick = await this.deliverOnce(h)
+    if (shown) this.quick = await this.deliverOnce(h, () => this.unclaim(ch, seq))
     else this.duplicate(h.msg, h.acks)
-    this.advance(ch, h.msg.messageSeq, shown)
+    // A claimed seq is in storage already: no urgent write.
+    this.advance(ch, seq, shown && (this.claimed.cursors.get(ch.key) ?? 0) < seq)
   }
 
-  /** Stores [from, to] as shown (with the messages' de-dup entries) before they are; false when the write failed. */
-  private async claim(ch: Channel, from: number, to: number): Promise<boolean> {
-    const run: InboundMessage[] = []
-    for (let seq = from; seq <= to; seq++) run.push((ch.held.get(seq) as Held).msg)
-    this.claimed.messages.push(...run)
+  /** Stores [from, to] as shown (with the messages' de-dup entries) before they are (see "Kills"). */
+  private async claim(ch: Channel, from: number, to: number): Promise<void> {
+    for (let seq = from; seq <= to; seq++) this.claimed.messages.push((ch.held.get(seq) as Held).msg)
     this.claimed.cursors.set(ch.key, to)
     const ok = await this.store.commit()
-    if (!ok || this.closed || ch.cursor !== from - 1 || runEnd(ch, from) < to) {
-      this.unclaim(ch, run)
-      return false
-    }
-    return true
+    if (!ok || this.closed || ch.cursor !== from - 1) this.unclaim(ch, from)
   }
 
-  private unclaim(ch: Channel, run: InboundMessage[]): void {
-    const gone = new Set(run)
-    this.claimed.messages = this.claimed.messages.filter((m) => !gone.has(m))
-    this.claimed.cursors.delete(ch.key)
-  }
-
-  /** Hands a claimed run to the app at once (see "Kills"); the cursor moves once every handler settled. */
-  private async deliverRun(ch: Channel, from: number, to: number): Promise<void> {
-    const run: InboundMessage[] = []
-    const handed: Array<Promise<boolean>> = []
-    for (let seq = from; seq <= to; seq++) {
-      const h = ch.held.get(seq) as Held
-      ch.held.delete(seq)
-      run.push(h.msg)
-      if (this.dedup.isDuplicate(h.msg)) this.duplicate(h.msg, h.acks)
-      else handed.push(this.deliverOnce(h))
-    }
-    this.quick = (await Promise.all(handed)).every(Boolean)
-    // The claim already stored this cursor: no urgent write.
-    this.advance(ch, to)
-    this.unclaim(ch, run)
+  /**
+   * Narrows the channel's claim to the seqs below `seq`: at the run's end (what was claimed is now
+   * plain state), when its write failed, or when the handler of `seq` turned out slow, so the rest
+   * goes one by one; a withdrawn claim is written again at once (see "Kills").
+   */
+  private unclaim(ch: Channel, seq: number): void {
+    const top = this.claimed.cursors.get(ch.key)
+    if (top === undefined) return
+    const floor = ch.cursor ?? 0
+    const ours = (m: InboundMessage): boolean => m.channelType === ch.channelType && m.channelId === ch.channelId
+    this.claimed.messages = this.claimed.messages.filter((m) => !ours(m) || (m.messageSeq > floor && m.messageSeq < seq))
+    if (seq - 1 > floor) this.claimed.cursors.set(ch.key, seq - 1)
+    else this.claimed.cursors.delete(ch.key)
+    if (seq <= top) void this.store.commit()
   }
 
   /**
    * Hands a message to the app, then remembers it and acks. It is remembered (and so persisted as
    * seen) only once the handler settled: a crash mid-handler must not turn it into a duplicate.
-   * Resolves true when the handler settled quickly (see "Kills").
+   * Resolves true when the handler settled quickly; `onSlow` runs as soon as it did not (see "Kills").
    */
-  private async deliverOnce(h: Held): Promise<boolean> {
+  private async deliverOnce(h: Held, onSlow?: () => void): Promise<boolean> {
     this.inflight.set(h.msg.messageId, h)
     let quick = false
     try {
       const p = this.d.deliver(h.msg)
       quick = await settlesQuickly(p)
+      if (!quick) onSlow?.()
       await p
     } catch (e) {
       // deliver() promises never to reject; keep the inbox going if it does anyway.

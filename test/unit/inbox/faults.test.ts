@@ -281,6 +281,18 @@ describe('issue 15.2: unreadable inbox state is not a fresh install', () => {
 })
 
 describe('issue 15.12: a kill during catch-up', () => {
+  /** The memory platform with storage writes that take 2 ms of virtual time, as a real setStorage is asynchronous. */
+  function slowWrites(store: Map<string, string>) {
+    const clock = testPlatform(store)
+    const storage = clock.platform.storage as PlatformStorage
+    const set = storage.set.bind(storage)
+    storage.set = async (key, value) => {
+      await new Promise<void>((res) => clock.platform.setTimeout(res, 2))
+      return set(key, value)
+    }
+    return clock
+  }
+
   /**
    * 300 messages wait on the server; storage writes take 2 ms of virtual time (a real setStorage
    * is asynchronous); the app's handler is synchronous. The app is killed at the first moment it
@@ -290,13 +302,7 @@ describe('issue 15.12: a kill during catch-up', () => {
   async function killDuringCatchUp(killAt: number, unsafe?: { cursorAfterDelivery: boolean }): Promise<number> {
     const sync = new FakeSync()
     const store = new Map<string, string>()
-    const clock = testPlatform(store)
-    const storage = clock.platform.storage as PlatformStorage
-    const set = storage.set.bind(storage)
-    storage.set = async (key, value) => {
-      await new Promise<void>((res) => clock.platform.setTimeout(res, 2))
-      return set(key, value)
-    }
+    const clock = slowWrites(store)
     const a = makeInbox({ sync, platform: clock, ...(unsafe && { unsafe }) })
     const first = a.inbox.onConnected() // fresh install: baseline
     await clock.advance(10)
@@ -331,5 +337,23 @@ describe('issue 15.12: a kill during catch-up', () => {
 
   it('_unsafe.cursorAfterDelivery brings back re-showing most of a page', async () => {
     expect(await killDuringCatchUp(50, { cursorAfterDelivery: true })).toBeGreaterThan(40)
+  })
+
+  it('a handler that turns slow inside a claimed run: the next message waits for it, the claim is withdrawn, and a kill loses nothing', async () => {
+    const sync = new FakeSync()
+    const store = new Map<string, string>()
+    const clock = slowWrites(store)
+    const a = makeInbox({ sync, platform: clock })
+    a.inbox.handleRecv(recvOf(sync.add('a', 1)), null)
+    await clock.advance(10)
+    for (const s of range(2, 10)) sync.add('a', s)
+    a.handler = (m) => (m.messageSeq === 5 ? new Promise<void>(() => {}) : Promise.resolve()) // killed inside it
+    void a.inbox.catchUp()
+    await clock.advance(1_000)
+    expect(a.seqs()).toEqual([1, 2, 3, 4, 5])
+    const b = makeInbox({ sync, store: new Map(store) })
+    await b.inbox.load()
+    await b.inbox.onConnected()
+    expect(b.seqs()).toEqual(range(5, 10))
   })
 })
