@@ -1,7 +1,8 @@
 /**
  * The receive side (DESIGN.md §4): RECV → verify/decrypt → de-duplicate → order → deliver →
  * RECVACK; per-channel cursors; gap detection and filling; offline catch-up. This file orders
- * and delivers; de-duplication is in dedup.ts, gap filling in gap-fill.ts, state in store.ts.
+ * and delivers; de-duplication is in dedup.ts, gap filling in gap-fill.ts, catch-up in
+ * catch-up.ts, stored state in store.ts, the per-channel state in channel.ts.
  *
  * Per channel the inbox keeps a *cursor*: the highest seq delivered (or deliberately skipped) with
  * no hole below it. Messages above cursor + 1 are held until the hole is filled over the sync API,
@@ -37,7 +38,7 @@
  */
 import type { InboundMessage, GapEvent } from '../types'
 import type { Platform, TimerId } from '../platform/types'
-import type { SyncProvider, ConversationState } from '../sync/types'
+import type { SyncProvider } from '../sync/types'
 import type { DiagnosticsSink } from '../diagnostics/types'
 import { Setting } from '../proto/packets'
 import type { RecvPacket, RecvackPacket } from '../proto/packets'
@@ -47,7 +48,8 @@ import { ImError, InvalidOptionError, ProtocolError, isImError } from '../errors
 import { withDeadlines } from '../sync/deadline'
 import { type Channel, type Held, errorText, keyOf, lowestHeld, newChannel, recvackFor, runEnd } from './channel'
 import { Dedup } from './dedup'
-import { GapFiller, asSyncError } from './gap-fill'
+import { CatchUp } from './catch-up'
+import { GapFiller } from './gap-fill'
 import { InboxStore, type CursorList, type CursorsState, type SeenState } from './store'
 
 export interface InboxOptions {
@@ -189,17 +191,9 @@ export class Inbox {
   private baseline = false
   private unreadableState = false
   private closed = false
-  private connected = false
-  private timer: TimerId | undefined
   private readonly sleepers = new Set<() => void>()
-  private conversationSyncInFlight = false
-  private catchingUp: Promise<void> | null = null
-  private catchUpAgain = false
-  /** Conversation syncs failed in a row, for the retry's backoff. */
-  private conversationFailures = 0
-  private retryTimer: TimerId | undefined
+  private readonly catchUps: CatchUp
   private readonly gapCounts: Record<GapEvent['outcome'], number> = { detected: 0, filled: 0, unfillable: 0 }
-  private lastCatchUp: { at: number; ok: boolean } | undefined
   /** The app's last handler settled within a few microtasks: runs may be claimed (see "Kills"). */
   private quick = false
   /** Runs claimed in storage whose handlers have not all settled: messages, and cursor per channel key. */
@@ -222,6 +216,23 @@ export class Inbox {
       skip: (ch, from, to) => this.skip(ch, from, to),
       retry: (ch) => void this.kick(ch),
       giveUpOnError: unsafe.giveUpGapsOnSyncError === true,
+    })
+    this.catchUps = new CatchUp({
+      platform: deps.platform,
+      sync: this.sync,
+      diagnostics: deps.diagnostics,
+      emitError: (e) => deps.emitError(e),
+      options: this.opt,
+      isClosed: () => this.closed,
+      channels: () => Array.from(this.channels.values()),
+      channel: (id, type) => this.channel(id, type),
+      baseline: () => this.baseline,
+      setBaseline: () => {
+        this.baseline = true
+        this.store.cursorsChanged()
+      },
+      firstContact: (ch, seq) => this.firstContact(ch, seq),
+      kick: (ch) => this.kick(ch),
     })
     this.store = new InboxStore({
       platform: deps.platform,
@@ -271,7 +282,7 @@ export class Inbox {
       syncFaults: { failed: f.failed, malformed: f.malformed, ...(f.lastError !== undefined && { lastError: f.lastError }) },
       unreadableState: this.unreadableState,
     }
-    if (this.lastCatchUp) snap.lastCatchUp = { ...this.lastCatchUp }
+    if (this.catchUps.last) snap.lastCatchUp = { ...this.catchUps.last }
     return snap
   }
 
@@ -320,7 +331,7 @@ export class Inbox {
     }
 
     const ch = this.channel(msg.channelId, msg.channelType)
-    if (ch.cursor === undefined && !this.conversationSyncInFlight) this.firstContact(ch, msg.messageSeq)
+    if (ch.cursor === undefined && !this.catchUps.conversationSyncInFlight) this.firstContact(ch, msg.messageSeq)
     if (ch.cursor !== undefined && msg.messageSeq <= ch.cursor) return this.duplicate(msg, [ack])
     const already = ch.held.get(msg.messageSeq)
     if (already) {
@@ -359,7 +370,7 @@ export class Inbox {
     }
     this.remember(placeholder)
     const ch = this.channel(sent.channelId, sent.channelType)
-    if (ch.cursor === undefined && !this.conversationSyncInFlight) this.firstContact(ch, sent.messageSeq)
+    if (ch.cursor === undefined && !this.catchUps.conversationSyncInFlight) this.firstContact(ch, sent.messageSeq)
     if ((ch.cursor !== undefined && sent.messageSeq <= ch.cursor) || ch.held.has(sent.messageSeq)) return
     ch.topPushed = Math.max(ch.topPushed, sent.messageSeq)
     ch.held.set(sent.messageSeq, { msg: placeholder, acks: [] })
@@ -370,39 +381,17 @@ export class Inbox {
   /** After every (re)connect and on app show: conversation sync, then message sync per channel. */
   onConnected(): Promise<void> {
     if (this.closed) return Promise.resolve()
-    this.connected = true
-    this.armContinuityCheck()
-    return this.catchUp()
+    return this.catchUps.onConnected()
   }
 
   /** The connection is gone: the continuity check pauses until the next onConnected(). */
   onDisconnected(): void {
-    this.connected = false
-    this.disarmContinuityCheck()
+    this.catchUps.onDisconnected()
   }
 
   /** Runs a catch-up now; concurrent calls share one run (followed by one more when asked meanwhile). */
   catchUp(): Promise<void> {
-    if (this.closed) return Promise.resolve()
-    if (this.catchingUp) {
-      this.catchUpAgain = true
-      return this.catchingUp
-    }
-    this.catchUpAgain = true
-    const run = async (): Promise<void> => {
-      try {
-        while (this.catchUpAgain && !this.closed) {
-          this.catchUpAgain = false
-          await this.catchUpOnce()
-        }
-      } catch (e) {
-        this.d.diagnostics.record('sync', 'catch-up-crashed', { error: errorText(e) })
-      } finally {
-        this.catchingUp = null
-      }
-    }
-    this.catchingUp = run()
-    return this.catchingUp
+    return this.catchUps.run()
   }
 
   /** Resolves once everything changed so far is in storage. */
@@ -414,8 +403,7 @@ export class Inbox {
   close(): void {
     if (this.closed) return
     this.closed = true
-    this.disarmContinuityCheck()
-    if (this.retryTimer !== undefined) this.d.platform.clearTimeout(this.retryTimer)
+    this.catchUps.close()
     for (const ch of this.channels.values()) this.gaps.cancel(ch)
     for (const wake of Array.from(this.sleepers)) wake()
     this.sleepers.clear()
@@ -624,82 +612,6 @@ export class Inbox {
       this.sleepers.add(wake)
       id = this.d.platform.setTimeout(wake, ms)
     })
-  }
-
-  // ---- catch-up ----
-
-  private async catchUpOnce(): Promise<void> {
-    const cursors = Array.from(this.channels.values())
-      .filter((ch) => ch.cursor !== undefined)
-      .map((ch) => ({ channelId: ch.channelId, channelType: ch.channelType, lastSeq: ch.cursor as number }))
-    let states: ConversationState[] | undefined
-    this.conversationSyncInFlight = true
-    try {
-      states = await this.sync.syncConversations(cursors)
-    } catch (e) {
-      this.d.diagnostics.record('sync', 'conversations-failed', { error: errorText(e) })
-      this.d.emitError(asSyncError(e, { known: cursors.length }))
-    } finally {
-      this.conversationSyncInFlight = false
-    }
-    if (this.closed) return
-    if (states) {
-      this.conversationFailures = 0
-      this.d.diagnostics.record('sync', 'conversations', { count: states.length })
-      for (const s of states) {
-        const ch = this.channel(s.channelId, s.channelType)
-        if (ch.cursor === undefined) ch.cursor = this.startingCursor(ch, s.lastSeq)
-        ch.wantUpTo = Math.max(ch.wantUpTo, s.lastSeq)
-      }
-      if (!this.baseline) {
-        this.baseline = true
-        this.store.cursorsChanged()
-      }
-    } else {
-      this.retryCatchUp()
-    }
-    for (const ch of Array.from(this.channels.values())) {
-      // Pushes that waited for the conversation sync on a channel it did not list (or it failed).
-      const low = ch.cursor === undefined ? lowestHeld(ch) : undefined
-      if (low !== undefined) this.firstContact(ch, low)
-    }
-    for (const ch of Array.from(this.channels.values())) {
-      if (this.closed) return
-      if (ch.cursor !== undefined && (ch.held.size > 0 || ch.wantUpTo > ch.cursor)) await this.kick(ch)
-    }
-    this.lastCatchUp = { at: this.d.platform.now(), ok: states !== undefined }
-  }
-
-  /** A conversation sync failed: another catch-up later, backing off like a stalled gap. */
-  private retryCatchUp(): void {
-    if (this.retryTimer !== undefined || !this.connected) return
-    const o = this.opt
-    const delay = Math.min(o.gapRetryMaxDelayMs, o.gapRetryDelayMs * 2 ** (o.gapRetries + this.conversationFailures++))
-    this.retryTimer = this.d.platform.setTimeout(() => {
-      this.retryTimer = undefined
-      void this.catchUp()
-    }, delay)
-  }
-
-  private startingCursor(ch: Channel, lastSeq: number): number {
-    const start = this.baseline ? Math.max(0, lastSeq - this.opt.newChannelBacklog) : lastSeq
-    // Live pushes that waited for this answer are never history.
-    const low = lowestHeld(ch)
-    return low !== undefined ? Math.min(start, low - 1) : start
-  }
-
-  private armContinuityCheck(): void {
-    this.disarmContinuityCheck()
-    if (this.opt.continuityCheckMs <= 0 || this.closed || !this.connected) return
-    this.timer = this.d.platform.setTimeout(() => {
-      this.timer = undefined
-      void this.catchUp().then(() => this.armContinuityCheck())
-    }, this.opt.continuityCheckMs)
-  }
-
-  private disarmContinuityCheck(): void {
-    if (this.timer !== undefined) this.d.platform.clearTimeout(this.timer)
-    this.timer = undefined
   }
 
   /** Merges stored state in: cursors only move forward, de-dup entries are added. */
