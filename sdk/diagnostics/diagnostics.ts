@@ -163,7 +163,7 @@ export class Diagnostics implements DiagnosticsSink {
       if (outcome in c.gaps) c.gaps[outcome]++
       return outcome === 'unfillable'
     }
-    return /rejected|failed|corrupt|unmatched|overdue/.test(e.event)
+    return /rejected|failed|corrupt|unmatched|overdue|stalled|unreadable|malformed/.test(e.event)
   }
 
   private forward(e: LogEntry): void {

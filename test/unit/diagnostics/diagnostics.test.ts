@@ -144,6 +144,29 @@ describe('buildReport', () => {
     expect(JSON.parse(JSON.stringify(report))).toEqual(report)
   })
 
+  it('(4) says which gaps wait for the sync API, its faults, and an unreadable stored state (issue 15.1, 15.2)', async () => {
+    const c = clock(100_000)
+    const report = await buildReport({
+      uid: 'alice',
+      state: 'connected',
+      platform: { name: 'wx' },
+      now: c.t,
+      pending: [],
+      inbox: {
+        ...idleInbox,
+        held: 3,
+        stalled: [{ channelId: 'bob', channelType: 1, fromSeq: 7, since: 40_000, rounds: 4, lastError: '/channel/messagesync answered HTTP 502' }],
+        syncFaults: { failed: 9, malformed: 1, lastError: '/channel/messagesync answered HTTP 502' },
+        unreadableState: true,
+      },
+      diagnostics: new Diagnostics(c),
+    })
+    expect(report.gapFilling).toMatchObject({ held: 3, stalled: [{ channelId: 'bob', fromSeq: 7 }], syncFaults: { failed: 9, malformed: 1 }, unreadableState: true })
+    expect(report.summary).toContain('(4) 1 gap(s) waiting for the sync API for 60 s (kept open, retried; last: /channel/messagesync answered HTTP 502)')
+    expect(report.summary).toContain('(4) sync API: 9 failed or timed-out request(s), 1 malformed item(s) left out; last: /channel/messagesync answered HTTP 502')
+    expect(report.summary.join('\n')).toMatch(/stored receive state was unreadable at start/)
+  })
+
   it('says so when a message is unknown or still waiting for its ACK', async () => {
     const d = new Diagnostics(clock())
     d.trace('w', 'persisted', { channelId: 'g1', channelType: 2 })
