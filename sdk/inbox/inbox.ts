@@ -28,13 +28,13 @@
  * crash re-delivers the message whose handler was running, never loses one.
  *
  * Kills during a catch-up: a run of several held messages (a sync page) is claimed before it is
- * shown: one write of the seen record carries its ids and the cursor at its end, and then the whole
- * run is handed to the app at once, each message's RECVACK and de-dup entry following its handler.
- * A kill can only land before that write (nothing of the run was shown) or after the run was
- * handed over, so after a relaunch at most the message shown singly before the run is shown again.
- * Runs are claimed only while the app's handlers settle within a few microtasks (a `setData`-style
- * handler); behind a handler that awaits real work, messages go one at a time and each waits for
- * the previous handler, as before.
+ * shown: one write of the seen record carries its ids and the cursor at its end. Its messages then
+ * go to the app one by one as usual; while the app's handlers settle within a few microtasks (a
+ * `setData`-style handler) the whole run is shown before any timer or I/O callback can run, so a
+ * kill lands either before the claim reached storage (nothing of the run was shown) or after the
+ * run. After a relaunch at most the message shown singly before a run is shown again. A handler
+ * that turns out slow inside a run withdraws the rest of the claim (written again at once) and
+ * the run goes on one message at a time, each after the previous handler settled, as before.
  */
 import type { InboundMessage, GapEvent } from '../types'
 import type { Platform, TimerId } from '../platform/types'
@@ -490,6 +490,8 @@ export class Inbox {
         if ((this.claimed.cursors.get(ch.key) ?? Infinity) <= next) this.unclaim(ch, next + 1)
         continue
       }
+      // A claim never reaches past a hole.
+      this.unclaim(ch, next)
       const end = lowestHeld(ch) ?? ch.wantUpTo + 1
       if (end <= next) break
       if (!(await this.gaps.fill(ch, next, end))) break
@@ -510,7 +512,7 @@ export class Inbox {
     for (let seq = from; seq <= to; seq++) this.claimed.messages.push((ch.held.get(seq) as Held).msg)
     this.claimed.cursors.set(ch.key, to)
     const ok = await this.store.commit()
-    if (!ok || this.closed || ch.cursor !== from - 1) this.unclaim(ch, from)
+    if (!ok || this.closed || ch.cursor !== from - 1 || runEnd(ch, from) < to) this.unclaim(ch, from)
   }
 
   /**
