@@ -27,12 +27,13 @@
  * both bounded. A message is remembered and its cursor advanced after its handler settled, so a
  * crash re-delivers the message whose handler was running, never loses one.
  *
- * Kills during a catch-up: a run of several held messages (a sync page) is claimed before it is
- * shown: one write of the seen record carries its ids and the cursor at its end. Its messages then
+ * Kills during a catch-up: a run of MIN_CLAIMED_RUN (8) or more held messages (a sync page) is
+ * claimed before it is shown: one write of the seen record carries its ids and the cursor at its end. Its messages then
  * go to the app one by one as usual; while the app's handlers settle within a few microtasks (a
  * `setData`-style handler) the whole run is shown before any timer or I/O callback can run, so a
  * kill lands either before the claim reached storage (nothing of the run was shown) or after the
- * run. After a relaunch at most the message shown singly before a run is shown again. A handler
+ * run. After a relaunch at most the message shown singly before a run, or a shorter run (under
+ * 8 messages, not worth the write of tens of KB), is shown again. A handler
  * that turns out slow inside a run withdraws the rest of the claim (written again at once) and
  * the run goes on one message at a time, each after the previous handler settled, as before.
  */
@@ -153,6 +154,8 @@ const DEFAULTS: Required<InboxOptions> = {
 const AT_LEAST_ONE = new Set<keyof InboxOptions>(['maxHeldPerChannel', 'syncPageLimit', 'dedupCapacity', 'maxChannels', 'syncDeadlineMs'])
 /** Microtask turns within which a handler counts as quick (it cannot have waited for a timer or I/O). */
 const QUICK_TURNS = 12
+/** Shortest run worth a claim (one write of the seen record); a shorter one can be shown again after a kill. */
+const MIN_CLAIMED_RUN = 8
 
 function resolveOptions(o: InboxOptions): Required<InboxOptions> {
   const out = { ...DEFAULTS }
@@ -483,7 +486,7 @@ export class Inbox {
       const h = ch.held.get(next)
       if (h) {
         const to = runEnd(ch, next)
-        if (to > next && this.quick && !this.claimed.cursors.has(ch.key) && !this.d.unsafe?.cursorAfterDelivery) await this.claim(ch, next, to)
+        if (to - next + 1 >= MIN_CLAIMED_RUN && this.quick && !this.claimed.cursors.has(ch.key) && !this.d.unsafe?.cursorAfterDelivery) await this.claim(ch, next, to)
         if (ch.held.get(next) !== h) continue
         ch.held.delete(next)
         await this.process(ch, h)

@@ -39,7 +39,7 @@ it('diagnostics view: says so without a client; metric rows from a real report',
     generatedAt: 0, uid: 'u', state: 'connected' as const, platform: { name: 'wx', missing: [] },
     delivery: { outboxDepth: 2, queued: 1, sending: 0, failed: 1, oldestPendingAgeMs: 1500, ackLatencyMs: { count: 3, p50: 20, p90: 40, p99: 90 }, retries: 4, reconnects: 1 },
     connection: { disconnectReasons: {}, failedDials: 2, backgroundKills: 1, networkChanges: 0, recentAnomalies: [] },
-    gapFilling: { detected: 3, filled: 2, unfillable: 1, held: 0, rejectedRecvs: 0 },
+    gapFilling: { detected: 3, filled: 2, unfillable: 1, held: 0, rejectedRecvs: 0, stalled: [], syncFaults: { failed: 0, malformed: 0 }, unreadableState: false },
     summary: ['(3) state connected'],
   }
   const view = await diagnosticsView({ diagnose: async () => report })

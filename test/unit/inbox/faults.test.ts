@@ -299,7 +299,7 @@ describe('issue 15.12: a kill during catch-up', () => {
    * can be (the next timer) after message `killAt` was shown: what storage holds then is what
    * the relaunch finds. Returns how many messages the relaunch shows again; fails on any loss.
    */
-  async function killDuringCatchUp(killAt: number, unsafe?: { cursorAfterDelivery: boolean }): Promise<number> {
+  async function killDuringCatchUp(killAt: number, unsafe?: { cursorAfterDelivery: boolean }, last = 301): Promise<number> {
     const sync = new FakeSync()
     const store = new Map<string, string>()
     const clock = slowWrites(store)
@@ -309,7 +309,7 @@ describe('issue 15.12: a kill during catch-up', () => {
     await first
     a.inbox.handleRecv(recvOf(sync.add('a', 1)), null)
     await clock.advance(10)
-    for (const s of range(2, 301)) sync.add('a', s)
+    for (const s of range(2, last)) sync.add('a', s)
     let disk: Map<string, string> | undefined
     let shown: number[] = []
     a.handler = async (m) => {
@@ -326,13 +326,17 @@ describe('issue 15.12: a kill during catch-up', () => {
     const b = makeInbox({ sync, store: disk! })
     await b.inbox.load()
     await b.inbox.onConnected()
-    expect(new Set([...shown, ...b.seqs()])).toEqual(new Set(range(1, 301))) // nothing lost
+    expect(new Set([...shown, ...b.seqs()])).toEqual(new Set(range(1, last))) // nothing lost
     expect(b.seqs()).toEqual([...b.seqs()].sort((x, y) => x - y))
     return b.seqs().filter((s) => shown.includes(s)).length
   }
 
   it('shows again at most the message in the handler, wherever the kill lands', async () => {
     for (const killAt of [2, 3, 50, 101, 102, 199, 300]) expect(await killDuringCatchUp(killAt)).toBeLessThanOrEqual(1)
+  })
+
+  it('a catch-up shorter than a claimed run (8) shows again at most that many', async () => {
+    for (const killAt of [2, 4, 7]) expect(await killDuringCatchUp(killAt, undefined, 7)).toBeLessThanOrEqual(8)
   })
 
   it('_unsafe.cursorAfterDelivery brings back re-showing most of a page', async () => {
