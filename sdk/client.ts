@@ -3,7 +3,7 @@
  * (DESIGN.md §1–§2). One live client per (platform, uid): pages share the App's client instead of
  * opening stray sockets.
  */
-import { floatFromBytes } from './connection/backoff'
+import { jitterSource } from './connection/backoff'
 import { Connection } from './connection/connection'
 import { Diagnostics } from './diagnostics/diagnostics'
 import { buildReport } from './diagnostics/report'
@@ -113,8 +113,7 @@ class ImClient implements Client {
       if (event === 'error') return
       this.events.emit('error', new ClientError('HANDLER_FAILED', `a "${String(event)}" handler threw`, { event }, error))
     })
-    const random = this.opts.random
-    const randomFloat = random ? async () => random() : async () => floatFromBytes(await this.platform.randomBytes(4))
+    const randomFloat = jitterSource(this.opts.random, this.platform, this.diagnostics)
     const prefix = `${this.opts.storage.prefix}:${this.uid}`
 
     this.connection = new Connection(this.platform, this.opts, this.diagnostics, {
@@ -139,7 +138,7 @@ class ImClient implements Client {
         void this.inbox.flush()
       },
       onError: (error) => this.reportError(error),
-    }, () => this.deviceId)
+    }, () => this.deviceId, randomFloat)
 
     this.outbox = new Outbox({
       platform: this.platform,
@@ -252,7 +251,7 @@ class ImClient implements Client {
       state: this.state,
       platform: this.platform,
       now: this.platform.now(),
-      pending: this.outbox.pending(),
+      pending: this.pending(),
       inbox: this.inbox.snapshot(),
       diagnostics: this.diag,
       sync: this.syncProvider,
@@ -312,7 +311,8 @@ class ImClient implements Client {
 
   private reportError(error: unknown): void {
     const e = isImError(error) ? error : new ClientError('INTERNAL', String(error), {}, error)
-    this.platform.realtimeLog?.warn(`[wkmp] ${e.code}: ${e.message}`)
+    // Through diagnostics, which forwards to WeChat's realtime log only when diagnostics.realtimeLog is on.
+    this.diagnostics.record('client', 'error', { code: e.code, message: e.message })
     this.events.emit('error', e)
   }
 

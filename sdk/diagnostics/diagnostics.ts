@@ -15,7 +15,10 @@ export interface DiagnosticsOptions {
   traceCapacity?: number
   /** Keep token / payload / body fields in details. Default false. */
   includeBodies?: boolean
-  /** Forward warnings and anomalies to WeChat's realtime log. Default: off. */
+  /**
+   * Forward warnings and anomalies (errors included) to WeChat's realtime log. Default: off, and
+   * then nothing of the SDK's reaches the realtime log: every line goes through forward().
+   */
   realtimeLog?: RealtimeLog
 }
 
@@ -163,7 +166,7 @@ export class Diagnostics implements DiagnosticsSink {
       if (outcome in c.gaps) c.gaps[outcome]++
       return outcome === 'unfillable'
     }
-    return /rejected|failed|corrupt|unmatched|overdue/.test(e.event)
+    return /rejected|failed|corrupt|unmatched|overdue|invalid|^error$/.test(e.event)
   }
 
   private forward(e: LogEntry): void {

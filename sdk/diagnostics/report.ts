@@ -155,7 +155,7 @@ function isAnomaly(e: LogEntry): boolean {
     const d = e.detail ?? {}
     return d.from === 'connected' || (d.from === 'connecting' && d.to !== 'connected') || d.to === 'stopped'
   }
-  return /rejected|failed|corrupt|unmatched|overdue|unfillable/.test(e.event)
+  return /rejected|failed|corrupt|unmatched|overdue|unfillable|invalid|^error$/.test(e.event)
 }
 
 function summarize(r: DiagnosticReport): string[] {
