@@ -37,8 +37,21 @@ export interface Client {
   ready(): Promise<void>
   /** Restores (see ready()) and starts connecting; resolves once dialing began, not once connected. */
   connect(): Promise<void>
-  /** Stops everything, releases the uid for a new client. Final. Unsent messages stay in storage. */
+  /**
+   * Stops everything, releases the uid for a new client. Final. Unsent messages stay in storage
+   * and go out when this uid's next client connects (a cold start, or the same user again).
+   */
   close(): Promise<void>
+  /**
+   * Ends this user's session on this device for good (sign-out, account switch): close(), then
+   * removes every storage key of this uid (`<prefix>:<uid>:...`: the outbox with the text of its
+   * unsent messages, receive cursors, seen ids) and the in-memory log and traces. Resolves with
+   * the messages that were still unsent (queued, sending or failed), now gone from the device and
+   * never to be sent, so the app can tell the user. To keep them, wait until pending() is empty, or
+   * use close(). Other uids' keys and this install's id (`<prefix>:device`) stay. Rejects with a
+   * StorageError when a key could not be removed; calling it again retries.
+   */
+  logout(): Promise<OutboxMessage[]>
   /** Validates, writes to the outbox, and resolves once the message is durable (status 'queued'). */
   send(input: SendInput): Promise<OutboxMessage>
   /** Puts a failed message back in the queue, same clientMsgNo. */
@@ -87,6 +100,7 @@ class ImClient implements Client {
   private installId = ''
   private restoring: Promise<void> | undefined
   private closed = false
+  private loggedOut = false
 
   constructor(options: ClientOptions) {
     this.opts = resolveOptions(options)
@@ -216,6 +230,19 @@ class ImClient implements Client {
     await this.inbox.flush().catch(() => undefined)
   }
 
+  async logout(): Promise<OutboxMessage[]> {
+    // Restored first, so the answer lists what storage held and not only what this run sent.
+    if (!this.closed) await this.ready().catch(() => undefined)
+    const unsent = this.pending()
+    this.loggedOut = true
+    await this.close()
+    this.diag.clear()
+    const own = `${this.opts.storage.prefix}:${this.uid}:`
+    const keys = await this.platform.storage.keys()
+    await Promise.all(keys.filter((key) => key.startsWith(own)).map((key) => this.platform.storage.remove(key)))
+    return unsent
+  }
+
   async send(input: SendInput): Promise<OutboxMessage> {
     await this.ready()
     return this.outbox.send(input)
@@ -232,7 +259,7 @@ class ImClient implements Client {
   }
 
   pending(): OutboxMessage[] {
-    return this.outbox.pending()
+    return this.loggedOut ? [] : this.outbox.pending()
   }
 
   on<K extends ClientEventName>(event: K, handler: Listener<ClientEvents[K]>): Unsubscribe {

@@ -108,6 +108,13 @@ export class Diagnostics implements DiagnosticsSink {
     }
   }
 
+  /** Forgets the log, the traces and the latency samples (logout: nothing of the user's stays). */
+  clear(): void {
+    this.entries.length = 0
+    this.traces.clear()
+    this.latencies.length = 0
+  }
+
   /** The event log, oldest first (a copy). */
   log(): LogEntry[] {
     return this.entries.slice()
