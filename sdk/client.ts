@@ -173,7 +173,7 @@ class ImClient implements Client {
         this.events.emit('messageStatus', m)
       },
       emitError: (e) => this.reportError(e),
-      unsafe: options._unsafe,
+      unsafe: this.opts.unsafe,
     })
 
     this.inbox = new Inbox({
@@ -190,7 +190,7 @@ class ImClient implements Client {
       emitError: (e) => this.reportError(e),
       options: options.inbox,
       ownSend: (clientMsgNo) => this.outbox.madeHere(clientMsgNo),
-      unsafe: options._unsafe,
+      unsafe: this.opts.unsafe,
     })
     // Taken last, so a constructor that throws (bad option) leaves no stale lock behind.
     uids.add(this.uid)

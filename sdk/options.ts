@@ -248,7 +248,8 @@ const nonNegative = rule('a finite number >= 0', (v) => typeof v === 'number' &&
 const integer = (min: number, max = Number.MAX_SAFE_INTEGER): Check =>
   rule(`an integer ${min}..${max}`, (v) => Number.isInteger(v) && (v as number) >= min && (v as number) <= max)
 const oneOf = (...values: string[]): Check => rule(`one of ${values.join(', ')}`, (v) => values.indexOf(v as string) >= 0)
-const isUrl = (v: unknown, scheme: RegExp): boolean => typeof v === 'string' && scheme.test(v)
+/** A ws:// or wss:// URL (also what a wsAddr function must answer at dial time). */
+export const isWsUrl = (v: unknown): v is string => typeof v === 'string' && /^wss?:\/\/[^/\s]/.test(v)
 
 /**
  * An options object: every key must have a rule (the mapped type makes a new option without a
@@ -271,9 +272,9 @@ const diagnosticsSink = rule('a DiagnosticsSink (record and trace functions)', (
 
 const CLIENT_OPTIONS = shape<ClientOptions>({
   uid: name,
-  wsAddr: rule('a ws:// or wss:// URL, or a function returning one', (v) => isFunction(v) || isUrl(v, /^wss?:\/\/[^/\s]/)),
+  wsAddr: rule('a ws:// or wss:// URL, or a function returning one', (v) => isFunction(v) || isWsUrl(v)),
   routeAddr: oneOf('wss_addr', 'ws_addr'),
-  apiAddr: rule('an http:// or https:// URL', (v) => isUrl(v, /^https?:\/\/[^/\s]/)),
+  apiAddr: rule('an http:// or https:// URL', (v) => typeof v === 'string' && /^https?:\/\/[^/\s]/.test(v)),
   token: text,
   tokenProvider: fn,
   deviceFlag: integer(0, 255),

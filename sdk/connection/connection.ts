@@ -13,6 +13,7 @@
 import { ReasonCode, endsSession } from '../codes'
 import type { DiagnosticsSink } from '../diagnostics/types'
 import { ClientError, ImError, InvalidArgumentError, NetworkError, ProtocolError, isImError } from '../errors'
+import { isWsUrl } from '../options'
 import type { ResolvedOptions } from '../options'
 import type { Platform, PlatformSocket, TimerId, Unsubscribe } from '../platform/types'
 import { encodeBase64 } from '../proto/base64'
@@ -306,7 +307,7 @@ export class Connection {
     if (typeof wsAddr === 'string') return wsAddr
     if (typeof wsAddr === 'function') {
       const addr = await this.appCallback('wsAddr', wsAddr)
-      if (typeof addr !== 'string' || !/^wss?:\/\/[^/\s]/.test(addr)) throw new InvalidArgumentError('wsAddr() must return a ws:// or wss:// URL', { option: 'wsAddr' })
+      if (!isWsUrl(addr)) throw new InvalidArgumentError('wsAddr() must return a ws:// or wss:// URL', { option: 'wsAddr' })
       return addr
     }
     const res = await this.platform.request({ url: `${apiAddr}/route?uid=${encodeURIComponent(uid)}`, method: 'GET' })
@@ -459,13 +460,12 @@ export class Connection {
    */
   private refused(packet: 'connack' | 'disconnect', reasonCode: number, text: string): void {
     const final = endsSession(reasonCode) || (packet === 'disconnect' && this.options.unsafe.stopOnAnyDisconnect === true)
-    const said = `${packet.toUpperCase()} ${reasonCode}${text ? ` "${text}"` : ''}`
     if (!final) {
-      this.diagnostics.record('connection', 'server-refused', { packet, reasonCode, reason: text })
       this.teardown('waiting', `${packet} ${reasonCode}${text ? ` ${text}` : ''}`, reasonCode)
       return
     }
     const why = reasonCode === ReasonCode.AuthFail ? 'auth failed' : reasonCode === ReasonCode.Ban ? 'banned' : 'kicked'
+    const said = `${packet.toUpperCase()} ${reasonCode}${text ? ` "${text}"` : ''}`
     this.hooks.onError(new ClientError(reasonCode === ReasonCode.AuthFail ? 'AUTH_FAILED' : 'KICKED', `${why}: the server sent ${said}`, { reasonCode, reason: text }))
     this.teardown('stopped', why, reasonCode)
   }
