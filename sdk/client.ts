@@ -101,6 +101,8 @@ class ImClient implements Client {
   private restoring: Promise<void> | undefined
   private closed = false
   private loggedOut = false
+  /** send() calls between the outbox's checks and their durable write (logout waits for them). */
+  private readonly sends = new Set<Promise<OutboxMessage>>()
 
   constructor(options: ClientOptions) {
     this.opts = resolveOptions(options)
@@ -233,9 +235,11 @@ class ImClient implements Client {
   async logout(): Promise<OutboxMessage[]> {
     // Restored first, so the answer lists what storage held and not only what this run sent.
     if (!this.closed) await this.ready().catch(() => undefined)
-    const unsent = this.pending()
     this.loggedOut = true
     await this.close()
+    // A send() already past the outbox's checks is writing its record: let it land, then purge it.
+    await Promise.all(Array.from(this.sends, (p) => p.catch(() => undefined)))
+    const unsent = this.outbox.pending()
     this.diag.clear()
     const own = `${this.opts.storage.prefix}:${this.uid}:`
     const keys = await this.platform.storage.keys()
@@ -245,7 +249,11 @@ class ImClient implements Client {
 
   async send(input: SendInput): Promise<OutboxMessage> {
     await this.ready()
-    return this.outbox.send(input)
+    const sending = this.outbox.send(input)
+    this.sends.add(sending)
+    const done = (): void => void this.sends.delete(sending)
+    sending.then(done, done)
+    return sending
   }
 
   async resend(clientMsgNo: string): Promise<OutboxMessage> {

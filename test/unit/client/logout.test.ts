@@ -73,6 +73,18 @@ describe('logout()', () => {
     expect(bob.pending().map((m) => m.clientMsgNo)).toEqual([bobsUnsent.clientMsgNo])
   })
 
+  it('a send() still on its way to storage when logout() begins is purged too, and listed as dropped', async () => {
+    const c = start('alice')
+    await c.ready()
+    device.setNetwork(false)
+    const sending = [1, 2, 3].map((n) => c.send({ channelId: 'bob', channelType: 1, payload: `racing ${n}` }).then((m) => m.clientMsgNo, (e: { code: string }) => e.code))
+    const dropped = await c.logout()
+    const outcomes = await Promise.all(sending)
+    expect(keysOf('wkmp:alice:')).toEqual([])
+    // Each send either failed as closed or was durable and is then in the dropped list: none vanishes unreported.
+    for (const o of outcomes) expect(o === 'CLIENT_CLOSED' || dropped.some((m) => m.clientMsgNo === o)).toBe(true)
+  })
+
   it('after close() still purges what close() kept', async () => {
     const c = start('alice')
     await c.ready()
