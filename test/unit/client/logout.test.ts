@@ -71,7 +71,7 @@ describe('logout()', () => {
     expect(next.pending()).toEqual([])
     expect(world.core.messages({ channelId: 'bob', channelType: 1, loginUid: 'alice' })).toEqual([])
     expect(bob.pending().map((m) => m.clientMsgNo)).toEqual([bobsUnsent.clientMsgNo])
-  })
+  }, 30_000) // three logins (each a key exchange in pure JS): ~2 s alone, more on a busy machine
 
   it('a send() still on its way to storage when logout() begins is purged too, and listed as dropped', async () => {
     const c = start('alice')
