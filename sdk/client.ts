@@ -3,7 +3,7 @@
  * (DESIGN.md §1–§2). One live client per (platform, uid): pages share the App's client instead of
  * opening stray sockets.
  */
-import { floatFromBytes } from './connection/backoff'
+import { jitterSource } from './connection/backoff'
 import { Connection } from './connection/connection'
 import { Diagnostics } from './diagnostics/diagnostics'
 import { buildReport } from './diagnostics/report'
@@ -37,8 +37,21 @@ export interface Client {
   ready(): Promise<void>
   /** Restores (see ready()) and starts connecting; resolves once dialing began, not once connected. */
   connect(): Promise<void>
-  /** Stops everything, releases the uid for a new client. Final. Unsent messages stay in storage. */
+  /**
+   * Stops everything, releases the uid for a new client. Final. Unsent messages stay in storage
+   * and go out when this uid's next client connects (a cold start, or the same user again).
+   */
   close(): Promise<void>
+  /**
+   * Ends this user's session on this device for good (sign-out, account switch): close(), then
+   * removes every storage key of this uid (`<prefix>:<uid>:...`: the outbox with the text of its
+   * unsent messages, receive cursors, seen ids) and the in-memory log and traces. Resolves with
+   * the messages that were still unsent (queued, sending or failed), now gone from the device and
+   * never to be sent, so the app can tell the user. To keep them, wait until pending() is empty, or
+   * use close(). Other uids' keys and this install's id (`<prefix>:device`) stay. Rejects with a
+   * StorageError when a key could not be removed; calling it again retries.
+   */
+  logout(): Promise<OutboxMessage[]>
   /** Validates, writes to the outbox, and resolves once the message is durable (status 'queued'). */
   send(input: SendInput): Promise<OutboxMessage>
   /** Puts a failed message back in the queue, same clientMsgNo. */
@@ -87,6 +100,9 @@ class ImClient implements Client {
   private installId = ''
   private restoring: Promise<void> | undefined
   private closed = false
+  private loggedOut = false
+  /** send() calls between the outbox's checks and their durable write (logout waits for them). */
+  private readonly sends = new Set<Promise<OutboxMessage>>()
 
   constructor(options: ClientOptions) {
     this.opts = resolveOptions(options)
@@ -113,8 +129,7 @@ class ImClient implements Client {
       if (event === 'error') return
       this.events.emit('error', new ClientError('HANDLER_FAILED', `a "${String(event)}" handler threw`, { event }, error))
     })
-    const random = this.opts.random
-    const randomFloat = random ? async () => random() : async () => floatFromBytes(await this.platform.randomBytes(4))
+    const randomFloat = jitterSource(this.opts.random, this.platform, this.diagnostics)
     const prefix = `${this.opts.storage.prefix}:${this.uid}`
 
     this.connection = new Connection(this.platform, this.opts, this.diagnostics, {
@@ -139,7 +154,7 @@ class ImClient implements Client {
         void this.inbox.flush()
       },
       onError: (error) => this.reportError(error),
-    }, () => this.deviceId)
+    }, () => this.deviceId, randomFloat)
 
     this.outbox = new Outbox({
       platform: this.platform,
@@ -160,7 +175,7 @@ class ImClient implements Client {
         this.events.emit('messageStatus', m)
       },
       emitError: (e) => this.reportError(e),
-      unsafe: options._unsafe,
+      unsafe: this.opts.unsafe,
     })
 
     this.inbox = new Inbox({
@@ -177,7 +192,7 @@ class ImClient implements Client {
       emitError: (e) => this.reportError(e),
       options: options.inbox,
       ownSend: (clientMsgNo) => this.outbox.madeHere(clientMsgNo),
-      unsafe: options._unsafe,
+      unsafe: this.opts.unsafe,
     })
     // Taken last, so a constructor that throws (bad option) leaves no stale lock behind.
     uids.add(this.uid)
@@ -217,9 +232,28 @@ class ImClient implements Client {
     await this.inbox.flush().catch(() => undefined)
   }
 
+  async logout(): Promise<OutboxMessage[]> {
+    // Restored first, so the answer lists what storage held and not only what this run sent.
+    if (!this.closed) await this.ready().catch(() => undefined)
+    this.loggedOut = true
+    await this.close()
+    // A send() already past the outbox's checks is writing its record: let it land, then purge it.
+    await Promise.all(Array.from(this.sends, (p) => p.catch(() => undefined)))
+    const unsent = this.outbox.pending()
+    this.diag.clear()
+    const own = `${this.opts.storage.prefix}:${this.uid}:`
+    const keys = await this.platform.storage.keys()
+    await Promise.all(keys.filter((key) => key.startsWith(own)).map((key) => this.platform.storage.remove(key)))
+    return unsent
+  }
+
   async send(input: SendInput): Promise<OutboxMessage> {
     await this.ready()
-    return this.outbox.send(input)
+    const sending = this.outbox.send(input)
+    this.sends.add(sending)
+    const done = (): void => void this.sends.delete(sending)
+    sending.then(done, done)
+    return sending
   }
 
   async resend(clientMsgNo: string): Promise<OutboxMessage> {
@@ -233,7 +267,7 @@ class ImClient implements Client {
   }
 
   pending(): OutboxMessage[] {
-    return this.outbox.pending()
+    return this.loggedOut ? [] : this.outbox.pending()
   }
 
   on<K extends ClientEventName>(event: K, handler: Listener<ClientEvents[K]>): Unsubscribe {
@@ -252,7 +286,7 @@ class ImClient implements Client {
       state: this.state,
       platform: this.platform,
       now: this.platform.now(),
-      pending: this.outbox.pending(),
+      pending: this.pending(),
       inbox: this.inbox.snapshot(),
       diagnostics: this.diag,
       sync: this.syncProvider,
@@ -312,7 +346,8 @@ class ImClient implements Client {
 
   private reportError(error: unknown): void {
     const e = isImError(error) ? error : new ClientError('INTERNAL', String(error), {}, error)
-    this.platform.realtimeLog?.warn(`[wkmp] ${e.code}: ${e.message}`)
+    // Through diagnostics, which forwards to WeChat's realtime log only when diagnostics.realtimeLog is on.
+    this.diagnostics.record('client', 'error', { code: e.code, message: e.message })
     this.events.emit('error', e)
   }
 

@@ -7,7 +7,6 @@
 export type ImErrorCode =
   | 'PROTOCOL'
   | 'INVALID_ARGUMENT'
-  | 'INVALID_OPTION'
   | 'STORAGE_FULL'
   | 'STORAGE_FAILED'
   | 'STORAGE_CORRUPT'
@@ -55,12 +54,8 @@ export class InvalidArgumentError extends ImError {
   }
 }
 
-/** A bad option passed to createClient. */
-export class InvalidOptionError extends ImError {
-  constructor(message: string, context: Record<string, unknown> = {}) {
-    super('INVALID_OPTION', message, context)
-  }
-}
+/** A bad option passed to createClient: an INVALID_ARGUMENT whose `context.option` names it ('storage.prefix'). */
+export class InvalidOptionError extends InvalidArgumentError {}
 
 /** Storage refused a write or read. `code` tells full from other failures; `corrupt` for bad stored data. */
 export class StorageError extends ImError {

@@ -21,24 +21,30 @@ import type { InboxOptions } from './inbox/inbox'
 import type { OutboxLimits } from './outbox/outbox'
 import type { SyncProvider } from './sync/types'
 
+/**
+ * Every option is checked by createClient (resolveOptions below): a wrong type or range, and an
+ * unknown name at any level (a typo such as `wsAdrr` would otherwise be silently ignored), throw
+ * InvalidOptionError (code 'INVALID_ARGUMENT', `context.option` names it, e.g. 'storage.prefix').
+ */
 export interface ClientOptions {
-  /** This user's uid. Required, non-empty. */
+  /** This user's uid. Required, non-empty, without ':' (storage keys are `<prefix>:<uid>:...`). */
   uid: string
   /**
-   * WebSocket address, e.g. `wss://im.example.com:5200`, or a function returning one that is
-   * called before every dial. When absent, `GET <apiAddr>/route?uid=<uid>` is asked before every
+   * WebSocket address (ws:// or wss://), e.g. `wss://im.example.com:5200`, or a function returning
+   * one that is called before every dial (and given `callbackTimeoutMs` to answer). When absent, `GET <apiAddr>/route?uid=<uid>` is asked before every
    * dial and its `wss_addr` (or `ws_addr` when wss_addr is empty) is used.
    */
   wsAddr?: string | (() => string | Promise<string>)
   /** Which address of the route lookup to dial (the other is used when it is empty). Default 'wss_addr' (mini-programs need wss). */
   routeAddr?: 'wss_addr' | 'ws_addr'
-  /** Base URL of the WuKongIM HTTP API (route lookup and message sync), e.g. `https://im.example.com:5001`. */
+  /** Base URL (http:// or https://) of the WuKongIM HTTP API (route lookup and message sync), e.g. `https://im.example.com:5001`. */
   apiAddr?: string
   /** Static token for CONNECT. Give this or `tokenProvider`; default '' (server without token auth). */
   token?: string
   /**
    * Asked for a token before the first dial and again after the server closed a socket before
-   * its CONNACK (how a v2 server reports a bad token). Wins over `token`.
+   * its CONNACK (how a v2 server reports a bad token). Wins over `token`. Given `callbackTimeoutMs`
+   * to answer; a failed or late answer is retried with backoff.
    */
   tokenProvider?: () => string | Promise<string>
   /** CONNECT deviceFlag: 0 app, 1 web, 2 pc. Default 1 (web, like the official JS SDK). */
@@ -62,6 +68,13 @@ export interface ClientOptions {
   }
   /** Milliseconds to wait for CONNACK after the socket opened (or for the socket to open). Default 10 000. */
   connectTimeoutMs?: number
+  /**
+   * Milliseconds the client waits for one answer of `tokenProvider` or a `wsAddr` function. A
+   * callback that has not settled by then counts as a failed dial: an `error` event with code
+   * 'TIMEOUT', a diagnostics line, and the next dial after the usual backoff (which calls it
+   * again). A late answer is ignored. Default 10 000.
+   */
+  callbackTimeoutMs?: number
   /** Milliseconds hidden after which onAppShow rebuilds the socket instead of probing it. Default 5 000. */
   rebuildAfterHiddenMs?: number
   outbox?: {
@@ -108,7 +121,8 @@ export interface ClientOptions {
   inbox?: InboxOptions
   /**
    * Source of uniform floats in [0, 1) for backoff jitter (e.g. a seeded generator in tests).
-   * Default: derived from platform.randomBytes.
+   * Default: derived from platform.randomBytes. A call that throws or returns anything outside
+   * [0, 1) is replaced by platform.randomBytes and noted in diagnostics ('random-invalid').
    */
   random?: () => number
   /** @internal Test-only switches (see UnsafeSwitches). Never set this in an app. */
@@ -146,6 +160,7 @@ export interface UnsafeSwitches {
   resendWithoutLookup?: boolean
 }
 
+
 /** Options after validation, with every default filled in. */
 export interface ResolvedOptions {
   uid: string
@@ -159,77 +174,154 @@ export interface ResolvedOptions {
   heartbeat: { intervalMs: number; deadAfterMs: number; probeTimeoutMs: number }
   backoff: { initialMs: number; maxMs: number }
   connectTimeoutMs: number
+  callbackTimeoutMs: number
   rebuildAfterHiddenMs: number
   outbox: OutboxLimits
   storage: { prefix: string; encrypt: boolean }
   random?: () => number
+  unsafe: UnsafeSwitches
 }
 
+/** The one validation pass (every option, every level), then the defaults. */
 export function resolveOptions(o: ClientOptions): ResolvedOptions {
-  if (!o || typeof o !== 'object') throw new InvalidOptionError('options must be an object')
-  if (typeof o.uid !== 'string' || o.uid === '') throw new InvalidOptionError('uid must be a non-empty string', { option: 'uid' })
-  if (o.wsAddr === undefined && !o.apiAddr) {
+  CLIENT_OPTIONS(o, '')
+  if (o.uid === undefined) throw new InvalidOptionError('uid is required', { option: 'uid' })
+  if (o.wsAddr === undefined && o.apiAddr === undefined) {
     throw new InvalidOptionError('give wsAddr, or apiAddr for the route lookup', { option: 'wsAddr' })
   }
-  if (o.wsAddr !== undefined && typeof o.wsAddr !== 'string' && typeof o.wsAddr !== 'function') {
-    throw new InvalidOptionError('wsAddr must be a string or a function', { option: 'wsAddr' })
-  }
-  if (o.token !== undefined && typeof o.token !== 'string') throw new InvalidOptionError('token must be a string', { option: 'token' })
-  if (o.tokenProvider !== undefined && typeof o.tokenProvider !== 'function') {
-    throw new InvalidOptionError('tokenProvider must be a function', { option: 'tokenProvider' })
-  }
-  const interval = positive(o.heartbeat?.intervalMs, 25_000, 'heartbeat.intervalMs')
-  const backoffInitial = positive(o.backoff?.initialMs, 500, 'backoff.initialMs')
-  const retryInitial = positive(o.outbox?.retryInitialMs, 1_000, 'outbox.retryInitialMs')
-  const deviceFlag = o.deviceFlag ?? DeviceFlag.Web
-  if (!Number.isInteger(deviceFlag) || deviceFlag < 0 || deviceFlag > 255) {
-    throw new InvalidOptionError('deviceFlag must be an integer 0..255', { option: 'deviceFlag' })
-  }
-  const prefix = o.storage?.prefix ?? 'wkmp'
-  if (prefix === '' || prefix.indexOf(':') >= 0) throw new InvalidOptionError('storage.prefix must be non-empty without ":"', { option: 'storage.prefix' })
+  const heartbeat = o.heartbeat ?? {}
+  const outbox = o.outbox ?? {}
+  const intervalMs = heartbeat.intervalMs ?? 25_000
   return {
     uid: o.uid,
     wsAddr: o.wsAddr,
-    apiAddr: o.apiAddr ? o.apiAddr.replace(/\/+$/, '') : undefined,
-    routeAddr: o.routeAddr === 'ws_addr' ? 'ws_addr' : 'wss_addr',
+    apiAddr: o.apiAddr?.replace(/\/+$/, ''),
+    routeAddr: o.routeAddr ?? 'wss_addr',
     token: o.token ?? '',
     tokenProvider: o.tokenProvider,
-    deviceFlag,
+    deviceFlag: o.deviceFlag ?? DeviceFlag.Web,
     deviceId: o.deviceId,
     heartbeat: {
-      intervalMs: interval,
-      deadAfterMs: positive(o.heartbeat?.deadAfterMs, 2 * interval + 5_000, 'heartbeat.deadAfterMs'),
-      probeTimeoutMs: positive(o.heartbeat?.probeTimeoutMs, 3_000, 'heartbeat.probeTimeoutMs'),
+      intervalMs,
+      deadAfterMs: heartbeat.deadAfterMs ?? 2 * intervalMs + 5_000,
+      probeTimeoutMs: heartbeat.probeTimeoutMs ?? 3_000,
     },
-    backoff: { initialMs: backoffInitial, maxMs: positive(o.backoff?.maxMs, 30_000, 'backoff.maxMs') },
-    connectTimeoutMs: positive(o.connectTimeoutMs, 10_000, 'connectTimeoutMs'),
-    rebuildAfterHiddenMs: nonNegative(o.rebuildAfterHiddenMs, 5_000, 'rebuildAfterHiddenMs'),
+    backoff: { initialMs: o.backoff?.initialMs ?? 500, maxMs: o.backoff?.maxMs ?? 30_000 },
+    connectTimeoutMs: o.connectTimeoutMs ?? 10_000,
+    callbackTimeoutMs: o.callbackTimeoutMs ?? 10_000,
+    rebuildAfterHiddenMs: o.rebuildAfterHiddenMs ?? 5_000,
     outbox: {
-      window: positive(o.outbox?.window, 32, 'outbox.window'),
-      channelWindow: nonNegative(o.outbox?.channelWindow, 0, 'outbox.channelWindow'),
-      maxMessages: positive(o.outbox?.maxMessages, 1_000, 'outbox.maxMessages'),
-      sendackTimeoutMs: positive(o.outbox?.sendackTimeoutMs, 10_000, 'outbox.sendackTimeoutMs'),
-      expireAfterMs: nonNegative(o.outbox?.expireAfterMs, 0, 'outbox.expireAfterMs'),
-      retryInitialMs: retryInitial,
-      retryMaxMs: positive(o.outbox?.retryMaxMs, 60_000, 'outbox.retryMaxMs'),
+      window: outbox.window ?? 32,
+      channelWindow: outbox.channelWindow ?? 0,
+      maxMessages: outbox.maxMessages ?? 1_000,
+      sendackTimeoutMs: outbox.sendackTimeoutMs ?? 10_000,
+      expireAfterMs: outbox.expireAfterMs ?? 0,
+      retryInitialMs: outbox.retryInitialMs ?? 1_000,
+      retryMaxMs: outbox.retryMaxMs ?? 60_000,
     },
-    storage: { prefix, encrypt: o.storage?.encrypt === true },
+    storage: { prefix: o.storage?.prefix ?? 'wkmp', encrypt: o.storage?.encrypt === true },
     random: o.random,
+    unsafe: o._unsafe ?? {},
   }
 }
 
-function positive(value: number | undefined, fallback: number, option: string): number {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
-    throw new InvalidOptionError(`${option} must be a positive number`, { option, value })
+// ---- the rules ----------------------------------------------------------------------------------
+
+/** Throws InvalidOptionError naming `option` when `value` is not acceptable (never called with undefined). */
+type Check = (value: unknown, option: string) => void
+
+function rule(must: string, ok: (v: unknown) => boolean): Check {
+  return (value, option) => {
+    if (!ok(value)) throw new InvalidOptionError(`${option || 'options'} must be ${must}`, { option, value })
   }
-  return value
 }
 
-function nonNegative(value: number | undefined, fallback: number, option: string): number {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number' || !(value >= 0) || !Number.isFinite(value)) {
-    throw new InvalidOptionError(`${option} must be a number >= 0`, { option, value })
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
+const isFunction = (v: unknown): boolean => typeof v === 'function'
+
+const text = rule('a string', (v) => typeof v === 'string')
+const name = rule('a non-empty string without ":"', (v) => typeof v === 'string' && v !== '' && v.indexOf(':') < 0)
+const fn = rule('a function', isFunction)
+const flag = rule('true or false', (v) => typeof v === 'boolean')
+const positive = rule('a positive finite number', (v) => typeof v === 'number' && v > 0 && Number.isFinite(v))
+const nonNegative = rule('a finite number >= 0', (v) => typeof v === 'number' && v >= 0 && Number.isFinite(v))
+const integer = (min: number, max = Number.MAX_SAFE_INTEGER): Check =>
+  rule(`an integer ${min}..${max}`, (v) => Number.isInteger(v) && (v as number) >= min && (v as number) <= max)
+const oneOf = (...values: string[]): Check => rule(`one of ${values.join(', ')}`, (v) => values.indexOf(v as string) >= 0)
+/** A ws:// or wss:// URL (also what a wsAddr function must answer at dial time). */
+export const isWsUrl = (v: unknown): v is string => typeof v === 'string' && /^wss?:\/\/[^/\s]/.test(v)
+
+/**
+ * An options object: every key must have a rule (the mapped type makes a new option without a
+ * rule a compile error) and every key given must be known.
+ */
+function shape<T>(rules: { [K in keyof Required<T>]: Check }): Check {
+  const table = rules as Record<string, Check>
+  return (value, option) => {
+    if (!isObject(value)) throw new InvalidOptionError(`${option || 'options'} must be an object`, { option, value })
+    for (const key of Object.keys(value)) {
+      const path = option ? `${option}.${key}` : key
+      if (!Object.prototype.hasOwnProperty.call(table, key)) throw new InvalidOptionError(`unknown option ${path}`, { option: path })
+      if (value[key] !== undefined) (table[key] as Check)(value[key], path)
+    }
   }
-  return value
 }
+
+const diagnosticsSettings = shape<DiagnosticsSettings>({ capacity: integer(1), traceCapacity: integer(1), includeBodies: flag, realtimeLog: flag })
+const diagnosticsSink = rule('a DiagnosticsSink (record and trace functions)', (v) => isObject(v) && isFunction(v.record) && isFunction(v.trace))
+
+const CLIENT_OPTIONS = shape<ClientOptions>({
+  uid: name,
+  wsAddr: rule('a ws:// or wss:// URL, or a function returning one', (v) => isFunction(v) || isWsUrl(v)),
+  routeAddr: oneOf('wss_addr', 'ws_addr'),
+  apiAddr: rule('an http:// or https:// URL', (v) => typeof v === 'string' && /^https?:\/\/[^/\s]/.test(v)),
+  token: text,
+  tokenProvider: fn,
+  deviceFlag: integer(0, 255),
+  deviceId: rule('a non-empty string', (v) => typeof v === 'string' && v !== ''),
+  heartbeat: shape<NonNullable<ClientOptions['heartbeat']>>({ intervalMs: positive, deadAfterMs: positive, probeTimeoutMs: positive }),
+  backoff: shape<NonNullable<ClientOptions['backoff']>>({ initialMs: positive, maxMs: positive }),
+  connectTimeoutMs: positive,
+  callbackTimeoutMs: positive,
+  rebuildAfterHiddenMs: nonNegative,
+  outbox: shape<NonNullable<ClientOptions['outbox']>>({
+    window: integer(1),
+    channelWindow: integer(0),
+    maxMessages: integer(1),
+    sendackTimeoutMs: positive,
+    expireAfterMs: nonNegative,
+    retryInitialMs: positive,
+    retryMaxMs: positive,
+  }),
+  storage: shape<NonNullable<ClientOptions['storage']>>({ prefix: name, encrypt: flag }),
+  platform: rule('a Platform (createWxPlatform or createMemoryPlatform)', (v) => isObject(v) && isFunction(v.openSocket) && isFunction(v.setTimeout) && isObject(v.storage)),
+  diagnostics: (v, option) => (isObject(v) && 'record' in v ? diagnosticsSink : diagnosticsSettings)(v, option),
+  sync: rule('a SyncProvider (syncMessages and syncConversations functions)', (v) => isObject(v) && isFunction(v.syncMessages) && isFunction(v.syncConversations)),
+  serverLine: oneOf('v2', 'v3', 'auto'),
+  // Ranges as the inbox applies them (it checks them again itself, for its own unit tests).
+  inbox: shape<InboxOptions>({
+    continuityCheckMs: integer(0),
+    maxHeldPerChannel: integer(1),
+    syncPageLimit: integer(1),
+    gapRetries: integer(0),
+    gapRetryDelayMs: integer(0),
+    dedupCapacity: integer(1),
+    maxChannels: integer(1),
+    newChannelBacklog: integer(0),
+  }),
+  random: fn,
+  _unsafe: shape<UnsafeSwitches>({
+    disableDedup: flag,
+    disableResend: flag,
+    giveUpGapsOnSyncError: flag,
+    unreadableStateIsEmpty: flag,
+    strictOutboxLoad: flag,
+    skipRestoreValidation: flag,
+    noCallbackDeadlines: flag,
+    stickyLineDetection: flag,
+    acceptPlainRecv: flag,
+    stopOnAnyDisconnect: flag,
+    cursorAfterDelivery: flag,
+    resendWithoutLookup: flag,
+  }),
+})

@@ -10,9 +10,10 @@
  * - Deadlines use clock deltas, not timer counts: after a suspension timers fire late (or all at
  *   once), and the delta then says the link is long dead.
  */
-import { ReasonCode } from '../codes'
+import { ReasonCode, endsSession } from '../codes'
 import type { DiagnosticsSink } from '../diagnostics/types'
-import { ClientError, ImError, NetworkError, ProtocolError, isImError } from '../errors'
+import { ClientError, ImError, InvalidArgumentError, NetworkError, ProtocolError, isImError } from '../errors'
+import { isWsUrl } from '../options'
 import type { ResolvedOptions } from '../options'
 import type { Platform, PlatformSocket, TimerId, Unsubscribe } from '../platform/types'
 import { encodeBase64 } from '../proto/base64'
@@ -23,7 +24,8 @@ import { FrameDecoder } from '../proto/frame-decoder'
 import { PacketType, PROTOCOL_VERSION } from '../proto/packets'
 import type { ClientPacket, ConnackPacket, ServerPacket } from '../proto/packets'
 import type { ConnectionState, StateChange } from '../types'
-import { backoffDelay, floatFromBytes } from './backoff'
+import { backoffDelay } from './backoff'
+import { withDeadline } from './deadline'
 import { canTransition } from './state'
 
 /** What the connection tells its owner (the client). */
@@ -90,6 +92,8 @@ export class Connection {
     private readonly hooks: ConnectionHooks,
     /** CONNECT deviceID (known once the client restored). */
     private readonly deviceId: () => string,
+    /** Uniform floats in [0, 1) for backoff jitter (backoff.ts jitterSource). */
+    private readonly random: () => Promise<number>,
   ) {}
 
   get state(): ConnectionState {
@@ -245,7 +249,7 @@ export class Connection {
       clientKey = encodeBase64(keys.publicKey)
     } catch (error) {
       if (gen !== this.gen) return
-      this.hooks.onError(isImError(error) ? error : new NetworkError('could not prepare the connection', {}, error))
+      this.hooks.onError(isImError(error) ? error : new NetworkError(`could not prepare the connection: ${messageOf(error)}`, {}, error))
       this.teardown('waiting', `dial failed: ${messageOf(error)}`)
       return
     }
@@ -301,7 +305,11 @@ export class Connection {
   private async resolveAddress(): Promise<string> {
     const { wsAddr, apiAddr, uid } = this.options
     if (typeof wsAddr === 'string') return wsAddr
-    if (typeof wsAddr === 'function') return wsAddr()
+    if (typeof wsAddr === 'function') {
+      const addr = await this.appCallback('wsAddr', wsAddr)
+      if (!isWsUrl(addr)) throw new InvalidArgumentError('wsAddr() must return a ws:// or wss:// URL', { option: 'wsAddr' })
+      return addr
+    }
     const res = await this.platform.request({ url: `${apiAddr}/route?uid=${encodeURIComponent(uid)}`, method: 'GET' })
     const data = (typeof res.data === 'string' ? safeJson(res.data) : res.data) as { wss_addr?: unknown; ws_addr?: unknown } | undefined
     const first = this.options.routeAddr
@@ -314,7 +322,7 @@ export class Connection {
     const provider = this.options.tokenProvider
     if (!provider) return this.options.token
     if (this.token === undefined || this.tokenStale) {
-      const token = await provider()
+      const token = await this.appCallback('tokenProvider', provider)
       if (typeof token !== 'string') throw new ClientError('AUTH_FAILED', 'tokenProvider must return a string')
       this.token = token
       this.tokenStale = false
@@ -323,10 +331,15 @@ export class Connection {
     return this.token
   }
 
+  /** App code on the dial path gets callbackTimeoutMs to answer (unless the test-only switch is on). */
+  private appCallback<T>(name: string, call: () => T | Promise<T>): Promise<T> {
+    return withDeadline(this.platform, name, this.options.unsafe.noCallbackDeadlines ? undefined : this.options.callbackTimeoutMs, call)
+  }
+
   private scheduleDial(): void {
     const gen = this.gen
     const attempt = this.attempt++
-    void this.randomFloat().then((r) => {
+    void this.random().then((r) => {
       if (gen !== this.gen || this.current !== 'waiting') return
       const delay = backoffDelay(attempt, this.options.backoff, r)
       this.diagnostics.record('connection', 'backoff', { attempt, delayMs: delay })
@@ -361,15 +374,6 @@ export class Connection {
   private clearWait(): void {
     if (this.waitTimer !== undefined) this.platform.clearTimeout(this.waitTimer)
     this.waitTimer = undefined
-  }
-
-  private async randomFloat(): Promise<number> {
-    if (this.options.random) return this.options.random()
-    try {
-      return floatFromBytes(await this.platform.randomBytes(4))
-    } catch {
-      return 0.5
-    }
   }
 
   // ---- inbound --------------------------------------------------------------------------------
@@ -413,8 +417,7 @@ export class Connection {
       case PacketType.PONG:
         return
       case PacketType.DISCONNECT:
-        this.hooks.onError(new ClientError('KICKED', `kicked by the server: ${packet.reason || 'no reason given'}`, { reasonCode: packet.reasonCode }))
-        this.teardown('stopped', 'kicked', packet.reasonCode)
+        this.refused('disconnect', packet.reasonCode, packet.reason)
         return
       default:
         this.hooks.onPacket(packet, this.gen)
@@ -426,12 +429,7 @@ export class Connection {
     this.connackSeen = true
     this.diagnostics.record('connection', 'connack', { reasonCode: p.reasonCode, serverVersion: p.hasServerVersion ? p.serverVersion : undefined })
     if (p.reasonCode !== ReasonCode.Success) {
-      if (p.reasonCode === ReasonCode.AuthFail) {
-        this.hooks.onError(new ClientError('AUTH_FAILED', 'the server refused the token (CONNACK 2)', { reasonCode: p.reasonCode }))
-        this.teardown('stopped', 'auth failed', p.reasonCode)
-      } else {
-        this.teardown('waiting', `connack ${p.reasonCode}`, p.reasonCode)
-      }
+      this.refused('connack', p.reasonCode, '')
       return
     }
     // Adopt the server's version when it answers lower than we asked (protocol.md §1).
@@ -454,6 +452,22 @@ export class Connection {
     this.setState('connected', 'connack')
     this.armHeartbeat()
     this.hooks.onConnected({ connectionId: this.gen, version: this.negotiated, session })
+  }
+
+  /**
+   * The server refused the session (CONNACK failure) or ended it (DISCONNECT): stop only when the
+   * reason means "do not come back" (endsSession); otherwise back off and dial again.
+   */
+  private refused(packet: 'connack' | 'disconnect', reasonCode: number, text: string): void {
+    const final = endsSession(reasonCode) || (packet === 'disconnect' && this.options.unsafe.stopOnAnyDisconnect === true)
+    if (!final) {
+      this.teardown('waiting', `${packet} ${reasonCode}${text ? ` ${text}` : ''}`, reasonCode)
+      return
+    }
+    const why = reasonCode === ReasonCode.AuthFail ? 'auth failed' : reasonCode === ReasonCode.Ban ? 'banned' : 'kicked'
+    const said = `${packet.toUpperCase()} ${reasonCode}${text ? ` "${text}"` : ''}`
+    this.hooks.onError(new ClientError(reasonCode === ReasonCode.AuthFail ? 'AUTH_FAILED' : 'KICKED', `${why}: the server sent ${said}`, { reasonCode, reason: text }))
+    this.teardown('stopped', why, reasonCode)
   }
 
   // ---- heartbeat ------------------------------------------------------------------------------

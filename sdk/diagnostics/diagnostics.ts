@@ -15,7 +15,10 @@ export interface DiagnosticsOptions {
   traceCapacity?: number
   /** Keep token / payload / body fields in details. Default false. */
   includeBodies?: boolean
-  /** Forward warnings and anomalies to WeChat's realtime log. Default: off. */
+  /**
+   * Forward warnings and anomalies (errors included) to WeChat's realtime log. Default: off, and
+   * then nothing of the SDK's reaches the realtime log: every line goes through forward().
+   */
   realtimeLog?: RealtimeLog
 }
 
@@ -105,6 +108,13 @@ export class Diagnostics implements DiagnosticsSink {
     }
   }
 
+  /** Forgets the log, the traces and the latency samples (logout: nothing of the user's stays). */
+  clear(): void {
+    this.entries.length = 0
+    this.traces.clear()
+    this.latencies.length = 0
+  }
+
   /** The event log, oldest first (a copy). */
   log(): LogEntry[] {
     return this.entries.slice()
@@ -163,7 +173,7 @@ export class Diagnostics implements DiagnosticsSink {
       if (outcome in c.gaps) c.gaps[outcome]++
       return outcome === 'unfillable'
     }
-    return /rejected|failed|corrupt|unmatched|overdue|stalled|unreadable|malformed/.test(e.event)
+    return /rejected|failed|corrupt|unmatched|overdue|stalled|unreadable|malformed|invalid|^error$/.test(e.event)
   }
 
   private forward(e: LogEntry): void {

@@ -172,7 +172,7 @@ function isAnomaly(e: LogEntry): boolean {
     const d = e.detail ?? {}
     return d.from === 'connected' || (d.from === 'connecting' && d.to !== 'connected') || d.to === 'stopped'
   }
-  return /rejected|failed|corrupt|unmatched|overdue|unfillable|stalled|unreadable|malformed/.test(e.event)
+  return /rejected|failed|corrupt|unmatched|overdue|unfillable|stalled|unreadable|malformed|invalid|^error$/.test(e.event)
 }
 
 function summarize(r: DiagnosticReport): string[] {

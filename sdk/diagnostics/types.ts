@@ -3,7 +3,8 @@
  * per-message traces, diagnose()) lives beside this file; subsystems only see this narrow port.
  * Detail objects must never carry tokens or message bodies.
  */
-export type DiagCategory = 'connection' | 'send' | 'ack' | 'receive' | 'sync' | 'storage' | 'network' | 'lifecycle'
+/** 'client': every error the app is told about (an `error` event) is logged too, as event 'error'. */
+export type DiagCategory = 'connection' | 'send' | 'ack' | 'receive' | 'sync' | 'storage' | 'network' | 'lifecycle' | 'client'
 
 export interface DiagnosticsSink {
   /** One entry in the bounded event log. */

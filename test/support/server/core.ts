@@ -281,13 +281,14 @@ export class ServerCore {
 
   /**
    * Kicks the open connections of `uid` (of one deviceFlag, or all): v2 sends DISCONNECT 12 with
-   * `reason` and closes after kickCloseDelayMs; v3 just closes. Returns how many.
+   * `reason` and closes after kickCloseDelayMs; v3 just closes. Returns how many. `reasonCode`
+   * other than 12 is a test hook: real servers only send 12 (protocol.md §6.3).
    */
-  kick(uid: string, reason: string, deviceFlag?: number, cause: 'kick' | 'token-update' = 'kick'): number {
+  kick(uid: string, reason: string, deviceFlag?: number, cause: 'kick' | 'token-update' = 'kick', reasonCode: number = ReasonCode.ConnectKick): number {
     let n = 0
     for (const s of [...this.sessions.values()]) {
       if (s.state !== 'open' || s.uid !== uid || (deviceFlag !== undefined && s.deviceFlag !== deviceFlag)) continue
-      this.kickSession(s, reason, cause === 'token-update' ? (this.opts.tokenKickCloseDelayMs ?? 10_000) : undefined)
+      this.kickSession(s, reason, cause === 'token-update' ? (this.opts.tokenKickCloseDelayMs ?? 10_000) : undefined, reasonCode)
       n++
     }
     return n
@@ -454,10 +455,10 @@ export class ServerCore {
     this.close(s, { withCloseFrame: true, code: 1000, reason: 'connect refused' })
   }
 
-  private kickSession(s: Session, reason: string, closeDelayMs?: number): void {
+  private kickSession(s: Session, reason: string, closeDelayMs?: number, reasonCode: number = ReasonCode.ConnectKick): void {
     this.stats.kicks++
     if (this.mode === 'v3') return this.close(s, { withCloseFrame: true, code: 1000, reason: 'kicked' })
-    this.write(s, { type: PacketType.DISCONNECT, reasonCode: ReasonCode.ConnectKick, reason })
+    this.write(s, { type: PacketType.DISCONNECT, reasonCode, reason })
     s.state = 'closing'
     // The real v1.2.6 drops the TCP link after the delay (the client sees 1006, no close frame).
     this.later(s, closeDelayMs ?? this.opts.kickCloseDelayMs ?? 2000, () => this.close(s, { withCloseFrame: false }))

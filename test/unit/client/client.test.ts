@@ -39,9 +39,9 @@ describe('client over the server core in virtual time', () => {
     start({}, other) // another platform (a cold restart) is a different app instance
     await first.close()
     start()
-    // A construction refused late (the inbox rejects its options) leaves no lock behind.
+    // A construction refused (a bad nested option) leaves no lock behind.
     const d2 = makeDevice(world)
-    expect(() => open(world, d2, { inbox: { syncPageLimit: -5 } })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }))
+    expect(() => open(world, d2, { inbox: { syncPageLimit: -5 } })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT', context: { option: 'inbox.syncPageLimit', value: -5 } }))
     clients.push(open(world, d2))
   })
 

@@ -596,9 +596,9 @@ describe('snapshot', () => {
 
 describe('options', () => {
   it('refuses a bad option with InvalidOptionError naming it', () => {
-    expect(() => makeInbox({ options: { gapRetries: -1 } })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION', context: { option: 'inbox.gapRetries', value: -1 } }))
-    expect(() => makeInbox({ options: { syncPageLimit: 0 } })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }))
-    expect(() => makeInbox({ options: { continuityCheckMs: Number.NaN } })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }))
+    expect(() => makeInbox({ options: { gapRetries: -1 } })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT', context: { option: 'inbox.gapRetries', value: -1 } }))
+    expect(() => makeInbox({ options: { syncPageLimit: 0 } })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }))
+    expect(() => makeInbox({ options: { continuityCheckMs: Number.NaN } })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }))
     expect(() => makeInbox({ options: { continuityCheckMs: 0, gapRetries: 0 } })).not.toThrow()
   })
 })
