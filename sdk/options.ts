@@ -305,6 +305,8 @@ const CLIENT_OPTIONS = shape<ClientOptions>({
     syncPageLimit: integer(1),
     gapRetries: integer(0),
     gapRetryDelayMs: integer(0),
+    gapRetryMaxDelayMs: integer(0),
+    syncDeadlineMs: integer(1),
     dedupCapacity: integer(1),
     maxChannels: integer(1),
     newChannelBacklog: integer(0),

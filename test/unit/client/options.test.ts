@@ -65,6 +65,8 @@ const BAD: Array<[string, Record<string, unknown>]> = [
   ['inbox.syncPageLimit', { inbox: { syncPageLimit: -5 } }],
   ['inbox.gapRetries', { inbox: { gapRetries: 1.5 } }],
   ['inbox.gapRetryDelayMs', { inbox: { gapRetryDelayMs: '1s' } }],
+  ['inbox.gapRetryMaxDelayMs', { inbox: { gapRetryMaxDelayMs: -1 } }],
+  ['inbox.syncDeadlineMs', { inbox: { syncDeadlineMs: 0 } }],
   ['inbox.dedupCapacity', { inbox: { dedupCapacity: 0 } }],
   ['inbox.maxChannels', { inbox: { maxChannels: 0 } }],
   ['inbox.newChannelBacklog', { inbox: { newChannelBacklog: -1 } }],
