@@ -21,7 +21,7 @@ import type { Platform, Unsubscribe } from './platform/types'
 import { defaultWxPlatform } from './platform/wx'
 import { PacketType } from './proto/packets'
 import type { ServerPacket } from './proto/packets'
-import { createHttpSyncProvider } from './sync/http'
+import { createHttpSyncProvider, createSentLookup } from './sync/http'
 import type { SyncProvider } from './sync/types'
 import type { ConnectionState, OutboxMessage, SendInput } from './types'
 
@@ -148,7 +148,7 @@ class ImClient implements Client {
       transport: {
         connectionId: () => this.connection.connectionId,
         write: (packet) => this.connection.write(packet),
-        probe: (reason) => this.connection.probe(reason),
+        roundTrip: (answered) => this.connection.roundTrip(() => this.guard(answered)),
         rebuild: (reason) => this.connection.rebuild(reason),
       },
       random: randomFloat,
@@ -160,6 +160,8 @@ class ImClient implements Client {
         this.events.emit('messageStatus', m)
       },
       emitError: (e) => this.reportError(e),
+      // v3 de-duplicates re-sends by clientMsgNo itself; on v2 (or not known yet) ask first.
+      lookup: options.serverLine !== 'v3' && this.syncProvider.findSent ? (req) => (this.syncProvider.findSent as NonNullable<SyncProvider['findSent']>)(req) : undefined,
       unsafe: options._unsafe,
     })
 
@@ -253,6 +255,7 @@ class ImClient implements Client {
       platform: this.platform,
       now: this.platform.now(),
       pending: this.outbox.pending(),
+      quarantined: this.outbox.quarantined(),
       inbox: this.inbox.snapshot(),
       diagnostics: this.diag,
       sync: this.syncProvider,
@@ -317,7 +320,12 @@ class ImClient implements Client {
   }
 
   private defaultSync(options: ClientOptions): SyncProvider {
-    if (this.opts.apiAddr) return createHttpSyncProvider({ apiAddr: this.opts.apiAddr, uid: this.uid, platform: this.platform, serverLine: options.serverLine })
+    if (this.opts.apiAddr) {
+      const http = { apiAddr: this.opts.apiAddr, uid: this.uid, platform: this.platform, serverLine: options.serverLine }
+      const provider = createHttpSyncProvider(http)
+      provider.findSent = createSentLookup(http)
+      return provider
+    }
     const missing = (): Promise<never> => Promise.reject(new ClientError('SYNC_FAILED', 'catch-up needs apiAddr or a sync provider'))
     return { syncMessages: missing, syncConversations: missing }
   }

@@ -78,6 +78,10 @@ export class Connection {
   private lastPingAt = 0
   private connectedAt = 0
   private probeSince: number | undefined
+  /** PINGs sent and PONGs seen on this socket, and who waits for the PONG of which PING (roundTrip). */
+  private pings = 0
+  private pongs = 0
+  private pongWaiters: Array<{ ping: number; answered: () => void }> = []
   private heartbeatTimer: TimerId | undefined
   private hiddenAt: number | undefined
   private token: string | undefined
@@ -155,6 +159,23 @@ export class Connection {
     this.armHeartbeat()
   }
 
+  /**
+   * A probe whose PONG is awaited: `answered` runs when the PONG of this PING is back, so the
+   * server has read everything written before it (PONGs come in PING order). No answer within
+   * heartbeat.probeTimeoutMs tears the link down, and `answered` never runs. False when not connected.
+   */
+  roundTrip(answered: () => void): boolean {
+    if (this.current !== 'connected') return false
+    if (this.probeSince === undefined) {
+      this.diagnostics.record('connection', 'probe', { reason: 'round trip' })
+      this.probeSince = this.platform.now()
+    }
+    this.ping()
+    this.pongWaiters.push({ ping: this.pings, answered })
+    this.armHeartbeat()
+    return true
+  }
+
   /** Rebuild the socket at once (no backoff). */
   rebuild(reason: string): void {
     if (this.current === 'connected' || this.current === 'connecting') this.teardown('redial', reason)
@@ -189,6 +210,8 @@ export class Connection {
     this.socketTimers.clear()
     this.heartbeatTimer = undefined
     this.probeSince = undefined
+    this.pings = this.pongs = 0
+    this.pongWaiters = []
     this.clearWait()
     // What this turn wrote (RECVACKs of handled messages, say) still goes out before the close;
     // nothing written for the ended socket ever reaches the next one.
@@ -410,8 +433,13 @@ export class Connection {
       return
     }
     switch (packet.type) {
-      case PacketType.PONG:
+      case PacketType.PONG: {
+        this.pongs++
+        const due = this.pongWaiters.filter((w) => w.ping <= this.pongs)
+        this.pongWaiters = this.pongWaiters.filter((w) => w.ping > this.pongs)
+        for (const w of due) w.answered()
         return
+      }
       case PacketType.DISCONNECT:
         this.hooks.onError(new ClientError('KICKED', `kicked by the server: ${packet.reason || 'no reason given'}`, { reasonCode: packet.reasonCode }))
         this.teardown('stopped', 'kicked', packet.reasonCode)
@@ -489,6 +517,7 @@ export class Connection {
   }
 
   private ping(): void {
+    this.pings++
     this.lastPingAt = this.platform.now()
     this.rawWrite({ type: PacketType.PING })
   }

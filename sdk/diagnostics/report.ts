@@ -7,6 +7,7 @@
  */
 import { ReasonCode } from '../codes'
 import type { InboxSnapshot } from '../inbox/inbox'
+import type { QuarantinedRecord } from '../outbox/store'
 import type { SyncProvider } from '../sync/types'
 import type { ConnectionState, MessageStatus, OutboxMessage } from '../types'
 import type { DiagnosticCounters, Diagnostics, LogEntry, TraceStep } from './diagnostics'
@@ -34,6 +35,8 @@ export interface DiagnosticReport {
   message?: MessageDiagnosis
   delivery: {
     outboxDepth: number
+    /** Stored outbox records that could not be read or parsed (not in outboxDepth); see outboxQuarantine. */
+    quarantined?: number
     queued: number
     sending: number
     failed: number
@@ -42,6 +45,8 @@ export interface DiagnosticReport {
     retries: number
     reconnects: number
   }
+  /** Those records, with the stored value as read: discard(clientMsgNo) removes one. */
+  outboxQuarantine?: QuarantinedRecord[]
   /** (3) */
   connection: {
     disconnectReasons: Record<string, number>
@@ -62,6 +67,7 @@ export interface ReportInput {
   platform: { name: string; missing?: readonly string[] }
   now: number
   pending: OutboxMessage[]
+  quarantined?: QuarantinedRecord[]
   inbox: InboxSnapshot
   diagnostics: Diagnostics
   sync?: SyncProvider
@@ -88,6 +94,7 @@ export async function buildReport(input: ReportInput): Promise<DiagnosticReport>
     platform: { name: input.platform.name, missing: [...(input.platform.missing ?? [])] },
     delivery: {
       outboxDepth: input.pending.length,
+      quarantined: input.quarantined?.length ?? 0,
       queued: count('queued'),
       sending: count('sending'),
       failed: count('failed'),
@@ -102,6 +109,7 @@ export async function buildReport(input: ReportInput): Promise<DiagnosticReport>
       networkChanges: c.networkChanges,
       recentAnomalies: anomalies,
     },
+    outboxQuarantine: input.quarantined ?? [],
     gapFilling: { ...c.gaps, held: input.inbox.held, rejectedRecvs: c.rejectedRecvs },
     summary: [],
   }
@@ -179,6 +187,6 @@ function summarize(r: DiagnosticReport): string[] {
   lines.push(`(4) gaps: ${g.detected} detected, ${g.filled} filled, ${g.unfillable} unfillable, ${g.held} held; ${g.rejectedRecvs} tampered RECV(s) dropped; ${catchUp}`)
   if (r.platform.missing.length > 0) lines.push(`platform ${r.platform.name} lacks: ${r.platform.missing.join('; ')}`)
   const lat = r.delivery.ackLatencyMs
-  lines.push(`outbox: ${r.delivery.outboxDepth} pending (${r.delivery.failed} failed)${r.delivery.oldestPendingAgeMs !== undefined ? `, oldest ${Math.round(r.delivery.oldestPendingAgeMs / 1000)} s` : ''}; ack p50/p99 ${lat.p50 ?? '-'}/${lat.p99 ?? '-'} ms; ${r.delivery.retries} retries`)
+  lines.push(`outbox: ${r.delivery.outboxDepth} pending (${r.delivery.failed} failed${r.delivery.quarantined ? `, ${r.delivery.quarantined} unreadable record(s) quarantined` : ''})${r.delivery.oldestPendingAgeMs !== undefined ? `, oldest ${Math.round(r.delivery.oldestPendingAgeMs / 1000)} s` : ''}; ack p50/p99 ${lat.p50 ?? '-'}/${lat.p99 ?? '-'} ms; ${r.delivery.retries} retries`)
   return lines
 }

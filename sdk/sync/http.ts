@@ -196,3 +196,62 @@ export function createHttpSyncProvider(options: HttpSyncOptions): SyncProvider {
 
   return { syncMessages, syncConversations, findByClientMsgNo }
 }
+
+/** Newest messages read per page by the sent-message lookup, and pages at most. */
+const LOOKUP_PAGE = 100
+const LOOKUP_MAX_PAGES = 10
+/** Phone and server clocks differ: a page reaching this far before `since` covers it. */
+const LOOKUP_CLOCK_SKEW_MS = 5 * 60_000
+
+/**
+ * SyncProvider.findSent over `POST /channel/messagesync`, since v1.2.6 answers 404 on
+ * `/message/byclientmsgno`: the channel's newest page (start = end = 0), then older pages (pull mode
+ * 0 "down" from below the oldest seen) until every clientMsgNo is found, a page reaches back before
+ * `since` (less a clock-skew margin), the channel's start is reached, or LOOKUP_MAX_PAGES were read;
+ * what is not found by then is reported absent. A malformed item is skipped, not the page.
+ */
+export function createSentLookup(options: HttpSyncOptions): NonNullable<SyncProvider['findSent']> {
+  const url = options.apiAddr.replace(/\/+$/, '') + '/channel/messagesync'
+  const path = '/channel/messagesync'
+  return async (req) => {
+    const wanted = new Set(req.clientMsgNos)
+    const found = new Map<string, { messageId: string; messageSeq: number }>()
+    let below = 0
+    for (let page = 0; page < LOOKUP_MAX_PAGES && found.size < wanted.size; page++) {
+      const data = {
+        login_uid: options.uid,
+        channel_id: req.channelId,
+        channel_type: req.channelType,
+        start_message_seq: below,
+        end_message_seq: 0,
+        pull_mode: page === 0 ? 1 : 0,
+        limit: LOOKUP_PAGE,
+      }
+      let res
+      try {
+        res = await options.platform.request({ url, method: 'POST', data, headers: options.headers, timeoutMs: options.timeoutMs ?? 10_000 })
+      } catch (e) {
+        throw new ClientError('SYNC_FAILED', `${path} request failed`, { path }, e)
+      }
+      if (res.status < 200 || res.status >= 300) throw new ClientError('SYNC_FAILED', `${path} answered HTTP ${res.status}`, { path, status: res.status })
+      const body = res.data as { messages?: unknown } | null
+      if (!body || typeof body !== 'object' || !Array.isArray(body.messages)) throw new ClientError('SYNC_FAILED', `${path} returned no message list`, { path })
+      let lowestSeq = Infinity
+      let oldestMs = Infinity
+      for (const m of body.messages as Array<Record<string, unknown> | null>) {
+        const seq = m && typeof m.message_seq === 'number' ? m.message_seq : undefined
+        if (!m || seq === undefined) continue
+        lowestSeq = Math.min(lowestSeq, seq)
+        if (typeof m.timestamp === 'number') oldestMs = Math.min(oldestMs, m.timestamp * 1000)
+        const no = m.client_msg_no
+        const id = typeof m.message_idstr === 'string' && m.message_idstr !== '' ? m.message_idstr : typeof m.message_id === 'number' ? String(m.message_id) : undefined
+        if (typeof no === 'string' && wanted.has(no) && id !== undefined && (m.from_uid === undefined || m.from_uid === options.uid) && !found.has(no)) {
+          found.set(no, { messageId: id, messageSeq: seq })
+        }
+      }
+      if (body.messages.length < LOOKUP_PAGE || lowestSeq <= 1 || oldestMs < req.since - LOOKUP_CLOCK_SKEW_MS) break
+      below = lowestSeq - 1
+    }
+    return found
+  }
+}

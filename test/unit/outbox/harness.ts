@@ -3,7 +3,7 @@
  * unit tests can see exactly which SENDs went out and what storage holds.
  */
 import { Outbox } from '../../../sdk/outbox/outbox'
-import type { OutboxConfig } from '../../../sdk/outbox/outbox'
+import type { OutboxConfig, OutboxDeps } from '../../../sdk/outbox/outbox'
 import { StorageError } from '../../../sdk/errors'
 import type { ImError } from '../../../sdk/errors'
 import type { Platform, PlatformStorage } from '../../../sdk/platform/types'
@@ -20,7 +20,14 @@ export class CountingStorage implements PlatformStorage {
   data = new Map<string, string>()
   ops: string[] = []
   refuse: 'full' | 'failed' | undefined
+  /** Keys whose reads fail (storage refuses them), each for this many more reads. */
+  failReads = new Map<string, number>()
   async get(key: string): Promise<unknown> {
+    const left = this.failReads.get(key) ?? 0
+    if (left > 0) {
+      this.failReads.set(key, left - 1)
+      throw new StorageError('STORAGE_FAILED', 'getStorage:fail', { key })
+    }
     const v = this.data.get(key)
     return v === undefined ? undefined : JSON.parse(v)
   }
@@ -48,7 +55,8 @@ export interface Harness {
   wire: Array<SendPacket & { connectionId: number }>
   statuses: OutboxMessage[]
   errors: ImError[]
-  probes: string[]
+  /** PING round trips asked for, not answered yet: call one to deliver its PONG. */
+  roundTrips: Array<() => void>
   rebuilds: string[]
   connect(): void
   disconnect(reason?: string): void
@@ -56,7 +64,11 @@ export interface Harness {
   readonly connectionId: number
 }
 
-export function makeOutbox(config: Partial<OutboxConfig> = {}, shared?: { storage: CountingStorage; time: VirtualScheduler }): Harness {
+export function makeOutbox(
+  config: Partial<OutboxConfig> = {},
+  shared?: { storage: CountingStorage; time: VirtualScheduler },
+  extra: Pick<OutboxDeps, 'lookup' | 'unsafe'> = {},
+): Harness {
   const time = shared?.time ?? new VirtualScheduler()
   const storage = shared?.storage ?? new CountingStorage()
   let counter = 0
@@ -81,7 +93,7 @@ export function makeOutbox(config: Partial<OutboxConfig> = {}, shared?: { storag
     wire: [],
     statuses: [],
     errors: [],
-    probes: [],
+    roundTrips: [],
     rebuilds: [],
     get connectionId() {
       return connectionId
@@ -125,7 +137,11 @@ export function makeOutbox(config: Partial<OutboxConfig> = {}, shared?: { storag
         h.wire.push({ ...p, connectionId })
         return true
       },
-      probe: (reason) => h.probes.push(reason),
+      roundTrip: (answered) => {
+        if (!connectionId) return false
+        h.roundTrips.push(answered)
+        return true
+      },
       rebuild: (reason) => {
         h.rebuilds.push(reason)
         h.disconnect(reason)
@@ -135,6 +151,7 @@ export function makeOutbox(config: Partial<OutboxConfig> = {}, shared?: { storag
     random: async () => 0.5,
     emitStatus: (m) => h.statuses.push(m),
     emitError: (e) => h.errors.push(e),
+    ...extra,
   })
   return h
 }
