@@ -350,6 +350,7 @@ export class Outbox {
   private unconfirmed(entry: Entry, reason: string): void {
     entry.clientSeq = 0
     entry.verify = this.verifies()
+    entry.lookupFailingSince = 0
     this.transition(entry, 'queued', reason)
     this.deps.diagnostics.trace(entry.msg.clientMsgNo, 'requeued', { reason })
     this.emit(entry)

@@ -7,7 +7,8 @@ import type { OutboxConfig, OutboxDeps } from '../../../sdk/outbox/outbox'
 import { StorageError } from '../../../sdk/errors'
 import type { ImError } from '../../../sdk/errors'
 import type { Platform, PlatformStorage } from '../../../sdk/platform/types'
-import { PacketType } from '../../../sdk/proto/packets'
+import { encodeClientPacket } from '../../../sdk/proto/codec'
+import { PROTOCOL_VERSION, PacketType } from '../../../sdk/proto/packets'
 import type { SendPacket, SendackPacket } from '../../../sdk/proto/packets'
 import type { OutboxMessage } from '../../../sdk/types'
 import { VirtualScheduler, drainMicrotasks } from '../../support/virtual-time'
@@ -134,6 +135,7 @@ export function makeOutbox(
       connectionId: () => connectionId,
       write: (p) => {
         if (!connectionId) return false
+        encodeClientPacket(p, PROTOCOL_VERSION) // throws like the connection's encoder does
         h.wire.push({ ...p, connectionId })
         return true
       },
