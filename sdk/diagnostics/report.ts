@@ -126,7 +126,10 @@ async function diagnoseMessage(input: ReportInput, clientMsgNo: string): Promise
   const queued = input.pending.find((m) => m.clientMsgNo === clientMsgNo)
   const out: MessageDiagnosis = { clientMsgNo, known: !!queued || trace.length > 0, attempts: [], trace }
   let channel: { channelId: string; channelType: number } | undefined = queued
+  // The outbox asked the server before a re-send (v2) and found it stored: sent without a SENDACK.
+  let foundByLookup = false
   for (const s of trace) {
+    if (s.step === 'lookup' && s.detail?.found === true) foundByLookup = true
     const x = s.detail ?? {}
     if (s.step === 'persisted') {
       out.persistedAt = s.at
@@ -141,7 +144,7 @@ async function diagnoseMessage(input: ReportInput, clientMsgNo: string): Promise
     }
   }
   if (queued) out.status = queued.status
-  else if (out.ack?.reasonCode === 1) out.status = 'sent'
+  else if (out.ack?.reasonCode === 1 || foundByLookup) out.status = 'sent'
   else if (trace.some((s) => s.step === 'failed' || s.step === 'discarded')) out.status = 'failed'
 
   const find = input.sync?.findByClientMsgNo
@@ -172,6 +175,7 @@ function summarize(r: DiagnosticReport): string[] {
   if (m) {
     if (!m.known) lines.push(`(1) ${m.clientMsgNo}: unknown to this client (never sent here, or its trace aged out)`)
     else if (m.ack) lines.push(`(1) ${m.clientMsgNo}: server ACK ${m.ack.reasonCode} ${m.ack.reason} after ${m.attempts.length} attempt(s)${m.ack.latencyMs !== undefined ? `, ${m.ack.latencyMs} ms` : ''}`)
+    else if (m.status === 'sent') lines.push(`(1) ${m.clientMsgNo}: its SENDACK was lost; the server, asked by client_msg_no, holds it, so it was not sent again (${m.attempts.length} attempt(s))`)
     else lines.push(`(1) ${m.clientMsgNo}: no ACK yet (${m.status ?? 'unknown'}, ${m.attempts.length} attempt(s)) — still in the outbox, will be retried`)
     if (m.ack?.messageId) lines.push(`(2) server ids: messageId ${m.ack.messageId}, seq ${m.ack.messageSeq ?? 0}`)
     if (m.server?.lookedUp) {

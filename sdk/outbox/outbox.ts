@@ -99,8 +99,10 @@ interface Entry {
   clientSeq: number
   connectionId: number
   writtenAt: number
-  /** When an ack still missing gets looked at: writtenAt + timeout, then the overdue mark. */
+  /** When an ack still missing gets looked at: writtenAt + late, then the overdue mark. */
   ackCheckAt: number
+  /** A round trip was started for this attempt (a link is rebuilt only after one). */
+  probed: boolean
   /** Earliest time of the next attempt (retry backoff); 0 = now; Infinity = backoff being drawn. */
   retryAt: number
   retries: number
@@ -483,6 +485,7 @@ export class Outbox {
     entry.connectionId = connectionId
     entry.writtenAt = now
     entry.ackCheckAt = now + Math.min(ACK_LATE_MS, this.deps.config.sendackTimeoutMs)
+    entry.probed = false
     entry.retryAt = 0
     this.retrying.delete(entry)
     entry.maybeSent = true
@@ -585,10 +588,12 @@ export class Outbox {
     let late = false
     for (const entry of this.inFlight.values()) {
       if (entry.ackCheckAt > now) continue
-      if (now - entry.writtenAt >= overdueAfter) rebuild = true
+      // A stalled event loop can make an ack look overdue at the first look: round trip first.
+      if (entry.probed && now - entry.writtenAt >= overdueAfter) rebuild = true
       else {
         late = true
-        entry.ackCheckAt = entry.writtenAt + overdueAfter
+        entry.probed = true
+        entry.ackCheckAt = Math.max(entry.writtenAt + overdueAfter, now + this.deps.config.sendackTimeoutMs)
       }
     }
     if (rebuild) {
@@ -617,7 +622,7 @@ export class Outbox {
   }
 
   private insert(msg: OutboxMessage, order: number, maybeSent: boolean): Entry {
-    const entry: Entry = { msg, order, clientSeq: 0, connectionId: 0, writtenAt: 0, ackCheckAt: 0, retryAt: 0, retries: 0, reencoded: false, maybeSent, verify: false, lookupFailingSince: 0 }
+    const entry: Entry = { msg, order, clientSeq: 0, connectionId: 0, writtenAt: 0, ackCheckAt: 0, probed: false, retryAt: 0, retries: 0, reencoded: false, maybeSent, verify: false, lookupFailingSince: 0 }
     // Concurrent send() calls finish their writes in any order; keep the queue in enqueue order.
     let i = this.entries.length
     while (i > 0 && (this.entries[i - 1] as Entry).order > order) i--
