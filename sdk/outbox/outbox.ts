@@ -420,6 +420,8 @@ export class Outbox {
           }
         },
       )
+      .then(undefined, (error: unknown) => this.deps.emitError(isImError(error) ? error : new ClientError('INTERNAL', 'outbox lookup handling failed', { channel }, error)))
+      // Whatever happened above, the channel is not left held by a lookup that is over.
       .then(() => {
         this.lookups.delete(channel)
         this.flush()
