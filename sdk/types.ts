@@ -52,7 +52,10 @@ export interface OutboxMessage {
   createdAt: number
   /** Times it went on the wire. */
   attempts: number
-  /** The last SENDACK reason code, when one arrived. */
+  /**
+   * The last SENDACK reason code, when one arrived; 1 (Success) once `sent`, also when the server,
+   * asked by client_msg_no before a re-send (v2), was found to hold it without a SENDACK.
+   */
   reasonCode?: number
   /** Set when status is `failed`. */
   failure?: FailureKind

@@ -24,7 +24,7 @@
  *   reported once (not at every launch), shown by quarantined(), removed by discard().
  * - One timer, re-armed for the nearest deadline: a retry coming due, an expiry, an overdue ack.
  */
-import { classifySendack } from '../codes'
+import { ReasonCode, classifySendack } from '../codes'
 import type { DiagnosticsSink } from '../diagnostics/types'
 import { ClientError, InvalidArgumentError, StorageError, isImError, isStorageError } from '../errors'
 import type { ImError } from '../errors'
@@ -358,9 +358,13 @@ export class Outbox {
     this.emit(entry)
   }
 
-  /** The server stored it (SENDACK 1, or found by a lookup). */
+  /**
+   * The server stored it (SENDACK 1, or found by a lookup). `sent` always carries reasonCode 1
+   * (Success) and the stored ids; the trace tells an ack from a lookup.
+   */
   private sent(entry: Entry, messageId: string, messageSeq: number, reason: string): void {
     const m = entry.msg
+    m.reasonCode = ReasonCode.Success
     m.messageId = messageId
     m.messageSeq = messageSeq
     m.sentAt = this.deps.platform.now()

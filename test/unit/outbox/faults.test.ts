@@ -178,7 +178,7 @@ describe('issue 15.13: on v2, ask the server before re-sending what may be store
     expect(fake.calls.map((c) => [c.channelId, c.clientMsgNos])).toEqual([['bob', [nos[0], nos[2]]], ['carol', [nos[1], nos[3]]]])
     expect(h.wire.slice(4).map((p) => [p.clientMsgNo, p.flags.dup])).toEqual([[nos[2], true], [nos[3], true]])
     const sent = h.statuses.filter((m) => m.status === 'sent')
-    expect(sent.map((m) => [m.clientMsgNo, m.messageId, m.messageSeq])).toEqual([[nos[0], `id-${nos[0]}`, 11], [nos[1], `id-${nos[1]}`, 12]])
+    expect(sent.map((m) => [m.clientMsgNo, m.messageId, m.messageSeq, m.reasonCode])).toEqual([[nos[0], `id-${nos[0]}`, 11, 1], [nos[1], `id-${nos[1]}`, 12, 1]])
     expect(h.storage.data.has(key(nos[0]!))).toBe(false)
   })
 
