@@ -119,7 +119,7 @@ interface Entry {
 /** How much longer than sendackTimeoutMs an ack may stay overdue before the link is rebuilt. */
 const OVERDUE_FACTOR = 3
 /** A SENDACK missing this long (or sendackTimeoutMs if shorter) starts a PING round trip. */
-const ACK_LATE_MS = 2_000
+const ACK_LATE_MS = 1_000
 /** Lookups failing this long: the message is re-sent unverified rather than held for ever. */
 export const LOOKUP_GIVE_UP_MS = 5 * 60_000
 
