@@ -11,6 +11,9 @@ import { waitFor } from '../../support/waiters'
 import { makeDevice, makeWorld } from '../client/harness'
 import type { Device, World } from '../client/harness'
 
+// Virtual time, but a few hundred messages through the real client and server core: CPU-bound on a busy machine.
+jest.setTimeout(30_000)
+
 const toBob = (n: number) => ({ channelId: 'bob', channelType: 1, payload: `m${n}` })
 
 describe('client send side under issue 15 faults', () => {
