@@ -22,6 +22,7 @@ import { defaultWxPlatform } from './platform/wx'
 import { PacketType } from './proto/packets'
 import type { ServerPacket } from './proto/packets'
 import { createHttpSyncProvider } from './sync/http'
+import { SYNC_DEADLINE_MS, withDeadlines } from './sync/deadline'
 import type { SyncProvider } from './sync/types'
 import type { ConnectionState, OutboxMessage, SendInput } from './types'
 
@@ -163,7 +164,7 @@ class ImClient implements Client {
       transport: {
         connectionId: () => this.connection.connectionId,
         write: (packet) => this.connection.write(packet),
-        probe: (reason) => this.connection.probe(reason),
+        roundTrip: (answered) => this.connection.roundTrip(() => this.guard(answered)),
         rebuild: (reason) => this.connection.rebuild(reason),
       },
       random: randomFloat,
@@ -175,6 +176,8 @@ class ImClient implements Client {
         this.events.emit('messageStatus', m)
       },
       emitError: (e) => this.reportError(e),
+      // v3 de-duplicates re-sends by clientMsgNo itself; on v2 (or not known yet) ask first.
+      lookup: options.serverLine !== 'v3' ? this.sentLookup(options) : undefined,
       unsafe: this.opts.unsafe,
     })
 
@@ -287,6 +290,7 @@ class ImClient implements Client {
       platform: this.platform,
       now: this.platform.now(),
       pending: this.pending(),
+      quarantined: this.outbox.quarantined(),
       inbox: this.inbox.snapshot(),
       diagnostics: this.diag,
       sync: this.syncProvider,
@@ -349,6 +353,13 @@ class ImClient implements Client {
     // Through diagnostics, which forwards to WeChat's realtime log only when diagnostics.realtimeLog is on.
     this.diagnostics.record('client', 'error', { code: e.code, message: e.message })
     this.events.emit('error', e)
+  }
+
+  /** The outbox's "is it stored?" question, with the same deadline as every other sync call. */
+  private sentLookup(options: ClientOptions): SyncProvider['findSent'] {
+    if (!this.syncProvider.findSent) return undefined
+    const sync = this.opts.unsafe.noCallbackDeadlines ? this.syncProvider : withDeadlines(this.syncProvider, this.platform, options.inbox?.syncDeadlineMs ?? SYNC_DEADLINE_MS)
+    return (req) => (sync.findSent as NonNullable<SyncProvider['findSent']>)(req)
   }
 
   private defaultSync(options: ClientOptions): SyncProvider {

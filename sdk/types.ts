@@ -6,8 +6,12 @@
 /** Outbox status (DESIGN.md §3): queued → sending → sent; sending → queued; → failed. */
 export type MessageStatus = 'queued' | 'sending' | 'sent' | 'failed'
 
-/** Why a message ended up `failed`. */
-export type FailureKind = 'rejected' | 'expired' | 'cancelled'
+/**
+ * Why a message ended up `failed`: refused by the server, too old, discarded by the app, or
+ * 'invalid': a stored message that no longer passes send()'s checks or that the encoder refused
+ * (resend() refuses it too; discard() removes it).
+ */
+export type FailureKind = 'rejected' | 'expired' | 'cancelled' | 'invalid'
 
 export interface MessageFlags {
   /** Counts as unread on the receiving side. Default true for send(). */
@@ -48,7 +52,10 @@ export interface OutboxMessage {
   createdAt: number
   /** Times it went on the wire. */
   attempts: number
-  /** The last SENDACK reason code, when one arrived. */
+  /**
+   * The last SENDACK reason code, when one arrived; 1 (Success) once `sent`, also when the server,
+   * asked by client_msg_no before a re-send (v2), was found to hold it without a SENDACK.
+   */
   reasonCode?: number
   /** Set when status is `failed`. */
   failure?: FailureKind

@@ -25,7 +25,7 @@ import { PacketType, PROTOCOL_VERSION } from '../proto/packets'
 import type { ClientPacket, ConnackPacket, ServerPacket } from '../proto/packets'
 import type { ConnectionState, StateChange } from '../types'
 import { backoffDelay } from './backoff'
-import { withDeadline } from './deadline'
+import { withDeadline } from '../deadline'
 import { canTransition } from './state'
 
 /** What the connection tells its owner (the client). */
@@ -80,6 +80,10 @@ export class Connection {
   private lastPingAt = 0
   private connectedAt = 0
   private probeSince: number | undefined
+  /** PINGs sent and PONGs seen on this socket, and who waits for the PONG of which PING (roundTrip). */
+  private pings = 0
+  private pongs = 0
+  private pongWaiters: Array<{ ping: number; answered: () => void }> = []
   private heartbeatTimer: TimerId | undefined
   private hiddenAt: number | undefined
   private token: string | undefined
@@ -159,6 +163,23 @@ export class Connection {
     this.armHeartbeat()
   }
 
+  /**
+   * A probe whose PONG is awaited: `answered` runs when the PONG of this PING is back, so the
+   * server has read everything written before it (PONGs come in PING order). No answer within
+   * heartbeat.probeTimeoutMs tears the link down, and `answered` never runs. False when not connected.
+   */
+  roundTrip(answered: () => void): boolean {
+    if (this.current !== 'connected') return false
+    if (this.probeSince === undefined) {
+      this.diagnostics.record('connection', 'probe', { reason: 'round trip' })
+      this.probeSince = this.platform.now()
+    }
+    this.ping()
+    this.pongWaiters.push({ ping: this.pings, answered })
+    this.armHeartbeat()
+    return true
+  }
+
   /** Rebuild the socket at once (no backoff). */
   rebuild(reason: string): void {
     if (this.current === 'connected' || this.current === 'connecting') this.teardown('redial', reason)
@@ -193,6 +214,8 @@ export class Connection {
     this.socketTimers.clear()
     this.heartbeatTimer = undefined
     this.probeSince = undefined
+    this.pings = this.pongs = 0
+    this.pongWaiters = []
     this.clearWait()
     // What this turn wrote (RECVACKs of handled messages, say) still goes out before the close;
     // nothing written for the ended socket ever reaches the next one.
@@ -414,8 +437,13 @@ export class Connection {
       return
     }
     switch (packet.type) {
-      case PacketType.PONG:
+      case PacketType.PONG: {
+        this.pongs++
+        const due = this.pongWaiters.filter((w) => w.ping <= this.pongs)
+        this.pongWaiters = this.pongWaiters.filter((w) => w.ping > this.pongs)
+        for (const w of due) w.answered()
         return
+      }
       case PacketType.DISCONNECT:
         this.refused('disconnect', packet.reasonCode, packet.reason)
         return
@@ -503,6 +531,7 @@ export class Connection {
   }
 
   private ping(): void {
+    this.pings++
     this.lastPingAt = this.platform.now()
     this.rawWrite({ type: PacketType.PING })
   }

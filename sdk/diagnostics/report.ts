@@ -7,6 +7,7 @@
  */
 import { ReasonCode } from '../codes'
 import type { InboxSnapshot } from '../inbox/inbox'
+import type { QuarantinedRecord } from '../outbox/store'
 import type { SyncProvider } from '../sync/types'
 import type { ConnectionState, MessageStatus, OutboxMessage } from '../types'
 import type { DiagnosticCounters, Diagnostics, LogEntry, TraceStep } from './diagnostics'
@@ -34,6 +35,8 @@ export interface DiagnosticReport {
   message?: MessageDiagnosis
   delivery: {
     outboxDepth: number
+    /** Stored outbox records that could not be read or parsed (not in outboxDepth); see outboxQuarantine. */
+    quarantined?: number
     queued: number
     sending: number
     failed: number
@@ -42,6 +45,8 @@ export interface DiagnosticReport {
     retries: number
     reconnects: number
   }
+  /** Those records, with the stored value as read: discard(clientMsgNo) removes one. */
+  outboxQuarantine?: QuarantinedRecord[]
   /** (3) */
   connection: {
     disconnectReasons: Record<string, number>
@@ -72,6 +77,7 @@ export interface ReportInput {
   platform: { name: string; missing?: readonly string[] }
   now: number
   pending: OutboxMessage[]
+  quarantined?: QuarantinedRecord[]
   inbox: InboxSnapshot
   diagnostics: Diagnostics
   sync?: SyncProvider
@@ -98,6 +104,7 @@ export async function buildReport(input: ReportInput): Promise<DiagnosticReport>
     platform: { name: input.platform.name, missing: [...(input.platform.missing ?? [])] },
     delivery: {
       outboxDepth: input.pending.length,
+      quarantined: input.quarantined?.length ?? 0,
       queued: count('queued'),
       sending: count('sending'),
       failed: count('failed'),
@@ -112,6 +119,7 @@ export async function buildReport(input: ReportInput): Promise<DiagnosticReport>
       networkChanges: c.networkChanges,
       recentAnomalies: anomalies,
     },
+    outboxQuarantine: input.quarantined ?? [],
     gapFilling: {
       ...c.gaps,
       held: input.inbox.held,
@@ -135,7 +143,10 @@ async function diagnoseMessage(input: ReportInput, clientMsgNo: string): Promise
   const queued = input.pending.find((m) => m.clientMsgNo === clientMsgNo)
   const out: MessageDiagnosis = { clientMsgNo, known: !!queued || trace.length > 0, attempts: [], trace }
   let channel: { channelId: string; channelType: number } | undefined = queued
+  // The outbox asked the server before a re-send (v2) and found it stored: sent without a SENDACK.
+  let foundByLookup = false
   for (const s of trace) {
+    if (s.step === 'lookup' && s.detail?.found === true) foundByLookup = true
     const x = s.detail ?? {}
     if (s.step === 'persisted') {
       out.persistedAt = s.at
@@ -150,7 +161,7 @@ async function diagnoseMessage(input: ReportInput, clientMsgNo: string): Promise
     }
   }
   if (queued) out.status = queued.status
-  else if (out.ack?.reasonCode === 1) out.status = 'sent'
+  else if (out.ack?.reasonCode === 1 || foundByLookup) out.status = 'sent'
   else if (trace.some((s) => s.step === 'failed' || s.step === 'discarded')) out.status = 'failed'
 
   const find = input.sync?.findByClientMsgNo
@@ -181,6 +192,7 @@ function summarize(r: DiagnosticReport): string[] {
   if (m) {
     if (!m.known) lines.push(`(1) ${m.clientMsgNo}: unknown to this client (never sent here, or its trace aged out)`)
     else if (m.ack) lines.push(`(1) ${m.clientMsgNo}: server ACK ${m.ack.reasonCode} ${m.ack.reason} after ${m.attempts.length} attempt(s)${m.ack.latencyMs !== undefined ? `, ${m.ack.latencyMs} ms` : ''}`)
+    else if (m.status === 'sent') lines.push(`(1) ${m.clientMsgNo}: its SENDACK was lost; the server, asked by client_msg_no, holds it, so it was not sent again (${m.attempts.length} attempt(s))`)
     else lines.push(`(1) ${m.clientMsgNo}: no ACK yet (${m.status ?? 'unknown'}, ${m.attempts.length} attempt(s)) — still in the outbox, will be retried`)
     if (m.ack?.messageId) lines.push(`(2) server ids: messageId ${m.ack.messageId}, seq ${m.ack.messageSeq ?? 0}`)
     if (m.server?.lookedUp) {
@@ -204,6 +216,6 @@ function summarize(r: DiagnosticReport): string[] {
   if (g.unreadableState) lines.push('(4) stored receive state was unreadable at start: caught up from the server instead (kept aside, not overwritten)')
   if (r.platform.missing.length > 0) lines.push(`platform ${r.platform.name} lacks: ${r.platform.missing.join('; ')}`)
   const lat = r.delivery.ackLatencyMs
-  lines.push(`outbox: ${r.delivery.outboxDepth} pending (${r.delivery.failed} failed)${r.delivery.oldestPendingAgeMs !== undefined ? `, oldest ${Math.round(r.delivery.oldestPendingAgeMs / 1000)} s` : ''}; ack p50/p99 ${lat.p50 ?? '-'}/${lat.p99 ?? '-'} ms; ${r.delivery.retries} retries`)
+  lines.push(`outbox: ${r.delivery.outboxDepth} pending (${r.delivery.failed} failed${r.delivery.quarantined ? `, ${r.delivery.quarantined} unreadable record(s) quarantined` : ''})${r.delivery.oldestPendingAgeMs !== undefined ? `, oldest ${Math.round(r.delivery.oldestPendingAgeMs / 1000)} s` : ''}; ack p50/p99 ${lat.p50 ?? '-'}/${lat.p99 ?? '-'} ms; ${r.delivery.retries} retries`)
   return lines
 }

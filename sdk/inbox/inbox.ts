@@ -46,7 +46,7 @@ import type { RecvPacket, RecvackPacket } from '../proto/packets'
 import { openRecv } from '../proto/crypto'
 import type { SessionCrypto } from '../proto/crypto'
 import { ImError, InvalidOptionError, ProtocolError, isImError } from '../errors'
-import { withDeadlines } from '../sync/deadline'
+import { SYNC_DEADLINE_MS, withDeadlines } from '../sync/deadline'
 import { type Channel, type Held, errorText, keyOf, lowestHeld, newChannel, recvackFor, runEnd } from './channel'
 import { Dedup } from './dedup'
 import { CatchUp } from './catch-up'
@@ -145,7 +145,7 @@ const DEFAULTS: Required<InboxOptions> = {
   gapRetries: 3,
   gapRetryDelayMs: 1_000,
   gapRetryMaxDelayMs: 60_000,
-  syncDeadlineMs: 15_000,
+  syncDeadlineMs: SYNC_DEADLINE_MS,
   dedupCapacity: 1_000,
   maxChannels: 2_000,
   newChannelBacklog: 1_000,

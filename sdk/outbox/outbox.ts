@@ -7,23 +7,38 @@
  * - SENDs are pipelined up to `window`, in enqueue order; a message waiting out a retry backoff
  *   holds back the later messages of its channel so per-channel order survives retries.
  * - A lost connection puts every `sending` message back to `queued`; they go out again, re-encoded
- *   and re-encrypted for the new socket, with DUP set. There is no re-send on the same socket (a
- *   v2 server would store a duplicate): an overdue SENDACK first probes the link and, when it
- *   stays overdue, rebuilds it.
+ *   and re-encrypted for the new socket, with DUP set.
+ * - A SENDACK missing for ACK_LATE_MS starts a PING round trip; when the PONG comes back and the
+ *   ack still has not, the server read the SEND and the ack was lost: the message is re-sent on the
+ *   same socket. No PONG = dead link, torn down by the connection's probe deadline. An ack overdue
+ *   for OVERDUE_FACTOR × sendackTimeoutMs rebuilds the link whatever the round trip said.
+ * - Before a message that may already be stored goes out again (it was on the wire, or restored
+ *   after a kill) and when `lookup` is given (the v2 line stores every re-send again), the server
+ *   is asked by client_msg_no, per channel in one batch: found → `sent` (queued → sent in the
+ *   table), absent → re-sent. A lookup that fails is retried with backoff, holding the channel;
+ *   after LOOKUP_GIVE_UP_MS of failures the message is re-sent unverified (a v2 copy is possible,
+ *   a stranded message is not).
+ * - Restored records pass the same checks as send(); one that does not, or that the encoder
+ *   refuses at write time, becomes `failed` with failure 'invalid'; the flush carries on.
+ * - A stored record that cannot be read or parsed is quarantined: left untouched in storage,
+ *   reported once (not at every launch), shown by quarantined(), removed by discard().
  * - One timer, re-armed for the nearest deadline: a retry coming due, an expiry, an overdue ack.
  */
-import { classifySendack } from '../codes'
+import { ReasonCode, classifySendack } from '../codes'
 import type { DiagnosticsSink } from '../diagnostics/types'
-import { ClientError, InvalidArgumentError, StorageError, isStorageError } from '../errors'
+import { ClientError, InvalidArgumentError, StorageError, isImError, isStorageError } from '../errors'
 import type { ImError } from '../errors'
+import type { UnsafeSwitches } from '../options'
 import type { Platform, TimerId } from '../platform/types'
 import { PacketType } from '../proto/packets'
 import type { SendPacket, SendackPacket } from '../proto/packets'
+import type { SentLookup, SentLookupResult } from '../sync/types'
 import type { FailureKind, MessageStatus, OutboxMessage, SendInput } from '../types'
 import { backoffDelay } from '../connection/backoff'
 import { canMoveTo } from './status'
 import { OutboxStore, toStored } from './store'
-import { validateSend } from './validate'
+import type { QuarantinedRecord } from './store'
+import { invalidReason, validateSend } from './validate'
 
 /** What the outbox needs from the connection. */
 export interface OutboxTransport {
@@ -31,8 +46,11 @@ export interface OutboxTransport {
   connectionId(): number
   /** Encodes (and encrypts) for the current socket and writes; false when not connected. */
   write(packet: SendPacket): boolean
-  /** Check the link with a short deadline. */
-  probe(reason: string): void
+  /**
+   * PINGs on the connected socket and calls `answered` once its PONG is back (everything written
+   * before it was read by the server); a link that does not answer is torn down. False when not connected.
+   */
+  roundTrip(answered: () => void): boolean
   /** Drop the socket and dial again at once. */
   rebuild(reason: string): void
 }
@@ -64,8 +82,14 @@ export interface OutboxDeps {
   random(): Promise<number>
   emitStatus(message: OutboxMessage): void
   emitError(error: ImError): void
+  /**
+   * Asks the server which of these possibly stored messages it holds (v2 line, where a re-send is
+   * stored again). Undefined: never ask (v3 de-duplicates by clientMsgNo itself). Rejects when it
+   * cannot tell.
+   */
+  lookup?(req: SentLookup): Promise<SentLookupResult>
   /** @internal Test-only switches (chaos simulator). */
-  unsafe?: { disableResend?: boolean }
+  unsafe?: Pick<UnsafeSwitches, 'disableResend' | 'strictOutboxLoad' | 'skipRestoreValidation' | 'resendWithoutLookup'>
 }
 
 interface Entry {
@@ -75,8 +99,10 @@ interface Entry {
   clientSeq: number
   connectionId: number
   writtenAt: number
-  /** When an ack still missing gets looked at: writtenAt + timeout, then the overdue mark. */
+  /** When an ack still missing gets looked at: writtenAt + late, then the overdue mark. */
   ackCheckAt: number
+  /** A round trip was started for this attempt (a link is rebuilt only after one). */
+  probed: boolean
   /** Earliest time of the next attempt (retry backoff); 0 = now; Infinity = backoff being drawn. */
   retryAt: number
   retries: number
@@ -84,10 +110,18 @@ interface Entry {
   reencoded: boolean
   /** May have reached the server already (restored, or attempted): set DUP on the next write. */
   maybeSent: boolean
+  /** To be looked up on the server before its next write (see `lookup`). */
+  verify: boolean
+  /** When the first failed lookup of the current run happened (0 = none failed). */
+  lookupFailingSince: number
 }
 
 /** How much longer than sendackTimeoutMs an ack may stay overdue before the link is rebuilt. */
 const OVERDUE_FACTOR = 3
+/** A SENDACK missing this long (or sendackTimeoutMs if shorter) starts a PING round trip. */
+const ACK_LATE_MS = 1_000
+/** Lookups failing this long: the message is re-sent unverified rather than held for ever. */
+export const LOOKUP_GIVE_UP_MS = 5 * 60_000
 
 export class Outbox {
   private readonly store: OutboxStore
@@ -96,6 +130,9 @@ export class Outbox {
   /** Entries with a retry deadline (backing off), so arm() need not scan the whole queue. */
   private readonly retrying = new Set<Entry>()
   private readonly inFlight = new Map<number, Entry>()
+  /** Channels with a lookup on the way. */
+  private readonly lookups = new Set<string>()
+  private readonly quarantine = new Map<string, QuarantinedRecord>()
   private nextOrder = 1
   private nextClientSeq = 1
   /** send() calls between validation and their entry joining the queue (count toward maxMessages). */
@@ -161,6 +198,8 @@ export class Outbox {
     if (!entry || entry.msg.status !== 'failed') {
       throw new InvalidArgumentError('only a failed message can be resent', { clientMsgNo, status: entry?.msg.status })
     }
+    const invalid = invalidReason(entry.msg)
+    if (invalid) throw invalid
     this.transition(entry, 'queued', 'resend')
     delete entry.msg.failure
     entry.retries = 0
@@ -174,11 +213,20 @@ export class Outbox {
     return snapshot(entry.msg)
   }
 
-  /** Removes a failed or queued (not in-flight) message for good; reported as failed / 'cancelled'. */
+  /**
+   * Removes a failed or queued (not in-flight) message for good; reported as failed / 'cancelled'.
+   * A quarantined record is removed from storage (no status event: it never was a message).
+   */
   async discard(clientMsgNo: string): Promise<void> {
     this.assertOpen()
     await this.load()
     const entry = this.byNo.get(clientMsgNo)
+    if (!entry && this.quarantine.has(clientMsgNo)) {
+      await this.store.remove(clientMsgNo)
+      this.quarantine.delete(clientMsgNo)
+      this.deps.diagnostics.record('storage', 'quarantined outbox record discarded', { clientMsgNo })
+      return
+    }
     if (!entry) throw new InvalidArgumentError('no such message in the outbox', { clientMsgNo })
     if (entry.msg.status === 'sending') throw new InvalidArgumentError('the message is on the wire; wait for its SENDACK', { clientMsgNo })
     // Failed first (so no flush picks it up meanwhile), out of storage, and only then out of memory:
@@ -196,6 +244,11 @@ export class Outbox {
     return this.entries.map((e) => snapshot(e.msg))
   }
 
+  /** Stored records that could not be read or parsed at load (kept in storage until discarded). */
+  quarantined(): QuarantinedRecord[] {
+    return Array.from(this.quarantine.values(), (q) => ({ ...q }))
+  }
+
   /** Whether a clientMsgNo was made by this install (it carries this install's tag). */
   madeHere(clientMsgNo: string): boolean {
     return clientMsgNo.endsWith(`_${this.deps.config.deviceTag()}`)
@@ -210,12 +263,7 @@ export class Outbox {
     const lost = Array.from(this.inFlight.values()).sort((a, b) => a.order - b.order)
     this.inFlight.clear()
     if (this.deps.unsafe?.disableResend) return this.arm()
-    for (const entry of lost) {
-      entry.clientSeq = 0
-      this.transition(entry, 'queued', reason)
-      this.deps.diagnostics.trace(entry.msg.clientMsgNo, 'requeued', { reason })
-      this.emit(entry)
-    }
+    for (const entry of lost) this.unconfirmed(entry, reason)
     this.arm()
   }
 
@@ -238,21 +286,7 @@ export class Outbox {
     })
     switch (classifySendack(ack.reasonCode)) {
       case 'done':
-        m.messageId = ack.messageId
-        m.messageSeq = ack.messageSeq
-        m.sentAt = now
-        this.drop(entry)
-        this.transition(entry, 'sent', 'sendack')
-        // Remove from storage first, then tell the app: `sent` must never be reported for a
-        // message a restart could still bring back... except when storage refuses the remove;
-        // then a restart re-sends it (v3 dedups, the receive side dedups by clientMsgNo).
-        void this.store.remove(m.clientMsgNo).then(
-          () => this.emit(entry),
-          (error: unknown) => {
-            this.deps.emitError(asStorageError(error))
-            this.emit(entry)
-          },
-        )
+        this.sent(entry, ack.messageId, ack.messageSeq, 'sendack')
         break
       case 'reencode':
         if (!entry.reencoded) {
@@ -287,16 +321,115 @@ export class Outbox {
   // ---- internals ------------------------------------------------------------------------------
 
   private async restore(): Promise<void> {
-    const { entries, corrupt } = await this.store.load()
-    for (const error of corrupt) this.deps.emitError(error)
+    const unsafe = this.deps.unsafe ?? {}
+    const { entries, quarantined, unreported } = await this.store.load(unsafe.strictOutboxLoad)
+    for (const q of quarantined) this.quarantine.set(q.clientMsgNo, q)
+    for (const error of unreported) this.deps.emitError(error)
+    const invalid: Array<[Entry, InvalidArgumentError]> = []
     for (const { record, message } of entries) {
       if (this.byNo.has(message.clientMsgNo)) continue
-      this.insert(message, record.order, message.status === 'queued')
+      const queued = message.status === 'queued'
+      const entry = this.insert(message, record.order, queued)
+      // It may have been stored before the kill: on v2, ask before sending it again.
+      entry.verify = queued && this.verifies()
       this.nextOrder = Math.max(this.nextOrder, record.order + 1)
+      const problem = queued && !unsafe.skipRestoreValidation ? invalidReason(message) : undefined
+      if (problem) invalid.push([entry, problem])
     }
     this.loaded = true
-    this.deps.diagnostics.record('storage', 'outbox restored', { messages: entries.length, corrupt: corrupt.length })
+    this.deps.diagnostics.record('storage', 'outbox restored', { messages: entries.length, quarantined: quarantined.length, invalid: invalid.length })
+    // Persisted as failed, so the next launch restores it failed and reports nothing again.
+    for (const [entry, problem] of invalid) void this.fail(entry, 'invalid', problem.message)
     this.flush()
+  }
+
+  /** Whether a message that may be stored is looked up before it is re-sent. */
+  private verifies(): boolean {
+    return this.deps.lookup !== undefined && !this.deps.unsafe?.resendWithoutLookup
+  }
+
+  /** An attempt whose SENDACK will not come (link lost, ack dropped): back to queued. */
+  private unconfirmed(entry: Entry, reason: string): void {
+    entry.clientSeq = 0
+    entry.verify = this.verifies()
+    entry.lookupFailingSince = 0
+    this.transition(entry, 'queued', reason)
+    this.deps.diagnostics.trace(entry.msg.clientMsgNo, 'requeued', { reason })
+    this.emit(entry)
+  }
+
+  /**
+   * The server stored it (SENDACK 1, or found by a lookup). `sent` always carries reasonCode 1
+   * (Success) and the stored ids; the trace tells an ack from a lookup.
+   */
+  private sent(entry: Entry, messageId: string, messageSeq: number, reason: string): void {
+    const m = entry.msg
+    m.reasonCode = ReasonCode.Success
+    m.messageId = messageId
+    m.messageSeq = messageSeq
+    m.sentAt = this.deps.platform.now()
+    this.drop(entry)
+    this.transition(entry, 'sent', reason)
+    // Remove from storage first, then tell the app: `sent` must never be reported for a
+    // message a restart could still bring back... except when storage refuses the remove;
+    // then a restart re-sends it (v3 dedups, the receive side dedups by clientMsgNo).
+    void this.store.remove(m.clientMsgNo).then(
+      () => this.emit(entry),
+      (error: unknown) => {
+        this.deps.emitError(asStorageError(error))
+        this.emit(entry)
+      },
+    )
+  }
+
+  /**
+   * One lookup for every message of `channel` waiting to be verified. Found → sent; absent →
+   * written by the next flush; failed → backoff, until LOOKUP_GIVE_UP_MS.
+   */
+  private lookUp(channel: string): void {
+    const lookup = this.deps.lookup
+    if (!lookup || this.lookups.has(channel)) return
+    const batch = this.entries.filter((e) => e.verify && e.msg.status === 'queued' && channelOf(e.msg) === channel)
+    const first = batch[0]
+    if (!first) return
+    this.lookups.add(channel)
+    const since = batch.reduce((min, e) => Math.min(min, e.msg.createdAt), Infinity)
+    const current = (e: Entry): boolean => this.byNo.get(e.msg.clientMsgNo) === e && e.msg.status === 'queued' && e.verify
+    const req: SentLookup = { channelId: first.msg.channelId, channelType: first.msg.channelType, clientMsgNos: batch.map((e) => e.msg.clientMsgNo), since }
+    void lookup(req)
+      .then(
+        (found) => {
+          for (const entry of batch) {
+            if (this.closed || !current(entry)) continue
+            const hit = found.get(entry.msg.clientMsgNo)
+            this.deps.diagnostics.trace(entry.msg.clientMsgNo, 'lookup', { found: !!hit, messageSeq: hit?.messageSeq })
+            if (hit) this.sent(entry, hit.messageId, hit.messageSeq, 'found stored by lookup')
+            else entry.verify = false
+          }
+        },
+        async (error: unknown) => {
+          const now = this.deps.platform.now()
+          this.deps.diagnostics.record('ack', 'lookup failed', { channel, messages: batch.length, error: isImError(error) ? error.message : String(error) })
+          const r = await this.deps.random()
+          for (const entry of batch) {
+            if (this.closed || !current(entry)) continue
+            if (!entry.lookupFailingSince) entry.lookupFailingSince = now
+            if (now - entry.lookupFailingSince >= LOOKUP_GIVE_UP_MS) {
+              entry.verify = false
+              this.deps.diagnostics.trace(entry.msg.clientMsgNo, 'resent unverified', { failingForMs: now - entry.lookupFailingSince })
+              continue
+            }
+            entry.retryAt = now + backoffDelay(entry.retries++, { initialMs: this.deps.config.retryInitialMs, maxMs: this.deps.config.retryMaxMs }, r)
+            this.retrying.add(entry)
+          }
+        },
+      )
+      .then(undefined, (error: unknown) => this.deps.emitError(isImError(error) ? error : new ClientError('INTERNAL', 'outbox lookup handling failed', { channel }, error)))
+      // Whatever happened above, the channel is not left held by a lookup that is over.
+      .then(() => {
+        this.lookups.delete(channel)
+        this.flush()
+      })
   }
 
   /** Writes as many queued messages as the window allows, in enqueue order. */
@@ -321,6 +454,11 @@ export class Outbox {
         // A later message never overtakes an earlier one of its channel.
         if (entry.retryAt > now || (channelWindow > 0 && (onWire.get(channel) ?? 0) >= channelWindow)) {
           held.add(channel)
+          continue
+        }
+        if (entry.verify) {
+          held.add(channel)
+          this.lookUp(channel)
           continue
         }
         this.write(entry, connectionId, now)
@@ -352,7 +490,8 @@ export class Outbox {
     entry.clientSeq = clientSeq
     entry.connectionId = connectionId
     entry.writtenAt = now
-    entry.ackCheckAt = now + this.deps.config.sendackTimeoutMs
+    entry.ackCheckAt = now + Math.min(ACK_LATE_MS, this.deps.config.sendackTimeoutMs)
+    entry.probed = false
     entry.retryAt = 0
     this.retrying.delete(entry)
     entry.maybeSent = true
@@ -361,7 +500,17 @@ export class Outbox {
     this.transition(entry, 'sending', 'written')
     this.deps.diagnostics.trace(m.clientMsgNo, 'attempt', { attempt: m.attempts, connectionId, clientSeq, dup: packet.flags.dup })
     this.emit(entry)
-    if (!this.deps.transport.write(packet)) {
+    let written: boolean
+    try {
+      written = this.deps.transport.write(packet)
+    } catch (error) {
+      // The encoder refused it: this message can never go out; the ones behind it still can.
+      if (this.deps.unsafe?.skipRestoreValidation) throw error
+      this.deps.emitError(new InvalidArgumentError('a queued message could not be encoded; it is failed', { clientMsgNo: m.clientMsgNo }))
+      void this.fail(entry, 'invalid', `encoder refused it: ${error instanceof Error ? error.message : String(error)}`)
+      return
+    }
+    if (!written) {
       this.inFlight.delete(clientSeq)
       entry.clientSeq = 0
       this.transition(entry, 'queued', 'not connected')
@@ -442,26 +591,44 @@ export class Outbox {
     const now = this.deps.platform.now()
     const overdueAfter = this.deps.config.sendackTimeoutMs * OVERDUE_FACTOR
     let rebuild = false
-    let probe = false
+    let late = false
     for (const entry of this.inFlight.values()) {
       if (entry.ackCheckAt > now) continue
-      if (now - entry.writtenAt >= overdueAfter) rebuild = true
+      // A stalled event loop can make an ack look overdue at the first look: round trip first.
+      if (entry.probed && now - entry.writtenAt >= overdueAfter) rebuild = true
       else {
-        probe = true
-        entry.ackCheckAt = entry.writtenAt + overdueAfter
+        late = true
+        entry.probed = true
+        entry.ackCheckAt = Math.max(entry.writtenAt + overdueAfter, now + this.deps.config.sendackTimeoutMs)
       }
     }
     if (rebuild) {
       this.deps.diagnostics.record('ack', 'sendack overdue', { inFlight: this.inFlight.size })
       this.deps.transport.rebuild('sendack overdue')
-    } else if (probe) {
-      this.deps.transport.probe('sendack timeout')
+    } else if (late) {
+      const connectionId = this.deps.transport.connectionId()
+      this.deps.transport.roundTrip(() => this.acksDropped(connectionId, now))
+    }
+    this.flush()
+  }
+
+  /** The PONG of a PING sent at `pingAt` came back: SENDs written before it without an ack lost their ack. */
+  private acksDropped(connectionId: number, pingAt: number): void {
+    if (this.closed) return
+    const lost = Array.from(this.inFlight.values())
+      .filter((e) => e.connectionId === connectionId && e.writtenAt <= pingAt)
+      .sort((a, b) => a.order - b.order)
+    if (lost.length === 0) return
+    this.deps.diagnostics.record('ack', 'sendack dropped', { messages: lost.length })
+    for (const entry of lost) {
+      this.inFlight.delete(entry.clientSeq)
+      this.unconfirmed(entry, 'sendack dropped')
     }
     this.flush()
   }
 
   private insert(msg: OutboxMessage, order: number, maybeSent: boolean): Entry {
-    const entry: Entry = { msg, order, clientSeq: 0, connectionId: 0, writtenAt: 0, ackCheckAt: 0, retryAt: 0, retries: 0, reencoded: false, maybeSent }
+    const entry: Entry = { msg, order, clientSeq: 0, connectionId: 0, writtenAt: 0, ackCheckAt: 0, probed: false, retryAt: 0, retries: 0, reencoded: false, maybeSent, verify: false, lookupFailingSince: 0 }
     // Concurrent send() calls finish their writes in any order; keep the queue in enqueue order.
     let i = this.entries.length
     while (i > 0 && (this.entries[i - 1] as Entry).order > order) i--

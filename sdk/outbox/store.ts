@@ -29,19 +29,39 @@ export interface StoredMessage {
   failed?: { failure: FailureKind; reasonCode?: number }
 }
 
+/**
+ * A stored record the outbox cannot use: kept in storage untouched (never overwritten), listed in
+ * diagnose() with the value as read, removed only by discard(clientMsgNo).
+ */
+export interface QuarantinedRecord {
+  clientMsgNo: string
+  /** 'unreadable': storage refused the read (every attempt); 'corrupt': the value is not a record. */
+  reason: 'unreadable' | 'corrupt'
+  /** The value as read (absent when unreadable). */
+  raw?: unknown
+}
+
 export interface LoadResult {
   /** In enqueue order. */
   entries: Array<{ record: StoredMessage; message: OutboxMessage }>
-  corrupt: StorageError[]
+  quarantined: QuarantinedRecord[]
+  /** Quarantined records not reported at an earlier launch (each is reported once). */
+  unreported: StorageError[]
 }
+
+/** Reads of one key before it is quarantined as unreadable (a failed read is often transient). */
+const READ_ATTEMPTS = 3
 
 export class OutboxStore {
   private readonly prefix: string
+  /** Holds the clientMsgNos of quarantined records already reported, so a relaunch stays quiet. */
+  private readonly reportedKey: string
   /** Per-key chains: a write to one key starts only after the previous one settled. */
   private readonly chains = new Map<string, Promise<void>>()
 
   constructor(private readonly storage: PlatformStorage, keyPrefix: string, uid: string) {
     this.prefix = `${keyPrefix}:${uid}:out:`
+    this.reportedKey = `${keyPrefix}:${uid}:outbox-reported`
   }
 
   key(clientMsgNo: string): string {
@@ -59,13 +79,23 @@ export class OutboxStore {
     return this.serial(key, () => this.storage.remove(key))
   }
 
-  async load(): Promise<LoadResult> {
+  /**
+   * Record by record: one key that cannot be read or parsed is quarantined and the rest loads.
+   * `strict` (test-only switch) brings back the old all-or-nothing load: any read error rejects.
+   */
+  async load(strict = false): Promise<LoadResult> {
     const keys = (await wrap(this.storage.keys(), 'list')).filter((k) => k.indexOf(this.prefix) === 0)
     const entries: LoadResult['entries'] = []
-    const corrupt: StorageError[] = []
+    const quarantined: QuarantinedRecord[] = []
     for (const key of keys) {
-      const value = await wrap(this.storage.get(key), 'read')
-      const record = parse(value, key.slice(this.prefix.length))
+      const clientMsgNo = key.slice(this.prefix.length)
+      const read = await this.read(key, strict ? 1 : READ_ATTEMPTS)
+      if (!read.ok) {
+        if (strict) throw read.error
+        quarantined.push({ clientMsgNo, reason: 'unreadable' })
+        continue
+      }
+      const record = parse(read.value, clientMsgNo)
       let message: OutboxMessage | undefined
       try {
         message = record && fromStored(record)
@@ -73,10 +103,41 @@ export class OutboxStore {
         message = undefined
       }
       if (record && message) entries.push({ record, message })
-      else corrupt.push(new StorageError('STORAGE_CORRUPT', 'unreadable outbox entry skipped', { key }))
+      else quarantined.push({ clientMsgNo, reason: 'corrupt', raw: read.value })
     }
     entries.sort((a, b) => a.record.order - b.record.order)
-    return { entries, corrupt }
+    return { entries, quarantined, unreported: await this.unreported(quarantined) }
+  }
+
+  /**
+   * The quarantined records not reported before, as errors; remembers the current set. When that
+   * memory cannot be read or written, a record is reported again rather than never.
+   */
+  private async unreported(quarantined: QuarantinedRecord[]): Promise<StorageError[]> {
+    const stored = await this.storage.get(this.reportedKey).catch(() => undefined)
+    const before = new Set(Array.isArray(stored) ? stored.filter((x): x is string => typeof x === 'string') : [])
+    const now = quarantined.map((q) => q.clientMsgNo)
+    const fresh = quarantined.filter((q) => !before.has(q.clientMsgNo))
+    if (fresh.length > 0 || now.length !== before.size) {
+      await this.serial(this.reportedKey, () => (now.length ? this.storage.set(this.reportedKey, now) : this.storage.remove(this.reportedKey))).catch(() => undefined)
+    }
+    return fresh.map((q) =>
+      q.reason === 'corrupt'
+        ? new StorageError('STORAGE_CORRUPT', 'corrupt outbox record quarantined (see diagnose(); discard(clientMsgNo) removes it)', { key: this.key(q.clientMsgNo), clientMsgNo: q.clientMsgNo })
+        : new StorageError('STORAGE_FAILED', 'unreadable outbox record quarantined (kept in storage; retried at the next launch)', { key: this.key(q.clientMsgNo), clientMsgNo: q.clientMsgNo }),
+    )
+  }
+
+  private async read(key: string, attempts: number): Promise<{ ok: true; value: unknown } | { ok: false; error: StorageError }> {
+    let error: StorageError | undefined
+    for (let i = 0; i < attempts; i++) {
+      try {
+        return { ok: true, value: await wrap(this.storage.get(key), 'read') }
+      } catch (e) {
+        error = e as StorageError
+      }
+    }
+    return { ok: false, error: error as StorageError }
   }
 
   private serial(key: string, op: () => Promise<void>): Promise<void> {

@@ -12,6 +12,20 @@ const CHANNEL_TYPES: ReadonlySet<number> = new Set(Object.keys(ChannelType).map(
 
 export type ValidSend = Pick<OutboxMessage, 'channelId' | 'channelType' | 'payload' | 'topic' | 'flags' | 'expire'>
 
+/**
+ * The send() checks applied to a message already in the outbox (restored from storage, or about to
+ * be resent): the error send() would have thrown, or undefined when it passes.
+ */
+export function invalidReason(m: ValidSend): InvalidArgumentError | undefined {
+  try {
+    validateSend(m)
+    return undefined
+  } catch (error) {
+    if (error instanceof InvalidArgumentError) return error
+    throw error
+  }
+}
+
 export function validateSend(input: SendInput): ValidSend {
   if (!input || typeof input !== 'object') throw new InvalidArgumentError('send() takes { channelId, channelType, payload }')
   const { channelId, channelType, topic, expire = 0 } = input

@@ -233,28 +233,41 @@ export function createWxPlatform(wx: WxApi, opts: WxPlatformOptions = {}): WxPla
   const storageError = (api: string, key: string, errMsg: string): StorageError =>
     new StorageError(/exceed/i.test(errMsg) ? 'STORAGE_FULL' : 'STORAGE_FAILED', errMsg, { api, key })
 
+  const read = (key: string, encrypted: boolean): Promise<{ data: unknown } | { errMsg: string }> =>
+    new Promise((resolve) => {
+      wx.getStorage({
+        key,
+        ...(encrypted ? { encrypt: true } : {}),
+        success: (res) => resolve({ data: res.data }),
+        fail: (e) => resolve({ errMsg: e.errMsg }),
+      })
+    })
+  const write = (key: string, value: unknown): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      wx.setStorage({
+        key,
+        data: value,
+        ...(encrypt ? { encrypt: true } : {}),
+        success: () => resolve(),
+        fail: (e) => reject(storageError('setStorage', key, e.errMsg)),
+      })
+    })
+
   const storage: Platform['storage'] = {
+    // `encrypt` may be switched on or off by an app update, and a value can only be read in the
+    // mode it was written in: a read that fails in this mode is tried in the other one, and a value
+    // found that way is rewritten in this mode (best effort; it is returned either way).
     get: (key) =>
-      serial(key, () =>
-        new Promise<unknown>((resolve, reject) => {
-          wx.getStorage({
-            key,
-            ...(encrypt ? { encrypt: true } : {}),
-            success: (res) => resolve(res.data),
-            fail: (e) => (/not found/i.test(e.errMsg) ? resolve(undefined) : reject(storageError('getStorage', key, e.errMsg))),
-          })
-        })),
-    set: (key, value) =>
-      serial(key, () =>
-        new Promise<void>((resolve, reject) => {
-          wx.setStorage({
-            key,
-            data: value,
-            ...(encrypt ? { encrypt: true } : {}),
-            success: () => resolve(),
-            fail: (e) => reject(storageError('setStorage', key, e.errMsg)),
-          })
-        })),
+      serial(key, async () => {
+        const first = await read(key, encrypt)
+        if ('data' in first) return first.data
+        if (/not found/i.test(first.errMsg)) return undefined
+        const other = await read(key, !encrypt)
+        if (!('data' in other)) throw storageError('getStorage', key, first.errMsg)
+        await write(key, other.data).catch(() => undefined)
+        return other.data
+      }),
+    set: (key, value) => serial(key, () => write(key, value)),
     remove: (key) =>
       serial(key, () =>
         new Promise<void>((resolve, reject) => {

@@ -1,38 +1,27 @@
 /**
- * A deadline on every call into a SyncProvider (issue 15.7): an app-supplied provider, or a
- * platform request that never settles, must not hold a channel's first push or a gap forever.
- * A call that misses its deadline rejects with a TIMEOUT ImError; the caller retries as after any
- * sync failure. Its late answer, if one ever comes, is ignored.
+ * Every call into a SyncProvider gets a deadline (sdk/deadline.ts): an app-supplied provider, or a
+ * platform request that never settles, must not hold a channel's first push or a gap forever. The
+ * caller retries as after any sync failure.
  */
-import type { Platform } from '../platform/types'
-import { ClientError } from '../errors'
+import type { Timers } from '../platform/types'
+import { withDeadline } from '../deadline'
 import type { SyncProvider } from './types'
 
-export function withDeadlines(sync: SyncProvider, timers: Pick<Platform, 'setTimeout' | 'clearTimeout'>, ms: number): SyncProvider {
-  const bound = <A, R>(name: string, call: (arg: A) => Promise<R>) =>
+/** Default deadline of one sync call (`inbox.syncDeadlineMs`). */
+export const SYNC_DEADLINE_MS = 15_000
+
+export function withDeadlines(sync: SyncProvider, timers: Pick<Timers, 'setTimeout' | 'clearTimeout'>, ms: number): SyncProvider {
+  const bound =
+    <A, R>(name: string, call: (arg: A) => Promise<R>) =>
     (arg: A): Promise<R> =>
-      new Promise<R>((resolve, reject) => {
-        const id = timers.setTimeout(() => reject(new ClientError('TIMEOUT', `sync provider: ${name} did not answer within ${ms} ms`, { call: name, timeoutMs: ms })), ms)
-        const settle = (): void => timers.clearTimeout(id)
-        // A provider that throws synchronously fails like one that rejects.
-        Promise.resolve()
-          .then(() => call(arg))
-          .then(
-            (v) => {
-              settle()
-              resolve(v)
-            },
-            (e: unknown) => {
-              settle()
-              reject(e)
-            },
-          )
-      })
+      withDeadline(timers, `sync provider: ${name}`, ms, () => call(arg))
   const out: SyncProvider = {
     syncMessages: bound('syncMessages', (req) => sync.syncMessages(req)),
     syncConversations: bound('syncConversations', (cursors) => sync.syncConversations(cursors)),
   }
   const find = sync.findByClientMsgNo
   if (find) out.findByClientMsgNo = bound('findByClientMsgNo', (req) => find.call(sync, req))
+  const findSent = sync.findSent
+  if (findSent) out.findSent = bound('findSent', (req) => findSent.call(sync, req))
   return out
 }

@@ -20,7 +20,7 @@
  */
 import type { Platform } from '../platform/types'
 import type { InboundMessage } from '../types'
-import type { ConversationCursor, ConversationState, MessageSyncRequest, MessageSyncResult, SyncProvider } from './types'
+import type { ConversationCursor, ConversationState, MessageSyncRequest, MessageSyncResult, SentLookup, SentLookupResult, SyncProvider } from './types'
 import { ClientError, ImError } from '../errors'
 import { decodeBase64 } from '../proto/base64'
 
@@ -50,6 +50,12 @@ const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null 
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined)
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined)
 const flag = (v: unknown): boolean => v === 1 || v === true
+
+/** Newest messages read per page by the sent-message lookup, and pages at most. */
+const LOOKUP_PAGE = 100
+const LOOKUP_MAX_PAGES = 10
+/** Phone and server clocks differ: a page reaching this far before `since` covers it. */
+const LOOKUP_CLOCK_SKEW_MS = 5 * 60_000
 
 export function createHttpSyncProvider(options: HttpSyncOptions): SyncProvider {
   const base = options.apiAddr.replace(/\/+$/, '')
@@ -225,5 +231,44 @@ export function createHttpSyncProvider(options: HttpSyncOptions): SyncProvider {
     return { ...msg, channelId: req.channelId, channelType: req.channelType }
   }
 
-  return { syncMessages, syncConversations, findByClientMsgNo }
+  /**
+   * findSent over `POST /channel/messagesync`, since v1.2.6 answers 404 on
+   * `/message/byclientmsgno`: the channel's newest page (start = end = 0), then older pages (pull
+   * mode 0 "down" from below the oldest seen) until every clientMsgNo is found, a page reaches back
+   * before `since` (less a clock-skew margin), the channel's start is reached, or LOOKUP_MAX_PAGES
+   * were read; what is not found by then is reported absent. A malformed item is skipped, not the page.
+   */
+  async function findSent(req: SentLookup): Promise<SentLookupResult> {
+    const path = '/channel/messagesync'
+    const wanted = new Set(req.clientMsgNos)
+    const found: SentLookupResult = new Map()
+    let below = 0
+    for (let page = 0; page < LOOKUP_MAX_PAGES && found.size < wanted.size; page++) {
+      const data = await post(path, {
+        login_uid: uid,
+        channel_id: req.channelId,
+        channel_type: req.channelType,
+        start_message_seq: below,
+        end_message_seq: 0,
+        pull_mode: page === 0 ? 1 : 0,
+        limit: LOOKUP_PAGE,
+      })
+      if (!isObject(data) || !Array.isArray(data.messages)) throw bad(path, 'no message list')
+      let lowestSeq = Infinity
+      let oldestMs = Infinity
+      for (const item of data.messages) {
+        const m = toMessage(item)
+        if (!m) continue
+        lowestSeq = Math.min(lowestSeq, m.messageSeq)
+        if (m.timestamp > 0) oldestMs = Math.min(oldestMs, m.timestamp * 1000)
+        const mine = m.fromUid === '' || m.fromUid === uid
+        if (wanted.has(m.clientMsgNo) && mine && !found.has(m.clientMsgNo)) found.set(m.clientMsgNo, { messageId: m.messageId, messageSeq: m.messageSeq })
+      }
+      if (data.messages.length < LOOKUP_PAGE || lowestSeq <= 1 || oldestMs < req.since - LOOKUP_CLOCK_SKEW_MS) break
+      below = lowestSeq - 1
+    }
+    return found
+  }
+
+  return { syncMessages, syncConversations, findByClientMsgNo, findSent }
 }

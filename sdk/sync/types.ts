@@ -47,4 +47,22 @@ export interface SyncProvider {
   syncConversations(cursors: ConversationCursor[]): Promise<ConversationState[]>
   /** Looks a message up by clientMsgNo when the server offers it (diagnostics). */
   findByClientMsgNo?(req: { channelId: string; channelType: number; clientMsgNo: string }): Promise<InboundMessage | undefined>
+  /**
+   * Which of these messages, sent by this user, the server holds (the outbox asks before re-sending
+   * on the v2 line). Rejects when it cannot tell; without it, the outbox re-sends unverified.
+   */
+  findSent?(req: SentLookup): Promise<SentLookupResult>
 }
+
+/** Messages of one channel that may have been stored, looked up by client_msg_no. */
+export interface SentLookup {
+  /** As this user sees it (peer uid for person chats). */
+  channelId: string
+  channelType: number
+  clientMsgNos: string[]
+  /** Epoch ms before which none of them was sent: the lookup need not look at older messages. */
+  since: number
+}
+
+/** clientMsgNo → where the server stored it; a clientMsgNo that is not a key is absent. */
+export type SentLookupResult = Map<string, { messageId: string; messageSeq: number }>

@@ -161,7 +161,8 @@ describe.each<ServerMode>(['v2', 'v3'])('receive side on a %s server', (mode) =>
 
   it('delivers a re-sent message once even when the server stored it twice', async () => {
     const { a, b } = pair()
-    const A = peer(a)
+    // Like an app on another SDK: A re-sends without asking the server first (issue 15.13's lookup off).
+    const A = peer(a, { options: { _unsafe: { resendWithoutLookup: true } } })
     const B = peer(b)
     await Promise.all([online(A), online(B)])
     server.core.faults.dropSendacks(1, { uid: a }) // A re-sends the same clientMsgNo

@@ -3,11 +3,12 @@
  * unit tests can see exactly which SENDs went out and what storage holds.
  */
 import { Outbox } from '../../../sdk/outbox/outbox'
-import type { OutboxConfig } from '../../../sdk/outbox/outbox'
+import type { OutboxConfig, OutboxDeps } from '../../../sdk/outbox/outbox'
 import { StorageError } from '../../../sdk/errors'
 import type { ImError } from '../../../sdk/errors'
 import type { Platform, PlatformStorage } from '../../../sdk/platform/types'
-import { PacketType } from '../../../sdk/proto/packets'
+import { encodeClientPacket } from '../../../sdk/proto/codec'
+import { PROTOCOL_VERSION, PacketType } from '../../../sdk/proto/packets'
 import type { SendPacket, SendackPacket } from '../../../sdk/proto/packets'
 import type { OutboxMessage } from '../../../sdk/types'
 import { VirtualScheduler, drainMicrotasks } from '../../support/virtual-time'
@@ -20,7 +21,14 @@ export class CountingStorage implements PlatformStorage {
   data = new Map<string, string>()
   ops: string[] = []
   refuse: 'full' | 'failed' | undefined
+  /** Keys whose reads fail (storage refuses them), each for this many more reads. */
+  failReads = new Map<string, number>()
   async get(key: string): Promise<unknown> {
+    const left = this.failReads.get(key) ?? 0
+    if (left > 0) {
+      this.failReads.set(key, left - 1)
+      throw new StorageError('STORAGE_FAILED', 'getStorage:fail', { key })
+    }
     const v = this.data.get(key)
     return v === undefined ? undefined : JSON.parse(v)
   }
@@ -48,7 +56,8 @@ export interface Harness {
   wire: Array<SendPacket & { connectionId: number }>
   statuses: OutboxMessage[]
   errors: ImError[]
-  probes: string[]
+  /** PING round trips asked for, not answered yet: call one to deliver its PONG. */
+  roundTrips: Array<() => void>
   rebuilds: string[]
   connect(): void
   disconnect(reason?: string): void
@@ -56,7 +65,11 @@ export interface Harness {
   readonly connectionId: number
 }
 
-export function makeOutbox(config: Partial<OutboxConfig> = {}, shared?: { storage: CountingStorage; time: VirtualScheduler }): Harness {
+export function makeOutbox(
+  config: Partial<OutboxConfig> = {},
+  shared?: { storage: CountingStorage; time: VirtualScheduler },
+  extra: Pick<OutboxDeps, 'lookup' | 'unsafe'> = {},
+): Harness {
   const time = shared?.time ?? new VirtualScheduler()
   const storage = shared?.storage ?? new CountingStorage()
   let counter = 0
@@ -81,7 +94,7 @@ export function makeOutbox(config: Partial<OutboxConfig> = {}, shared?: { storag
     wire: [],
     statuses: [],
     errors: [],
-    probes: [],
+    roundTrips: [],
     rebuilds: [],
     get connectionId() {
       return connectionId
@@ -122,10 +135,15 @@ export function makeOutbox(config: Partial<OutboxConfig> = {}, shared?: { storag
       connectionId: () => connectionId,
       write: (p) => {
         if (!connectionId) return false
+        encodeClientPacket(p, PROTOCOL_VERSION) // throws like the connection's encoder does
         h.wire.push({ ...p, connectionId })
         return true
       },
-      probe: (reason) => h.probes.push(reason),
+      roundTrip: (answered) => {
+        if (!connectionId) return false
+        h.roundTrips.push(answered)
+        return true
+      },
       rebuild: (reason) => {
         h.rebuilds.push(reason)
         h.disconnect(reason)
@@ -135,6 +153,7 @@ export function makeOutbox(config: Partial<OutboxConfig> = {}, shared?: { storag
     random: async () => 0.5,
     emitStatus: (m) => h.statuses.push(m),
     emitError: (e) => h.errors.push(e),
+    ...extra,
   })
   return h
 }

@@ -235,15 +235,17 @@ describe('outbox: on the wire', () => {
     expect(h.wire).toHaveLength(2)
   })
 
-  it('probes the link when a SENDACK is overdue and rebuilds it when it stays overdue; never re-sends on the same socket', async () => {
+  it('starts a PING round trip when a SENDACK is late and rebuilds the link when the ack stays overdue without an answer', async () => {
     const h = makeOutbox()
     await h.outbox.load()
     h.connect()
     await h.outbox.send(msg(1))
-    await h.time.advance(10_000)
-    expect(h.probes).toEqual(['sendack timeout'])
+    await h.time.advance(1_000)
+    expect(h.roundTrips).toHaveLength(1)
     expect(h.wire).toHaveLength(1)
-    await h.time.advance(20_000)
+    await h.time.advance(28_999)
+    expect(h.rebuilds).toEqual([])
+    await h.time.advance(1)
     expect(h.rebuilds).toEqual(['sendack overdue'])
     expect(h.wire).toHaveLength(2)
     expect(h.wire[1]!.connectionId).not.toBe(h.wire[0]!.connectionId)

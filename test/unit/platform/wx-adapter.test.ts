@@ -118,7 +118,8 @@ describe('wx adapter storage, network, request, randomness', () => {
     const platform = sim.control.platform({ encryptStorage: true })
     await platform.storage.set('k', 'secret')
     expect(await platform.storage.get('k')).toBe('secret')
-    await expect(sim.control.platform().storage.get('k')).rejects.toMatchObject({ code: 'STORAGE_FAILED' })
+    // A plain read of it fails in wx; the adapter then reads it encrypted (encrypt-migration.test.ts).
+    expect(await sim.control.platform().storage.get('k')).toBe('secret')
   })
 
   it('without offNetworkStatusChange (base < 2.9.3) keeps one wx listener and filters unsubscribed ones', async () => {

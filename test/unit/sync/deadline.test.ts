@@ -13,7 +13,7 @@ describe('withDeadlines (issue 15.7)', () => {
     expect(await sync.syncConversations([])).toEqual([])
     expect(t.pending()).toBe(1)
     await t.advance(500)
-    expect(await caught).toMatchObject({ code: 'TIMEOUT', context: { call: 'syncMessages', timeoutMs: 500 } })
+    expect(await caught).toMatchObject({ code: 'TIMEOUT', context: { callback: 'sync provider: syncMessages', timeoutMs: 500 } })
     expect(t.pending()).toBe(0)
   })
 
