@@ -5,6 +5,7 @@
 import { randomBytes } from 'crypto'
 import { createHttpSyncProvider } from '../../../sdk/sync/http'
 import type { HttpRequest, Platform } from '../../../sdk/platform/types'
+import type { SyncProvider } from '../../../sdk/sync/types'
 import { ServerCore } from '../../support/server/core'
 import { VirtualScheduler } from '../../support/virtual-time'
 
