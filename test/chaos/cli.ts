@@ -5,6 +5,10 @@
  * --off switches one protection off (OFF below); --without leaves fault groups out (scenario.ts
  * FAULT_GROUPS) or relaxes the v2 stored-copies check (`v2copies`).
  *
+ * npm run chaos -- --detection --runs N --seed S [--mode ...] [--off P]...: for every --off switch
+ * (all of them by default) on its own, the share of the N seeds that fail; a markdown table.
+ * `plainrecv` is measured on encrypted runs only (the protection exists only there).
+ *
  * Runs N scenarios with seeds S, S+1, ... S+N-1 (each its own plan, server and devices) in
  * virtual time, prints progress, then one summary line. For every failing seed it prints the
  * violations and a command that replays exactly that seed with a readable trace (--trace).
@@ -26,6 +30,7 @@ interface Args {
   trace: boolean
   off: string[]
   without: Without[]
+  detection: boolean
 }
 
 /** `--off` names: one protection each (the engine's two, and the client's `_unsafe` switches). */
@@ -47,7 +52,7 @@ export const OFF: Record<string, keyof Protections> = {
 }
 
 function parse(argv: string[]): Args {
-  const a: Args = { runs: 100, seed: 1, modes: ['v3'], trace: false, off: [], without: [] }
+  const a: Args = { runs: 100, seed: 1, modes: ['v3'], trace: false, off: [], without: [], detection: false }
   const num = (i: number): number => {
     const n = Number(argv[i + 1])
     if (!Number.isInteger(n) || n < 0) usage(`${argv[i]} needs a whole number`)
@@ -70,6 +75,7 @@ function parse(argv: string[]): Args {
       }
     }
     else if (flag === '--trace') a.trace = true
+    else if (flag === '--detection') a.detection = true
     else if (flag === '--mode') {
       const m = argv[++i]
       if (m === 'both') a.modes = ['v2', 'v3']
@@ -116,8 +122,36 @@ const FAULT_LABELS: Array<[keyof RunResult['faultsBy'], string]> = [
   ['handlerkill', 'handler kills'],
 ]
 
+/** Protections that only exist on encrypted sessions: measured on encrypted runs. */
+const ENCRYPTED_ONLY = new Set(['plainrecv'])
+
+async function detection(a: Args): Promise<void> {
+  const names = a.off.length > 0 ? a.off : Object.keys(OFF)
+  const rows: string[] = []
+  for (const name of names) {
+    const cells: string[] = []
+    for (const mode of a.modes) {
+      let failing = 0
+      const seeds: number[] = []
+      for (let i = 0; i < a.runs; i++) {
+        const encrypt = ENCRYPTED_ONLY.has(name) ? true : a.encrypt
+        const r = await runScenario(a.seed + i, { mode, clients: a.clients, messages: a.messages, faults: a.faults, aimed: a.aimed, encrypt, without: a.without, protections: { [OFF[name] as string]: true } })
+        if (violationCount(r) > 0) {
+          failing++
+          if (seeds.length < 3) seeds.push(r.seed)
+        }
+      }
+      console.log(`detection: off ${name} ${mode} ${failing}/${a.runs} failing (first: ${seeds.join(', ') || '-'})`)
+      cells.push(`${Math.round((failing / a.runs) * 100)} % (e.g. ${seeds.join(', ') || '-'})`)
+    }
+    rows.push(`| ${name}${ENCRYPTED_ONLY.has(name) ? ' (encrypted runs)' : ''} | ${cells.join(' | ')} |`)
+  }
+  console.log(`\n| switched off | ${a.modes.join(' | ')} |\n|---|${a.modes.map(() => '---|').join('')}\n${rows.join('\n')}`)
+}
+
 async function main(): Promise<void> {
   const a = parse(process.argv.slice(2))
+  if (a.detection) return detection(a)
   const protections: Protections = {}
   for (const o of a.off) protections[OFF[o] as keyof Protections] = true
   const total = a.runs * a.modes.length

@@ -298,7 +298,8 @@ export function generatePlan(seed: number, options: ScenarioOptions): Plan {
     badLaunch('corrupt-kill', pick(rng, OUTBOX_CORRUPTIONS))
   }
   if (on('disconnect')) {
-    const t = at()
+    // Late in the phase: a kill after it would start a new client and hide a client that stopped for good.
+    const t = Math.max(0, faultPhaseMs - 12_000) + rng.int(10_000)
     const c = rng.int(clients)
     fault(t, 'disconnect', c, { count: pick(rng, SOFT_DISCONNECTS), episode: 'disconnect' })
     sendsTo(t + 500, c, 2, 3_000)
