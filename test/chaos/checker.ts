@@ -26,7 +26,7 @@
  */
 import type { InboundMessage } from '../../sdk/types'
 import type { ServerCore, StoredMessage } from '../support/server/core'
-import { GROUP_ID, uidOf } from './scenario'
+import { channelRefs } from './scenario'
 
 /** A `message` event as a device instance saw it. */
 export type Delivery = Pick<InboundMessage, 'messageId' | 'messageSeq' | 'clientMsgNo' | 'fromUid' | 'channelId' | 'channelType'> & { uid: string; instance: number }
@@ -92,9 +92,7 @@ export function check(h: History, core: ServerCore): Violations & { failures: st
 
   // Everything stored, by channel key.
   const stored: StoredMessage[] = []
-  const channels: Array<{ channelId: string; channelType: number; loginUid?: string }> = [{ channelId: GROUP_ID, channelType: 2 }]
-  for (let a = 0; a < h.uids.length; a++) for (let b = a + 1; b < h.uids.length; b++) channels.push({ channelId: uidOf(b), channelType: 1, loginUid: uidOf(a) })
-  for (const ch of channels) stored.push(...core.messages(ch))
+  for (const ch of channelRefs(h.uids.length)) stored.push(...core.messages(ch))
   const copies = new Map<string, StoredMessage[]>()
   const byId = new Map<string, StoredMessage>()
   for (const m of stored) {

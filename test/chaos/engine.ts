@@ -22,7 +22,7 @@ import { personChannelId, ServerCore, type HttpFaultMode } from '../support/serv
 import { createSimWx, serverHttpHandler, SimStorageData, virtualConnector, type SimWx } from '../support/sim-wx'
 import { createSeededRandom, VirtualScheduler } from '../support/virtual-time'
 import { check, type Delivery, type History, type Violations } from './checker'
-import { generatePlan, GROUP_ID, uidOf, type FaultGroup, type FaultStep, type Plan, type PlanStep, type ScenarioOptions, type Target } from './scenario'
+import { channelOf, channelRefs, generatePlan, GROUP_IDS, uidOf, type FaultGroup, type FaultStep, type Plan, type PlanStep, type ScenarioOptions, type Target } from './scenario'
 
 /**
  * Protections the tests switch off one at a time to show the checker is not vacuous: the client's
@@ -134,7 +134,7 @@ class Engine {
       uids.push(uidOf(i))
       this.core.registerToken(uidOf(i), `${uidOf(i)}-token`)
     }
-    this.core.createGroup(GROUP_ID, uids)
+    for (const g of GROUP_IDS) this.core.createGroup(g, uids)
     this.history = {
       mode: plan.mode, uids, resolved: [], sent: [], deliveries: [], baselines: new Map(), excused: new Set(), stuck: [], internalErrors: [],
       kills: [], corrupted: new Set(), toldFailed: new Set(), v2CopiesAllowed: options.without?.includes('v2copies') === true,
@@ -312,7 +312,7 @@ class Engine {
 
   private send(d: Device, to: Target, text: string): void {
     if (d.sim.control.hidden || !d.sim.control.alive) return this.log(`${d.uid} send ${text} skipped (background)`)
-    const channel = to.kind === 'group' ? { channelId: GROUP_ID, channelType: 2 } : { channelId: uidOf(to.peer), channelType: 1 }
+    const channel = channelOf(to)
     const client = d.client
     client.send({ ...channel, payload: text }).then(
       (m) => {
@@ -333,7 +333,7 @@ class Engine {
     this.faultsBy[group] = (this.faultsBy[group] ?? 0) + 1
     const { fault, count, durationMs } = step
     this.log(`FAULT ${fault}${step.variant ? ` ${step.variant}` : ''} ${d.uid} count ${count} for ${durationMs} ms${step.episode ? ` [${step.episode}]` : ''}`)
-    const channel: ChannelRef = step.target.kind === 'group' ? { channelId: GROUP_ID, channelType: 2 } : { channelId: uidOf(step.target.peer), channelType: 1, loginUid: d.uid }
+    const channel: ChannelRef = { ...channelOf(step.target), ...(step.target.kind === 'person' && { loginUid: d.uid }) }
     const later = (fn: () => void, ms = durationMs): void => {
       this.time.setTimeout(() => {
         if (!this.quiet) fn()
@@ -502,13 +502,6 @@ class Engine {
   private log(line: string): void {
     if (this.tracing) this.trace.push(`t=${String(this.time.now() - this.start).padStart(6)} ${line}`)
   }
-}
-
-/** Every channel of a scenario: each person pair once, and the group. */
-export function channelRefs(clients: number): ChannelRef[] {
-  const out: ChannelRef[] = [{ channelId: GROUP_ID, channelType: 2 }]
-  for (let a = 0; a < clients; a++) for (let b = a + 1; b < clients; b++) out.push({ channelId: uidOf(b), channelType: 1, loginUid: uidOf(a) })
-  return out
 }
 
 /** The key the checker uses for a channel: `<type>:<canonical id>` (person chats stored as `A@B`). */

@@ -2,6 +2,7 @@
  * The chaos scenario generator: from one seed, a plan of timed sends and faults for K clients.
  * The plan is plain data (printed in a replay's trace); the engine executes it in virtual time.
  */
+import type { ChannelRef } from '../support/server/channels'
 import { createSeededRandom, type SeededRandom } from '../support/virtual-time'
 
 export type ServerLine = 'v2' | 'v3'
@@ -109,8 +110,8 @@ function groupOf(kind: FaultKind): FaultGroup | undefined {
   return undefined
 }
 
-/** A channel as the sender addresses it: a person (peer index) or the one group. */
-export type Target = { kind: 'person'; peer: number } | { kind: 'group' }
+/** A channel as the sender addresses it: a person (peer index) or a group (GROUP_ID unless named). */
+export type Target = { kind: 'person'; peer: number } | { kind: 'group'; id?: string }
 
 export interface FaultStep {
   at: number
@@ -143,6 +144,21 @@ export interface Plan {
 }
 
 export const GROUP_ID = 'g1'
+/** A second group of everyone that only the sync-404 episode writes to: new to a client that was offline. */
+export const NEW_GROUP_ID = 'g2'
+export const GROUP_IDS = [GROUP_ID, NEW_GROUP_ID]
+
+/** Every channel of a scenario: each person pair once, and the group. */
+export function channelRefs(clients: number): ChannelRef[] {
+  const out: ChannelRef[] = GROUP_IDS.map((channelId) => ({ channelId, channelType: 2 }))
+  for (let a = 0; a < clients; a++) for (let b = a + 1; b < clients; b++) out.push({ channelId: uidOf(b), channelType: 1, loginUid: uidOf(a) })
+  return out
+}
+
+/** A target's channel as the sender addresses it. */
+export function channelOf(to: Target): { channelId: string; channelType: number } {
+  return to.kind === 'group' ? { channelId: to.id ?? GROUP_ID, channelType: 2 } : { channelId: uidOf(to.peer), channelType: 1 }
+}
 
 export function uidOf(i: number): string {
   return `u${i}`
@@ -257,32 +273,42 @@ export function generatePlan(seed: number, options: ScenarioOptions): Plan {
   if (on('sync-outage')) {
     const t = at()
     const c = rng.int(clients)
-    fault(t, 'sync-outage', c, { variant: pick(rng, SYNC_OUTAGES), durationMs: 3_000 + rng.int(37_000), episode: 'sync-outage' })
+    fault(t, 'sync-outage', c, { variant: pick(rng, SYNC_OUTAGES), durationMs: 2_000 + rng.int(38_000), episode: 'sync-outage' })
     fault(t + 10, 'withhold-recv', c, { count: 1, target: { kind: 'group' }, episode: 'sync-outage' })
     for (let n = 0; n < 3; n++) send(t + 20 + rng.int(2_000), (c + 1 + rng.int(clients - 1)) % clients, { kind: 'group' })
   }
   if (on('sync-malformed')) {
     const t = at()
     const c = rng.int(clients)
-    fault(t, 'sync-malformed', c, { durationMs: 3_000 + rng.int(20_000), episode: 'sync-malformed' })
+    fault(t, 'sync-malformed', c, { durationMs: 8_000 + rng.int(20_000), episode: 'sync-malformed' })
     fault(t + 10, 'withhold-recv', c, { count: 1, target: { kind: 'group' }, episode: 'sync-malformed' })
     for (let n = 0; n < 4; n++) send(t + 20 + rng.int(2_000), (c + 1 + rng.int(clients - 1)) % clients, { kind: 'group' })
   }
-  if (on('sync-404')) {
-    const t = at()
+  // Late in the phase, so that no later kill ends it with a new client (one that stopped or hangs
+  // for good must still be that way in the quiet phase).
+  const late = (): number => Math.max(0, faultPhaseMs - 14_000) + rng.int(8_000)
+  /** Offline, then killed just before the network returns: `kind` is armed for the next launch. */
+  const atLaunch = (kind: 'sync-404' | 'token-hang'): void => {
+    const ms = 2_000 + rng.int(4_000)
+    // The 404 at the very end: a later push would reveal the missed messages as a gap, filled without a catch-up.
+    const t = kind === 'sync-404' ? Math.max(0, faultPhaseMs - ms - 200 - rng.int(1_500)) : late()
     const c = rng.int(clients)
-    fault(t, 'sync-404', c, { count: 1, episode: 'sync-404' })
-    offline(t + 1, c, 1_000 + rng.int(5_000), 'sync-404')
+    offline(t, c, ms, kind)
+    // Messages in a group c has never seen: only a catch-up (conversation sync) can tell c of them.
+    if (kind === 'sync-404') for (let n = 0; n < 2; n++) send(t + 100 + rng.int(ms - 300), (c + 1 + rng.int(clients - 1)) % clients, { kind: 'group', id: NEW_GROUP_ID })
+    fault(t + ms - 700, kind, c, { count: 1, durationMs: 5_000 + rng.int(35_000), episode: kind })
+    fault(t + ms - 600, 'kill', c, { durationMs: rng.int(300), episode: kind })
   }
+  // The server line is detected at a launch's first catch-up; the token is asked for at a launch.
+  if (on('sync-404')) atLaunch('sync-404')
+  if (on('token-hang')) atLaunch('token-hang')
   let customSync = -1
-  for (const kind of ['token-hang', 'sync-hang'] as const) {
-    if (on(kind)) {
-      const t = at()
-      const c = rng.int(clients)
-      if (kind === 'sync-hang') customSync = c
-      fault(t, kind, c, { durationMs: 5_000 + rng.int(35_000), episode: kind })
-      offline(t + 1, c, 500 + rng.int(3_000), kind)
-    }
+  if (on('sync-hang')) {
+    const t = late()
+    const c = rng.int(clients)
+    customSync = c
+    fault(t, 'sync-hang', c, { durationMs: 5_000 + rng.int(35_000), episode: 'sync-hang' })
+    offline(t + 1, c, 500 + rng.int(3_000), 'sync-hang')
   }
   const badLaunch = (kind: 'read-fail-kill' | 'corrupt-kill', variant: string): void => {
     const t = at(25_000)
@@ -298,8 +324,7 @@ export function generatePlan(seed: number, options: ScenarioOptions): Plan {
     badLaunch('corrupt-kill', pick(rng, OUTBOX_CORRUPTIONS))
   }
   if (on('disconnect')) {
-    // Late in the phase: a kill after it would start a new client and hide a client that stopped for good.
-    const t = Math.max(0, faultPhaseMs - 12_000) + rng.int(10_000)
+    const t = late()
     const c = rng.int(clients)
     fault(t, 'disconnect', c, { count: pick(rng, SOFT_DISCONNECTS), episode: 'disconnect' })
     sendsTo(t + 500, c, 2, 3_000)
