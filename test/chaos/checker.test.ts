@@ -1,7 +1,7 @@
 /** The checker on hand-made histories: each invariant it reports, and what it must not report. */
 import { ServerCore } from '../support/server/core'
 import { VirtualScheduler } from '../support/virtual-time'
-import { check, type Delivery, type History } from './checker'
+import { check, violationCount, type Delivery, type History } from './checker'
 
 const FLAGS = { dup: false, syncOnce: false, redDot: false, noPersist: false }
 
@@ -10,10 +10,12 @@ function setup(mode: 'v2' | 'v3') {
   const core = new ServerCore({ mode, encrypt: false, clock: time, timers: time, random: (n) => new Uint8Array(n), routes: { wsAddr: 'ws://core' } })
   core.createGroup('g1', ['u0', 'u1', 'u2'])
   const store = (from: string, clientMsgNo: string) => core.submit(from, { flags: FLAGS, setting: 0, clientMsgNo, channelId: 'g1', channelType: 2, expire: 0 }, new Uint8Array([1]))
-  const history: History = { mode, uids: ['u0', 'u1', 'u2'], resolved: [], sent: [], deliveries: [], baselines: new Map(), excused: new Set(), stuck: [], internalErrors: [] }
+  const history: History = { mode, uids: ['u0', 'u1', 'u2'], resolved: [], sent: [], deliveries: [], baselines: new Map(), excused: new Set(), stuck: [], internalErrors: [], kills: [], corrupted: new Set(), toldFailed: new Set(), v2CopiesAllowed: false }
   for (const uid of history.uids) history.baselines.set(uid, new Map([['2:g1', 0]]))
-  const shown = (uid: string, from: string, clientMsgNo: string, seq: number, messageId = `id${seq}`): Delivery => ({ uid, instance: 1, messageId, messageSeq: seq, clientMsgNo, fromUid: from, channelId: 'g1', channelType: 2 })
-  return { core, history, store, shown }
+  // By default the stored message at `seq` (its messageId), as the server would have pushed it.
+  const idAt = (seq: number): string => core.messages({ channelId: 'g1', channelType: 2 }).find((m) => m.messageSeq === seq)?.messageId ?? `id${seq}`
+  const shown = (uid: string, from: string, clientMsgNo: string, seq: number, messageId = idAt(seq)): Delivery => ({ uid, instance: 1, messageId, messageSeq: seq, clientMsgNo, fromUid: from, channelId: 'g1', channelType: 2 })
+  return { core, history, store, shown, idAt }
 }
 
 describe('chaos checker', () => {
@@ -43,8 +45,24 @@ describe('chaos checker', () => {
     expect(r.failures.join('\n')).toContain('u2 never shown')
   })
 
-  it('v2 may store a re-send twice, but the app must see it once; history below the baseline is not owed', () => {
-    const { core, history, store, shown } = setup('v2')
+  it('a v2 re-send stored twice is a duplicate (copies per message 1.00 on both lines), unless v2 copies are allowed', () => {
+    const { core, history, store } = setup('v2')
+    store('u0', 'a')
+    store('u0', 'a') // the v2 re-send
+    store('u0', 'b')
+    history.resolved.push({ uid: 'u0', clientMsgNo: 'a', channelId: 'g1', channelType: 2 }, { uid: 'u0', clientMsgNo: 'b', channelId: 'g1', channelType: 2 })
+    history.baselines.set('u1', new Map([['2:g1', 3]]))
+    history.baselines.set('u2', new Map([['2:g1', 3]]))
+    const r = check(history, core)
+    expect(r).toMatchObject({ duplicated: 1, storedRows: 3, storedMessages: 2 })
+    expect(r.failures.join('\n')).toContain('stored 2 times by a v2 server')
+    history.v2CopiesAllowed = true
+    expect(check(history, core)).toMatchObject({ duplicated: 0 })
+  })
+
+  it('v2 may (when allowed) store a re-send twice, but the app must see it once; history below the baseline is not owed', () => {
+    const { core, history, store, shown, idAt } = setup('v2')
+    history.v2CopiesAllowed = true
     store('u0', 'a')
     store('u0', 'a') // the v2 re-send
     store('u0', 'b')
@@ -52,10 +70,10 @@ describe('chaos checker', () => {
     history.baselines.set('u2', new Map([['2:g1', 2]]))
     history.deliveries.push(shown('u1', 'u0', 'a', 1), shown('u1', 'u0', 'b', 3), shown('u2', 'u0', 'b', 3))
     expect(check(history, core)).toMatchObject({ lost: 0, duplicated: 0, misordered: 0 })
-    history.deliveries.push(shown('u1', 'u0', 'a', 4, 'id2'))
+    history.deliveries.push(shown('u1', 'u0', 'a', 4, idAt(2)))
     expect(check(history, core)).toMatchObject({ duplicated: 1 })
     // The sender handed the other copy of its own re-send back as incoming: an echo.
-    history.deliveries.push(shown('u0', 'u0', 'a', 2, 'id2'))
+    history.deliveries.push(shown('u0', 'u0', 'a', 2))
     const r = check(history, core)
     expect(r).toMatchObject({ echoed: 1, duplicated: 1 })
     expect(r.failures.join('\n')).toContain('u0#1 handed its own')
@@ -67,5 +85,39 @@ describe('chaos checker', () => {
     history.deliveries.push(shown('u1', 'u0', 'a', 1), shown('u1', 'u0', 'a', 1), shown('u2', 'u0', 'a', 1))
     history.excused.add('u1|u0|a')
     expect(check(history, core)).toMatchObject({ duplicated: 0, misordered: 0, excusedRedeliveries: 1 })
+  })
+
+  it('re-shown after a kill: the message in the handler once, anything else is a duplicate', () => {
+    const { core, history, store, shown } = setup('v3')
+    store('u0', 'a')
+    store('u0', 'b')
+    const again = (d: Delivery): Delivery => ({ ...d, instance: 2 })
+    history.deliveries.push(shown('u1', 'u0', 'a', 1), shown('u1', 'u0', 'b', 2), again(shown('u1', 'u0', 'b', 2)), shown('u2', 'u0', 'a', 1), shown('u2', 'u0', 'b', 2))
+    history.kills.push({ uid: 'u1', instance: 1, inHandler: 'u0|b' })
+    expect(check(history, core)).toMatchObject({ duplicated: 0, reShown: 1 })
+    // The one before it was handled: showing it again is a duplicate.
+    history.deliveries.push(again(shown('u1', 'u0', 'a', 1)))
+    expect(check(history, core)).toMatchObject({ duplicated: 1, reShown: 2 })
+    // A kill outside any handler allows nothing.
+    history.kills[0] = { uid: 'u1', instance: 1 }
+    expect(check(history, core)).toMatchObject({ duplicated: 2, reShown: 2 })
+  })
+
+  it('a message the server never stored, shown to an app, is forged', () => {
+    const { core, history, store, shown } = setup('v3')
+    store('u0', 'a')
+    history.deliveries.push(shown('u1', 'u0', 'a', 1), shown('u2', 'u0', 'a', 1), shown('u1', 'u2', 'forged-1', 2, '9000000001'))
+    const r = check(history, core)
+    expect(r).toMatchObject({ forged: 1, lost: 0, duplicated: 0 })
+    expect(violationCount(r)).toBe(1)
+  })
+
+  it('a corrupted outbox record is not lost only when the SDK reported it failed', () => {
+    const { core, history } = setup('v3')
+    history.resolved.push({ uid: 'u0', clientMsgNo: 'c', channelId: 'g1', channelType: 2 })
+    history.corrupted.add('u0|c')
+    expect(check(history, core)).toMatchObject({ lost: 1, corruptedTold: 0 })
+    history.toldFailed.add('u0|c')
+    expect(check(history, core)).toMatchObject({ lost: 0, corruptedTold: 1 })
   })
 })

@@ -2,12 +2,21 @@
  * The chaos checker: invariants over a whole run's history (what the apps saw) and the server's
  * store (what really happened).
  *
- * - lost: a message whose send() resolved is not stored (v3: exactly once; v2: at least once),
- *   or a recipient was never shown a stored message it should see. A recipient should see every
- *   message stored above its baseline: the server's top seq when its inbox first completed a
- *   catch-up on fresh storage (the inbox treats what was there before as history).
- * - duplicated: v3 stored a message twice, or an app was shown one message (fromUid,
- *   clientMsgNo) twice — v2 stores a re-send twice; it must still be shown once.
+ * - lost: a message whose send() resolved is not stored, or a recipient was never shown a stored
+ *   message it should see. A recipient should see every message stored above its baseline: the
+ *   server's top seq when its inbox first completed a catch-up on fresh storage (the inbox treats
+ *   what was there before as history). One exception: an outbox record the engine corrupted on
+ *   disk (expire 2^33, channelType 300) cannot be sent as the app wrote it; it is not lost if the
+ *   SDK told the app, i.e. reported it `failed` (messageStatus, or pending() at the end); the app
+ *   then discards it. Without that report it counts as lost (and stuck) like any other.
+ * - duplicated: a message stored twice (a server row per clientMsgNo is expected on both lines:
+ *   v3 de-duplicates, and on v2 the SDK asks the server before re-sending; `v2CopiesAllowed`
+ *   relaxes this for v2), or an app was shown one message (fromUid, clientMsgNo) twice.
+ * - re-shown after a kill: a message shown again by a later process of the same app. Allowed only
+ *   for the one message whose handler was running when the process died (at most one per kill);
+ *   any other is a duplicate. (Re-deliveries after storage refused the inbox state are excused
+ *   apart, as before.)
+ * - forged: an app was shown a message the server never stored.
  * - misordered: an app saw a channel's messages out of server seq order.
  * - echoed: an app was handed its own message back as incoming (each uid is one install here, so
  *   any delivery from itself is one; v2 stores a re-send twice and sync can bring the other copy).
@@ -17,7 +26,7 @@
  */
 import type { InboundMessage } from '../../sdk/types'
 import type { ServerCore, StoredMessage } from '../support/server/core'
-import { GROUP_ID, uidOf } from './scenario'
+import { channelRefs } from './scenario'
 
 /** A `message` event as a device instance saw it. */
 export type Delivery = Pick<InboundMessage, 'messageId' | 'messageSeq' | 'clientMsgNo' | 'fromUid' | 'channelId' | 'channelType'> & { uid: string; instance: number }
@@ -38,6 +47,14 @@ export interface History {
   /** Outbox leftovers after the quiet phase. */
   stuck: string[]
   internalErrors: string[]
+  /** Process kills, in order; `inHandler` = `fromUid|clientMsgNo` of the message whose handler was running. */
+  kills: Array<{ uid: string; instance: number; inHandler?: string }>
+  /** `uid|clientMsgNo` of outbox records the engine corrupted on disk. */
+  corrupted: Set<string>
+  /** The corrupted ones the SDK reported as failed to the app. */
+  toldFailed: Set<string>
+  /** v2 may store a re-send twice without a violation (the pre-lookup rule). */
+  v2CopiesAllowed: boolean
 }
 
 export interface Violations {
@@ -48,15 +65,26 @@ export interface Violations {
   stuck: number
   unacked: number
   internal: number
+  forged: number
   /** Re-deliveries after a kill that followed refused inbox writes (not violations). */
   excusedRedeliveries: number
+  /** Messages shown again by a later process of the same app (the allowed ones and the duplicates). */
+  reShown: number
+  /** Server rows, and distinct messages, of the resolved sends that were stored (copies per message = rows / messages). */
+  storedRows: number
+  storedMessages: number
+  /** Corrupted outbox records the SDK reported failed (not lost). */
+  corruptedTold: number
 }
 
 const MAX_LINES = 30
 
 export function check(h: History, core: ServerCore): Violations & { failures: string[] } {
   const failures: string[] = []
-  const v: Violations = { lost: 0, duplicated: 0, misordered: 0, echoed: 0, stuck: h.stuck.length, unacked: 0, internal: h.internalErrors.length, excusedRedeliveries: 0 }
+  const v: Violations = {
+    lost: 0, duplicated: 0, misordered: 0, echoed: 0, stuck: h.stuck.length, unacked: 0, internal: h.internalErrors.length, forged: 0,
+    excusedRedeliveries: 0, reShown: 0, storedRows: 0, storedMessages: 0, corruptedTold: 0,
+  }
   const fail = (line: string): void => {
     if (failures.length < MAX_LINES) failures.push(line)
   }
@@ -64,9 +92,7 @@ export function check(h: History, core: ServerCore): Violations & { failures: st
 
   // Everything stored, by channel key.
   const stored: StoredMessage[] = []
-  const channels: Array<{ channelId: string; channelType: number; loginUid?: string }> = [{ channelId: GROUP_ID, channelType: 2 }]
-  for (let a = 0; a < h.uids.length; a++) for (let b = a + 1; b < h.uids.length; b++) channels.push({ channelId: uidOf(b), channelType: 1, loginUid: uidOf(a) })
-  for (const ch of channels) stored.push(...core.messages(ch))
+  for (const ch of channelRefs(h.uids.length)) stored.push(...core.messages(ch))
   const copies = new Map<string, StoredMessage[]>()
   const byId = new Map<string, StoredMessage>()
   for (const m of stored) {
@@ -80,12 +106,17 @@ export function check(h: History, core: ServerCore): Violations & { failures: st
   // Send side: durable means stored.
   for (const r of h.resolved) {
     const n = copies.get(`${r.uid}|${r.clientMsgNo}`)?.length ?? 0
-    if (n === 0) {
+    if (n > 0) {
+      v.storedRows += n
+      v.storedMessages++
+    }
+    if (n === 0 && h.toldFailed.has(`${r.uid}|${r.clientMsgNo}`)) v.corruptedTold++
+    else if (n === 0) {
       v.lost++
       fail(`lost: ${r.uid}'s ${short(r.clientMsgNo)} to ${r.channelType}:${r.channelId} resolved send() but was never stored`)
-    } else if (n > 1 && h.mode === 'v3') {
+    } else if (n > 1 && (h.mode === 'v3' || !h.v2CopiesAllowed)) {
       v.duplicated++
-      fail(`duplicated: ${r.uid}'s ${short(r.clientMsgNo)} stored ${n} times by a v3 server`)
+      fail(`duplicated: ${r.uid}'s ${short(r.clientMsgNo)} stored ${n} times by a ${h.mode} server`)
     }
   }
 
@@ -100,8 +131,15 @@ export function check(h: History, core: ServerCore): Violations & { failures: st
 
   // Receive side: each message shown at most once, per channel in seq order.
   const shown = new Map<string, number>()
+  const shownBy = new Map<string, number>() // first instance that showed it
+  const inHandler = new Set(h.kills.filter((k) => k.inHandler !== undefined).map((k) => `${k.uid}#${k.instance}|${k.inHandler}`))
   const lastSeq = new Map<string, number>()
   for (const d of h.deliveries) {
+    if (!byId.has(d.messageId)) {
+      v.forged++
+      fail(`forged: ${d.uid}#${d.instance} shown ${d.fromUid}'s ${short(d.clientMsgNo)} (${d.channelType}:${d.channelId} seq ${d.messageSeq}), which the server never stored`)
+      continue
+    }
     if (d.fromUid === d.uid) {
       v.echoed++
       fail(`echoed: ${d.uid}#${d.instance} handed its own ${short(d.clientMsgNo)} back as incoming (${d.channelType}:${d.channelId} seq ${d.messageSeq})`)
@@ -110,10 +148,16 @@ export function check(h: History, core: ServerCore): Violations & { failures: st
     const id = `${d.uid}|${d.fromUid}|${d.clientMsgNo || d.messageId}`
     const n = (shown.get(id) ?? 0) + 1
     shown.set(id, n)
+    const first = shownBy.get(id) ?? d.instance
+    shownBy.set(id, first)
+    if (n > 1 && first < d.instance) v.reShown++
     if (n > 1 && h.excused.has(id)) {
       v.excusedRedeliveries++
       continue
     }
+    // The message whose handler was running when the process died: handed over, maybe not handled.
+    const handlerKey = `${d.uid}#${first}|${d.fromUid}|${d.clientMsgNo || d.messageId}`
+    if (n === 2 && first < d.instance && inHandler.delete(handlerKey)) continue
     if (n > 1) {
       // Counted once per message and receiver, and as a duplicate only (not also as disorder).
       if (n === 2) v.duplicated++
@@ -152,5 +196,5 @@ export function check(h: History, core: ServerCore): Violations & { failures: st
 }
 
 export function violationCount(v: Violations): number {
-  return v.lost + v.duplicated + v.misordered + v.echoed + v.stuck + v.unacked + v.internal
+  return v.lost + v.duplicated + v.misordered + v.echoed + v.stuck + v.unacked + v.internal + v.forged
 }

@@ -1,13 +1,14 @@
 /**
- * The chaos simulator in CI: 500 seeds per server line at the default scenario size (3 clients,
- * 20 sends, 10 faults each), zero violations. It runs the CLI (`npm run chaos`) in a child
+ * The chaos simulator in CI: 300 seeds per server line with the default (widened) fault set —
+ * 10 random faults, 4 aimed episodes and issue 15's kinds per run, one run in 8 encrypted — zero
+ * violations, one stored copy per message on both lines. It runs the CLI (`npm run chaos`) in a child
  * process: the same command a developer runs, and ~10× faster than inside jest's module sandbox.
  * A failure shows the CLI's output, which names each failing seed with its replay command.
  */
 import { execFile } from 'child_process'
 import * as path from 'path'
 
-const SEEDS_PER_MODE = 500
+const SEEDS_PER_MODE = 300
 const root = path.resolve(__dirname, '../..')
 
 function chaos(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -24,11 +25,17 @@ describe('chaos simulator in CI', () => {
     const summary = stdout.split('\n').find((l) => l.startsWith('chaos: ')) ?? ''
     if (code !== 0) throw new Error(`chaos failed (exit ${code}):\n${stdout.slice(-20_000)}\n${stderr.slice(-2_000)}`)
     expect(summary).toContain(`chaos: ${2 * SEEDS_PER_MODE} runs (v2+v3`)
-    expect(summary).toMatch(/lost 0, duplicated 0, misordered 0, echoed 0, stuck 0, unacked 0, internal 0;/)
+    expect(summary).toMatch(/lost 0, duplicated 0, misordered 0, echoed 0, stuck 0, unacked 0, internal 0, forged 0;/)
+    expect(summary).toContain('stored copies per message 1.00;')
     expect(summary).toContain(' 0 failing run(s)')
-    // Not vacuous: the runs sent messages and injected faults (10 per run).
-    expect(Number(/(\d+) messages/.exec(summary)?.[1])).toBeGreaterThan(SEEDS_PER_MODE * 2 * 10)
-    expect(Number(/(\d+) faults injected/.exec(summary)?.[1])).toBe(SEEDS_PER_MODE * 2 * 10)
+    // Not vacuous: the runs sent messages, injected every kind of fault, killed and encrypted some.
+    expect(Number(/(\d+) messages/.exec(summary)?.[1])).toBeGreaterThan(SEEDS_PER_MODE * 2 * 20)
+    expect(Number(/(\d+) faults injected/.exec(summary)?.[1])).toBeGreaterThan(SEEDS_PER_MODE * 2 * 25)
+    for (const kind of ['random', 'aimed kills/storage', 'sync faults', 'callback hangs', 'storage read faults', 'corruptions', 'soft disconnects', 'forged recvs', 'handler kills']) {
+      expect(Number(new RegExp(`${kind} (\\d+)`).exec(summary)?.[1])).toBeGreaterThan(0)
+    }
+    expect(Number(/(\d+) encrypted/.exec(summary)?.[1])).toBeGreaterThan(0)
+    expect(Number(/\((\d+) kills;/.exec(summary)?.[1])).toBeGreaterThan(SEEDS_PER_MODE * 2 * 4)
     // Progress went to stderr while it ran.
     expect(stderr).toContain(`progress ${2 * SEEDS_PER_MODE}/${2 * SEEDS_PER_MODE} runs`)
   }, 240_000)

@@ -10,12 +10,12 @@ describe.each(['v2', 'v3'] as const)('chaos determinism (%s)', (mode) => {
     expect({ ...second, trace: [] }).toEqual({ ...first, trace: [] })
     const other = await runScenario(18, { mode, trace: true })
     expect(other.trace).not.toEqual(first.trace)
-  })
+  }, 60_000)
 
   it('tracing does not change the run', async () => {
     const traced = await runScenario(23, { mode, trace: true })
     const quiet = await runScenario(23, { mode })
     expect(quiet.trace).toEqual([])
     expect({ ...quiet, trace: [] }).toEqual({ ...traced, trace: [] })
-  })
+  }, 60_000)
 })

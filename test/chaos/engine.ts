@@ -16,21 +16,21 @@ import type { DiagnosticsSink } from '../../sdk/diagnostics/types'
 import type { ClientOptions, UnsafeSwitches } from '../../sdk/options'
 import type { Platform } from '../../sdk/platform/types'
 import { createHttpSyncProvider } from '../../sdk/sync/http'
+import type { SyncProvider } from '../../sdk/sync/types'
 import type { ChannelRef } from '../support/server/channels'
-import { personChannelId, ServerCore } from '../support/server/core'
+import { personChannelId, ServerCore, type HttpFaultMode } from '../support/server/core'
 import { createSimWx, serverHttpHandler, SimStorageData, virtualConnector, type SimWx } from '../support/sim-wx'
 import { createSeededRandom, VirtualScheduler } from '../support/virtual-time'
 import { check, type Delivery, type History, type Violations } from './checker'
-import { generatePlan, GROUP_ID, uidOf, type Plan, type PlanStep, type ScenarioOptions, type Target } from './scenario'
+import { channelOf, channelRefs, generatePlan, GROUP_IDS, uidOf, type FaultGroup, type FaultStep, type Plan, type PlanStep, type ScenarioOptions, type Target } from './scenario'
 
-/** Protections the tests switch off one at a time to show the checker is not vacuous. */
-export interface Protections {
-  /** Receive-side de-duplication (inbox). */
-  disableDedup?: boolean
+/**
+ * Protections the tests switch off one at a time to show the checker is not vacuous: the client's
+ * own `_unsafe` switches, plus two the engine models itself.
+ */
+export interface Protections extends UnsafeSwitches {
   /** Outbox persistence: writes of outbox keys report success but store nothing. */
   disablePersistence?: boolean
-  /** Re-sending what was in flight when the connection died. */
-  disableResend?: boolean
   /** Gap filling: message sync answers with nothing, so gaps are skipped as unfillable. */
   disableGapFill?: boolean
 }
@@ -44,9 +44,14 @@ export interface RunOptions extends ScenarioOptions {
 export interface RunResult extends Violations {
   seed: number
   mode: 'v2' | 'v3'
+  encrypt: boolean
   /** send() calls that resolved (durable in the outbox). */
   messages: number
   faults: number
+  /** Processes killed (each followed by a cold start). */
+  kills: number
+  /** Faults injected per group (scenario.ts FAULT_GROUPS, and 'random'). */
+  faultsBy: Partial<Record<FaultGroup | 'random', number>>
   /** One line per violation. */
   failures: string[]
   trace: string[]
@@ -58,6 +63,15 @@ const RETRYABLE_CODES = [15, 17, 22]
 
 const STORAGE_DEFAULTS = { perKeyBytes: 1024 * 1024, totalBytes: 10 * 1024 * 1024 }
 
+/** Every route of the sync API (an outage takes them all). */
+const SYNC_PATHS = ['/channel/messagesync', '/conversation/sync', '/conversation/list']
+
+/** How long after a kick the app takes a stop for the kick's (and logs in again). */
+const KICK_STOP_WINDOW_MS = 10_000
+
+/** Written over the inbox cursors key by a corrupt-kill: a half-written JSON text. */
+const GARBAGE_CURSORS = '{"v":1,"baseline":true,"channels":[[2,"g1",'
+
 interface Device {
   index: number
   uid: string
@@ -67,6 +81,19 @@ interface Device {
   instance: number
   /** This instance's inbox could not save its state at least once (storage full). */
   inboxWriteFailed: boolean
+  /** Calls to the app's tokenProvider / SyncProvider made before these times never answer. */
+  tokenHangUntil: number
+  syncHangUntil: number
+  /** The engine kicked this uid: a stop before this time is the kick's. */
+  kickedUntil: number
+  /** A handler-kill armed: die inside the `remaining`-th message handler from now, before `until`. */
+  handlerKill?: { remaining: number; until: number }
+}
+
+/** What goes wrong at the next launch of a killed app (read-fail-kill, corrupt-kill). */
+interface BadLaunch {
+  readFail?: { n: number; keyPart: string }
+  corrupt?: string
 }
 
 export async function runScenario(seed: number, options: RunOptions): Promise<RunResult> {
@@ -85,6 +112,7 @@ class Engine {
   private readonly protections: Protections
   private quiet = false
   private faults = 0
+  private readonly faultsBy: RunResult['faultsBy'] = {}
 
   constructor(
     private readonly plan: Plan,
@@ -106,8 +134,11 @@ class Engine {
       uids.push(uidOf(i))
       this.core.registerToken(uidOf(i), `${uidOf(i)}-token`)
     }
-    this.core.createGroup(GROUP_ID, uids)
-    this.history = { mode: plan.mode, uids, resolved: [], sent: [], deliveries: [], baselines: new Map(), excused: new Set(), stuck: [], internalErrors: [] }
+    for (const g of GROUP_IDS) this.core.createGroup(g, uids)
+    this.history = {
+      mode: plan.mode, uids, resolved: [], sent: [], deliveries: [], baselines: new Map(), excused: new Set(), stuck: [], internalErrors: [],
+      kills: [], corrupted: new Set(), toldFailed: new Set(), v2CopiesAllowed: options.without?.includes('v2copies') === true,
+    }
   }
 
   async run(): Promise<RunResult> {
@@ -122,12 +153,21 @@ class Engine {
     await this.advanceTo(plan.faultPhaseMs)
     await this.quietPhase()
     for (const d of this.devices) {
-      for (const m of d.client.pending()) this.history.stuck.push(`${d.uid}: ${m.clientMsgNo} still ${m.status}${m.failure ? ` (${m.failure})` : ''}`)
+      if (d.client.state !== 'connected') this.history.stuck.push(`${d.uid}: client ${d.client.state} at the end`)
+      for (const m of d.client.pending()) {
+        const key = `${d.uid}|${m.clientMsgNo}`
+        // A record corrupted on disk that the SDK reports as failed: the app was told, and discards it.
+        if (m.status === 'failed' && this.history.corrupted.has(key)) this.history.toldFailed.add(key)
+        else this.history.stuck.push(`${d.uid}: ${m.clientMsgNo} still ${m.status}${m.failure ? ` (${m.failure})` : ''}`)
+      }
     }
     const result = check(this.history, this.core)
     for (const line of result.failures) this.log(`VIOLATION ${line}`)
     for (const d of this.devices) await d.client.close()
-    return { seed: plan.seed, mode: plan.mode, messages: this.history.resolved.length, faults: this.faults, ...result, trace: this.trace, virtualMs: this.time.now() - this.start }
+    return {
+      seed: plan.seed, mode: plan.mode, encrypt: plan.encrypt, messages: this.history.resolved.length, faults: this.faults, faultsBy: this.faultsBy, kills: this.history.kills.length,
+      ...result, trace: this.trace, virtualMs: this.time.now() - this.start,
+    }
   }
 
   // ---- devices and the app on them ----
@@ -148,9 +188,12 @@ class Engine {
     const platform: Platform = nextSim.control.platform()
     const instance = (prior?.instance ?? 0) + 1
     if (this.protections.disablePersistence) brokenOutboxStorage(platform)
-    // A fresh install (no completed catch-up on this storage) treats what is already stored as history.
-    const fresh = !(storage.peek(`wkmp:${uid}:in:cursors`) as { baseline?: boolean } | undefined)?.baseline
+    // A fresh install (no completed catch-up on this storage) treats what is already stored as
+    // history. Cursors the engine corrupted (a string) are not a fresh install: the first baseline stands.
+    const saved = storage.peek(`wkmp:${uid}:in:cursors`)
+    const fresh = typeof saved === 'string' ? !this.history.baselines.has(uid) : !(saved as { baseline?: boolean } | undefined)?.baseline
     let baselined = false
+    const device: Device = prior ?? { index, uid, storage, sim: nextSim, client: undefined as unknown as Client, instance, inboxWriteFailed: false, tokenHangUntil: 0, syncHangUntil: 0, kickedUntil: 0 }
     const diagnostics: DiagnosticsSink = {
       record: (category, event) => {
         if (category === 'storage' && event === 'inbox-write-failed') device.inboxWriteFailed = true
@@ -163,49 +206,65 @@ class Engine {
       trace: () => undefined,
     }
     const jitter = createSeededRandom(this.plan.seed * 131 + index * 7 + instance)
+    // The app's own callbacks; a hang fault makes the calls it catches never settle.
+    const hangs = <T>(until: () => number, call: () => Promise<T>): Promise<T> => (this.time.now() < until() ? new Promise<T>(() => undefined) : call())
     const options: ClientOptions = {
       uid,
-      token: `${uid}-token`,
+      tokenProvider: () => hangs(() => device.tokenHangUntil, async () => `${uid}-token`),
       wsAddr: 'ws://core',
       apiAddr: 'http://api',
       platform,
       diagnostics,
       random: () => jitter.next(),
     }
-    const unsafe: UnsafeSwitches = {}
-    if (this.protections.disableDedup) unsafe.disableDedup = true
-    if (this.protections.disableResend) unsafe.disableResend = true
-    if (unsafe.disableDedup || unsafe.disableResend) options._unsafe = unsafe
-    if (this.protections.disableGapFill) {
+    const { disablePersistence, disableGapFill, ...unsafe } = this.protections
+    if (Object.keys(unsafe).length > 0) options._unsafe = unsafe as UnsafeSwitches
+    if (disableGapFill || index === this.plan.customSync) {
+      // The app brings its own SyncProvider: the HTTP one behind the app's code.
       const real = createHttpSyncProvider({ apiAddr: 'http://api', uid, platform })
-      options.sync = {
-        syncConversations: (cursors) => real.syncConversations(cursors),
-        syncMessages: async () => ({ messages: [], more: false }),
+      const own: SyncProvider = {
+        syncConversations: (cursors) => hangs(() => device.syncHangUntil, () => real.syncConversations(cursors)),
+        syncMessages: (req) => hangs(() => device.syncHangUntil, () => (disableGapFill ? Promise.resolve({ messages: [], more: false }) : real.syncMessages(req))),
       }
+      if (real.findByClientMsgNo) {
+        const find = real.findByClientMsgNo
+        own.findByClientMsgNo = (req) => hangs(() => device.syncHangUntil, () => find(req))
+      }
+      options.sync = own
     }
     const client = createClient(options)
-    const device: Device = prior ?? { index, uid, storage, sim: nextSim, client, instance, inboxWriteFailed: false }
     device.sim = nextSim
     device.client = client
     device.instance = instance
     device.inboxWriteFailed = false
+    device.handlerKill = undefined
     const current = (): boolean => device.client === client
     client.on('message', (m) => {
       if (!current()) return
       const d: Delivery = { uid, instance, messageId: m.messageId, messageSeq: m.messageSeq, clientMsgNo: m.clientMsgNo, fromUid: m.fromUid, channelId: m.channelId, channelType: m.channelType }
       this.history.deliveries.push(d)
       this.log(`${uid}#${instance} shown ${m.channelType}:${m.channelId} seq ${m.messageSeq} from ${m.fromUid} ${m.clientMsgNo.slice(0, 8)} (${m.source})`)
+      const armed = device.handlerKill
+      if (armed && this.time.now() <= armed.until && --armed.remaining === 0) {
+        // The process dies while the app's handler runs: this message was handed over, the code after it never runs.
+        device.handlerKill = undefined
+        if (!nextSim.control.hidden) nextSim.control.hide()
+        this.coldRestart(device, undefined, `${m.fromUid}|${m.clientMsgNo || m.messageId}`)
+      }
     })
     client.on('messageStatus', (m) => {
       if (!current()) return
       this.log(`${uid}#${instance} status ${m.clientMsgNo.slice(0, 8)} ${m.status}${m.reasonCode !== undefined ? ` rc ${m.reasonCode}` : ''}${m.messageSeq !== undefined ? ` seq ${m.messageSeq}` : ''}`)
       if (m.status === 'sent') this.history.sent.push({ uid, clientMsgNo: m.clientMsgNo, reasonCode: m.reasonCode, messageId: m.messageId, messageSeq: m.messageSeq })
+      if (m.status === 'failed' && this.history.corrupted.has(`${uid}|${m.clientMsgNo}`)) this.history.toldFailed.add(`${uid}|${m.clientMsgNo}`)
     })
     client.on('state', (s) => {
       if (!current()) return
       this.log(`${uid}#${instance} state ${s.from} → ${s.to} (${s.reason})`)
-      // The app logs in again a moment after a kick (or an auth hiccup).
-      if (s.to === 'stopped') this.time.setTimeout(() => current() && void client.connect().catch(() => undefined), 1_000)
+      if (s.to !== 'stopped') return
+      // The app logs in again a moment after a kick it knows of; any other stop it leaves to the SDK.
+      if (this.time.now() <= device.kickedUntil) this.time.setTimeout(() => current() && void client.connect().catch(() => undefined), 1_000)
+      else this.log(`${uid}#${instance} stopped without a kick`)
     })
     client.on('error', (e) => {
       if (!current()) return
@@ -214,19 +273,46 @@ class Engine {
     return device
   }
 
-  private coldRestart(d: Device): void {
+  private coldRestart(d: Device, launch?: BadLaunch, inHandler?: string): void {
     if (!d.sim.control.alive) return
-    this.log(`${d.uid}#${d.instance} killed; cold start`)
+    this.log(`${d.uid}#${d.instance} killed${inHandler ? ' inside the message handler' : ''}; cold start`)
     if (d.inboxWriteFailed) this.excuseUnsaved(d)
+    this.history.kills.push({ uid: d.uid, instance: d.instance, ...(inHandler !== undefined && { inHandler }) })
     // A new process draws new random bytes (clientMsgNo, deviceId): a new seed for the new wx.
     const next = d.sim.control.coldRestart({ network: { online: d.sim.control.network.online }, seed: this.plan.seed * 31 + d.index + (d.instance + 1) * 7919 })
+    if (launch?.corrupt) this.corrupt(d, launch.corrupt)
+    if (launch?.readFail) next.control.storage.failReads(launch.readFail.n, launch.readFail.keyPart)
     this.boot(d.index, d.storage, next)
     void d.client.connect().catch(() => undefined)
   }
 
+  /**
+   * Damages what a killed app left on disk, in ways the SDK can detect: the inbox cursors become a
+   * half-written text; or one outbox record gets a field send() would refuse (expire 2^33,
+   * channelType 300). Without an outbox record to damage, the cursors are.
+   */
+  private corrupt(d: Device, what: string): void {
+    const prefix = `wkmp:${d.uid}:out:`
+    const outKey = [...d.storage.items.keys()].filter((k) => k.startsWith(prefix)).sort()[0]
+    if (what !== 'cursors' && outKey !== undefined) {
+      const item = d.storage.items.get(outKey)
+      const record = d.storage.peek(outKey) as Record<string, unknown>
+      if (what === 'outbox-expire') record.expire = 2 ** 33
+      else record.channelType = 300
+      d.storage.write(outKey, record, item?.encrypted === true)
+      this.history.corrupted.add(`${d.uid}|${outKey.slice(prefix.length)}`)
+      return this.log(`${d.uid} outbox record ${outKey.slice(prefix.length, prefix.length + 8)} corrupted (${what})`)
+    }
+    const key = `wkmp:${d.uid}:in:cursors`
+    const item = d.storage.items.get(key)
+    if (!item) return this.log(`${d.uid} nothing stored to corrupt`)
+    d.storage.write(key, GARBAGE_CURSORS, item.encrypted)
+    this.log(`${d.uid} inbox cursors corrupted`)
+  }
+
   private send(d: Device, to: Target, text: string): void {
     if (d.sim.control.hidden || !d.sim.control.alive) return this.log(`${d.uid} send ${text} skipped (background)`)
-    const channel = to.kind === 'group' ? { channelId: GROUP_ID, channelType: 2 } : { channelId: uidOf(to.peer), channelType: 1 }
+    const channel = channelOf(to)
     const client = d.client
     client.send({ ...channel, payload: text }).then(
       (m) => {
@@ -243,9 +329,11 @@ class Engine {
     const d = this.devices[step.kind === 'send' ? step.from : step.client] as Device
     if (step.kind === 'send') return this.send(d, step.to, step.text)
     this.faults++
+    const group = step.group ?? 'random'
+    this.faultsBy[group] = (this.faultsBy[group] ?? 0) + 1
     const { fault, count, durationMs } = step
-    this.log(`FAULT ${fault} ${d.uid} count ${count} for ${durationMs} ms`)
-    const channel: ChannelRef = step.target.kind === 'group' ? { channelId: GROUP_ID, channelType: 2 } : { channelId: uidOf(step.target.peer), channelType: 1, loginUid: d.uid }
+    this.log(`FAULT ${fault}${step.variant ? ` ${step.variant}` : ''} ${d.uid} count ${count} for ${durationMs} ms${step.episode ? ` [${step.episode}]` : ''}`)
+    const channel: ChannelRef = { ...channelOf(step.target), ...(step.target.kind === 'person' && { loginUid: d.uid }) }
     const later = (fn: () => void, ms = durationMs): void => {
       this.time.setTimeout(() => {
         if (!this.quiet) fn()
@@ -273,12 +361,11 @@ class Engine {
       case 'reorder-recv':
         this.core.faults.reorderRecv(channel, count + 1)
         return
-      case 'network-flap': {
-        const sim = d.sim
-        sim.control.setNetwork({ online: false })
-        later(() => sim.control.alive && sim.control.setNetwork({ online: true }))
+      case 'network-flap':
+        // Back on for whichever process runs then (a cold start in between inherits "offline").
+        d.sim.control.setNetwork({ online: false })
+        later(() => d.sim.control.alive && d.sim.control.setNetwork({ online: true }))
         return
-      }
       case 'background': {
         const sim = d.sim
         if (sim.control.hidden || !sim.control.alive) return
@@ -304,12 +391,56 @@ class Engine {
         this.core.restart()
         return
       case 'kick':
+        d.kickedUntil = this.time.now() + KICK_STOP_WINDOW_MS
         this.core.kick(d.uid, 'chaos kick')
         return
       case 'reject-sends':
         this.core.faults.rejectSends(count, RETRYABLE_CODES[durationMs % RETRYABLE_CODES.length] as number, { uid: d.uid })
         return
+      case 'kill':
+      case 'read-fail-kill':
+      case 'corrupt-kill':
+        return this.killAfterHide(d, step)
+      case 'storage-fail':
+        d.sim.control.storage.failNext(count)
+        return
+      case 'sync-outage':
+        this.core.faults.failHttp(SYNC_PATHS, step.variant as HttpFaultMode, { untilMs: this.time.now() + durationMs })
+        return
+      case 'sync-malformed':
+        this.core.faults.failHttp(['/channel/messagesync'], 'malformed-item', { untilMs: this.time.now() + durationMs })
+        return
+      case 'sync-404':
+        this.core.faults.failHttp(['/conversation/sync', '/conversation/list'], 'not-found', { count, uid: d.uid })
+        return
+      case 'token-hang':
+        d.tokenHangUntil = this.time.now() + durationMs
+        return
+      case 'sync-hang':
+        d.syncHangUntil = this.time.now() + durationMs
+        return
+      case 'disconnect':
+        this.core.faults.disconnect(d.uid, count, 'chaos: server going away')
+        return
+      case 'forge-recv': {
+        const from = step.target.kind === 'person' ? uidOf(step.target.peer) : uidOf((d.index + 1) % this.plan.clients)
+        this.core.faults.forgePlainRecv(d.uid, channel, from)
+        return
+      }
+      case 'handler-kill':
+        d.handlerKill = { remaining: count, until: this.time.now() + durationMs }
+        return
     }
+  }
+
+  /** The app is hidden, and killed `durationMs` later (with what goes wrong at its next launch). */
+  private killAfterHide(d: Device, step: FaultStep): void {
+    const sim = d.sim
+    if (sim.control.hidden || !sim.control.alive) return
+    sim.control.hide()
+    const launch: BadLaunch | undefined =
+      step.fault === 'read-fail-kill' ? { readFail: { n: step.count, keyPart: step.variant ?? '' } } : step.fault === 'corrupt-kill' ? { corrupt: step.variant ?? 'cursors' } : undefined
+    this.time.setTimeout(() => !this.quiet && sim === d.sim && this.coldRestart(d, launch), step.durationMs)
   }
 
   /** Faults stop: network on, every app in the foreground, storage roomy; then wait until settled. */
@@ -322,7 +453,8 @@ class Engine {
       d.sim.control.storage.setLimits(STORAGE_DEFAULTS)
       if (!d.sim.control.network.online) d.sim.control.setNetwork({ online: true })
       if (d.sim.control.hidden) d.sim.control.show()
-      if (d.client.state === 'stopped') void d.client.connect().catch(() => undefined)
+      // A client stopped by a kick is logged in again; one stopped for another reason is a defect to find.
+      if (d.client.state === 'stopped' && this.time.now() <= d.kickedUntil) void d.client.connect().catch(() => undefined)
     }
     const end = this.time.now() + this.plan.quietPhaseMs
     while (this.time.now() < end) {
@@ -370,13 +502,6 @@ class Engine {
   private log(line: string): void {
     if (this.tracing) this.trace.push(`t=${String(this.time.now() - this.start).padStart(6)} ${line}`)
   }
-}
-
-/** Every channel of a scenario: each person pair once, and the group. */
-export function channelRefs(clients: number): ChannelRef[] {
-  const out: ChannelRef[] = [{ channelId: GROUP_ID, channelType: 2 }]
-  for (let a = 0; a < clients; a++) for (let b = a + 1; b < clients; b++) out.push({ channelId: uidOf(b), channelType: 1, loginUid: uidOf(a) })
-  return out
 }
 
 /** The key the checker uses for a channel: `<type>:<canonical id>` (person chats stored as `A@B`). */

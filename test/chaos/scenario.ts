@@ -2,6 +2,7 @@
  * The chaos scenario generator: from one seed, a plan of timed sends and faults for K clients.
  * The plan is plain data (printed in a replay's trace); the engine executes it in virtual time.
  */
+import type { ChannelRef } from '../support/server/channels'
 import { createSeededRandom, type SeededRandom } from '../support/virtual-time'
 
 export type ServerLine = 'v2' | 'v3'
@@ -10,17 +11,24 @@ export interface ScenarioOptions {
   mode: ServerLine
   /** Clients, one uid and one device each (default 3). */
   clients?: number
-  /** send() calls over the fault phase (default 20). */
+  /** Random send() calls over the fault phase (default 20); the episodes add their own. */
   messages?: number
-  /** Faults injected over the fault phase (default 10). */
+  /** Purely random faults over the fault phase (default 10); the episodes come on top. */
   faults?: number
+  /** Aimed episodes per run (default 4; see AIMED). */
+  aimed?: number
   /** Length of the fault phase, virtual ms (default 60 000). */
   faultPhaseMs?: number
   /** Longest quiet phase (network on, app shown, no faults) before leftovers count as stuck, virtual ms (default 600 000). */
   quietPhaseMs?: number
-  /** Encrypted sessions (X25519 + AES); slow in pure JS, so off by default. */
+  /** Encrypted sessions (X25519 + AES) for every run (true), none (false), or a seeded one run in ENCRYPT_SHARE (default). */
   encrypt?: boolean
+  /** Fault groups (FAULT_GROUPS) left out, or the v2 stored-copies check relaxed; everything is on by default. */
+  without?: readonly Without[]
 }
+
+/** Encrypted sessions are ~3× slower in pure JS: by default one run in this many is encrypted. */
+export const ENCRYPT_SHARE = 8
 
 export type FaultKind =
   | 'drop-close' // server closes the socket with a close frame
@@ -38,8 +46,23 @@ export type FaultKind =
   | 'server-restart'
   | 'kick'
   | 'reject-sends' // SENDACKs with a retryable reason code (rate limit, node busy...): nothing stored
+  // Primitives of the aimed episodes:
+  | 'kill' // hide, killed durationMs (0–300 ms) later: right after a send, mid catch-up
+  | 'storage-fail' // the next `count` storage writes fail (an enqueue that cannot be made durable)
+  // Issue 15's fault kinds:
+  | 'sync-outage' // the sync API answers `variant` (HttpFaultMode) to everyone for durationMs
+  | 'sync-malformed' // every message page for durationMs carries one unreadable item
+  | 'sync-404' // this client's next conversation sync answers 404 once (a hiccup)
+  | 'token-hang' // the app's tokenProvider never answers calls made within durationMs
+  | 'sync-hang' // the app's SyncProvider never answers calls made within durationMs
+  | 'read-fail-kill' // killed; the next launch's first `count` reads of keys containing `variant` fail
+  | 'corrupt-kill' // killed; between launches `variant` is corrupted (see engine.ts corrupt())
+  | 'disconnect' // DISCONNECT with a reason code that is not a kick (`count`)
+  | 'forge-recv' // a plaintext RECV the server never stored, on an encrypted session
+  | 'handler-kill' // killed inside the app's message handler at the `count`-th message shown within durationMs
 
-export const FAULT_KINDS: readonly FaultKind[] = [
+/** The fault kinds of the purely random part of a schedule (the original fifteen). */
+export const RANDOM_KINDS: readonly FaultKind[] = [
   'drop-close',
   'drop-reset',
   'drop-silent',
@@ -57,12 +80,56 @@ export const FAULT_KINDS: readonly FaultKind[] = [
   'reject-sends',
 ]
 
-/** A channel as the sender addresses it: a person (peer index) or the one group. */
-export type Target = { kind: 'person'; peer: number } | { kind: 'group' }
+/** Fault groups, each left out with `--without <group>`: the aimed episodes and issue 15's kinds. */
+export const FAULT_GROUPS = {
+  aimed: ['kill', 'storage-fail'],
+  syncfaults: ['sync-outage', 'sync-malformed', 'sync-404'],
+  hangs: ['token-hang', 'sync-hang'],
+  storagefaults: ['read-fail-kill'],
+  corruption: ['corrupt-kill'],
+  disconnect: ['disconnect'],
+  forgery: ['forge-recv'],
+  handlerkill: ['handler-kill'],
+} as const satisfies Record<string, readonly FaultKind[]>
 
-export type PlanStep =
-  | { at: number; kind: 'send'; from: number; to: Target; text: string }
-  | { at: number; kind: 'fault'; fault: FaultKind; client: number; count: number; durationMs: number; target: Target }
+export type FaultGroup = keyof typeof FAULT_GROUPS
+
+/**
+ * What `--without` can leave out: a fault group, one fault kind of issue 15's, or `v2copies` (a v2
+ * re-send stored twice is then no violation).
+ */
+export type Without = FaultGroup | (typeof FAULT_GROUPS)[Exclude<FaultGroup, 'aimed'>][number] | 'v2copies'
+export const WITHOUT: readonly Without[] = [
+  ...(Object.keys(FAULT_GROUPS) as FaultGroup[]),
+  ...Object.entries(FAULT_GROUPS).flatMap(([g, kinds]) => (g === 'aimed' ? [] : (kinds as readonly Without[]))),
+  'v2copies',
+]
+
+function groupOf(kind: FaultKind): FaultGroup | undefined {
+  for (const [group, kinds] of Object.entries(FAULT_GROUPS)) if ((kinds as readonly FaultKind[]).includes(kind)) return group as FaultGroup
+  return undefined
+}
+
+/** A channel as the sender addresses it: a person (peer index) or a group (GROUP_ID unless named). */
+export type Target = { kind: 'person'; peer: number } | { kind: 'group'; id?: string }
+
+export interface FaultStep {
+  at: number
+  kind: 'fault'
+  fault: FaultKind
+  client: number
+  count: number
+  durationMs: number
+  target: Target
+  /** Which flavour of the fault (an HttpFaultMode, a key part, a corruption). */
+  variant?: string
+  /** The episode this step belongs to, for the trace. */
+  episode?: string
+  /** The group whose episode placed it (tallied under that group, not as random). */
+  group?: FaultGroup
+}
+
+export type PlanStep = { at: number; kind: 'send'; from: number; to: Target; text: string } | FaultStep
 
 export interface Plan {
   seed: number
@@ -71,41 +138,211 @@ export interface Plan {
   encrypt: boolean
   faultPhaseMs: number
   quietPhaseMs: number
+  /** The client whose app brings its own SyncProvider (the one a sync-hang hits), or -1. */
+  customSync: number
   steps: PlanStep[]
 }
 
 export const GROUP_ID = 'g1'
+/** A second group of everyone that only the sync-404 episode writes to: new to a client that was offline. */
+export const NEW_GROUP_ID = 'g2'
+export const GROUP_IDS = [GROUP_ID, NEW_GROUP_ID]
+
+/** Every channel of a scenario: each person pair once, and the group. */
+export function channelRefs(clients: number): ChannelRef[] {
+  const out: ChannelRef[] = GROUP_IDS.map((channelId) => ({ channelId, channelType: 2 }))
+  for (let a = 0; a < clients; a++) for (let b = a + 1; b < clients; b++) out.push({ channelId: uidOf(b), channelType: 1, loginUid: uidOf(a) })
+  return out
+}
+
+/** A target's channel as the sender addresses it. */
+export function channelOf(to: Target): { channelId: string; channelType: number } {
+  return to.kind === 'group' ? { channelId: to.id ?? GROUP_ID, channelType: 2 } : { channelId: uidOf(to.peer), channelType: 1 }
+}
 
 export function uidOf(i: number): string {
   return `u${i}`
 }
 
+/** Aimed episodes: faults placed at the moments the outbox and the inbox are most exposed. */
+const AIMED = ['queued-kill', 'reject-kill', 'ackless-kill', 'inflight-kill', 'catchup-kill', 'enqueue-fail', 'gapfill-kill'] as const
+
+const SYNC_OUTAGES = ['status-500', 'html', 'wrong-shape', 'no-answer']
+const READ_FAIL_KEYS = [':in:cursors', ':out:']
+const OUTBOX_CORRUPTIONS = ['outbox-expire', 'outbox-channeltype']
+/** DISCONNECT reason codes that are not "do not come back": unknown, system error, node moved. */
+const SOFT_DISCONNECTS = [0, 15, 18]
+
 export function generatePlan(seed: number, options: ScenarioOptions): Plan {
   const rng = createSeededRandom(seed ^ 0x5eed)
   const clients = Math.max(2, options.clients ?? 3)
   const faultPhaseMs = options.faultPhaseMs ?? 60_000
+  const encrypt = options.encrypt ?? rng.int(ENCRYPT_SHARE) === 0
+  const without = new Set(options.without ?? [])
   const steps: PlanStep[] = []
+  let texts = 0
   const target = (from: number): Target => {
     if (rng.int(3) === 0) return { kind: 'group' }
     const peer = (from + 1 + rng.int(clients - 1)) % clients
     return { kind: 'person', peer }
   }
+  const send = (at: number, from: number, to: Target): void => void steps.push({ at, kind: 'send', from, to, text: `m${texts++}` })
+  const fault = (at: number, f: FaultKind, client: number, extra: Partial<FaultStep> = {}): void => {
+    const step: FaultStep = { at, kind: 'fault', fault: f, client, count: 1 + rng.int(3), durationMs: durationFor(rng), target: target(client), ...extra }
+    const group = extra.episode === undefined ? undefined : ((AIMED as readonly string[]).includes(extra.episode) ? 'aimed' : groupOf(extra.episode as FaultKind))
+    if (group) step.group = group
+    steps.push(step)
+  }
+  /** `n` sends within [at, at + spread) that `c` receives: from a peer, or into the group. */
+  const sendsTo = (at: number, c: number, n: number, spread = 1_500): void => {
+    for (let i = 0; i < n; i++) {
+      const from = (c + 1 + rng.int(clients - 1)) % clients
+      send(at + rng.int(spread), from, rng.int(3) === 0 ? { kind: 'group' } : { kind: 'person', peer: c })
+    }
+  }
+  const sendsFrom = (at: number, c: number, n: number, spread = 1_500): void => {
+    for (let i = 0; i < n; i++) send(at + rng.int(spread), c, target(c))
+  }
+  /** c goes offline for `ms`, misses messages and queues its own: the state a kill or a bad launch hits hardest. */
+  const offline = (at: number, c: number, ms: number, episode: string): void => {
+    fault(at, 'network-flap', c, { durationMs: ms, episode })
+    sendsTo(at + 100, c, 2 + rng.int(3), Math.max(200, ms - 300))
+    sendsFrom(at + 100, c, 1 + rng.int(2), Math.max(200, ms - 300))
+  }
+  const at = (room = 5_000): number => rng.int(Math.max(1, faultPhaseMs - room))
+
   for (let i = 0; i < (options.messages ?? 20); i++) {
     const from = rng.int(clients)
-    steps.push({ at: rng.int(faultPhaseMs), kind: 'send', from, to: target(from), text: `m${i}` })
+    send(rng.int(faultPhaseMs), from, target(from))
   }
-  for (let i = 0; i < (options.faults ?? 10); i++) {
-    const client = rng.int(clients)
-    steps.push({
-      at: rng.int(faultPhaseMs),
-      kind: 'fault',
-      fault: pick(rng, FAULT_KINDS),
-      client,
-      count: 1 + rng.int(3),
-      durationMs: durationFor(rng),
-      target: target(client),
-    })
+  for (let i = 0; i < (options.faults ?? 10); i++) fault(rng.int(faultPhaseMs), pick(rng, RANDOM_KINDS), rng.int(clients))
+
+  if (!without.has('aimed')) {
+    for (let i = 0; i < (options.aimed ?? 4); i++) {
+      const episode = pick(rng, AIMED)
+      const t = at()
+      const c = rng.int(clients)
+      const kill = (when: number, maxMs = 300): void => fault(when, 'kill', c, { durationMs: rng.int(maxMs), episode })
+      switch (episode) {
+        case 'queued-kill':
+          fault(t, 'network-flap', c, { durationMs: 3_000 + rng.int(20_000), episode })
+          sendsFrom(t + 100, c, 1 + rng.int(3))
+          kill(t + 1_700 + rng.int(1_000))
+          break
+        case 'reject-kill':
+          fault(t, 'reject-sends', c, { episode })
+          sendsFrom(t + 10, c, 1 + rng.int(3), 200)
+          kill(t + 250 + rng.int(1_500))
+          break
+        case 'ackless-kill':
+          fault(t, 'lose-sendacks', c, { episode })
+          sendsFrom(t + 10, c, 1 + rng.int(3), 200)
+          kill(t + 250 + rng.int(1_500))
+          break
+        case 'inflight-kill':
+          send(t, c, target(c))
+          kill(t + rng.int(40), 30)
+          break
+        case 'catchup-kill': {
+          const ms = 2_000 + rng.int(15_000)
+          fault(t, 'network-flap', c, { durationMs: ms, episode })
+          sendsTo(t + 100, c, 2 + rng.int(3), ms - 200)
+          kill(t + ms + rng.int(1_500), 100)
+          break
+        }
+        case 'enqueue-fail':
+          fault(t, 'storage-fail', c, { count: 1 + rng.int(2), episode })
+          sendsFrom(t, c, 1, 1)
+          break
+        case 'gapfill-kill': {
+          const to: Target = rng.int(2) === 0 ? { kind: 'group' } : { kind: 'person', peer: (c + 1 + rng.int(clients - 1)) % clients }
+          fault(t, 'withhold-recv', c, { target: to, count: 1, episode })
+          for (let n = 0; n < 2 + rng.int(2); n++) {
+            const from = to.kind === 'person' ? to.peer : (c + 1 + rng.int(clients - 1)) % clients
+            send(t + 10 + rng.int(1_000), from, to.kind === 'person' ? { kind: 'person', peer: c } : to)
+          }
+          kill(t + 1_100 + rng.int(2_000), 100)
+          break
+        }
+      }
+    }
   }
+
+  // Issue 15's kinds: each one once per run, with the traffic that makes it matter.
+  const on = (k: FaultKind): boolean => !without.has(k as Without) && !without.has(groupOf(k) as FaultGroup)
+  if (on('sync-outage')) {
+    const t = at()
+    const c = rng.int(clients)
+    fault(t, 'sync-outage', c, { variant: pick(rng, SYNC_OUTAGES), durationMs: 2_000 + rng.int(38_000), episode: 'sync-outage' })
+    fault(t + 10, 'withhold-recv', c, { count: 1, target: { kind: 'group' }, episode: 'sync-outage' })
+    for (let n = 0; n < 3; n++) send(t + 20 + rng.int(2_000), (c + 1 + rng.int(clients - 1)) % clients, { kind: 'group' })
+  }
+  if (on('sync-malformed')) {
+    const t = at()
+    const c = rng.int(clients)
+    fault(t, 'sync-malformed', c, { durationMs: 8_000 + rng.int(20_000), episode: 'sync-malformed' })
+    fault(t + 10, 'withhold-recv', c, { count: 1, target: { kind: 'group' }, episode: 'sync-malformed' })
+    for (let n = 0; n < 4; n++) send(t + 20 + rng.int(2_000), (c + 1 + rng.int(clients - 1)) % clients, { kind: 'group' })
+  }
+  // Late in the phase, so that no later kill ends it with a new client (one that stopped or hangs
+  // for good must still be that way in the quiet phase).
+  const late = (): number => Math.max(0, faultPhaseMs - 14_000) + rng.int(8_000)
+  /** Offline, then killed just before the network returns: `kind` is armed for the next launch. */
+  const atLaunch = (kind: 'sync-404' | 'token-hang'): void => {
+    const ms = 2_000 + rng.int(4_000)
+    // The 404 at the very end: a later push would reveal the missed messages as a gap, filled without a catch-up.
+    const t = kind === 'sync-404' ? Math.max(0, faultPhaseMs - ms - 200 - rng.int(1_500)) : late()
+    const c = rng.int(clients)
+    offline(t, c, ms, kind)
+    // Messages in a group c has never seen: only a catch-up (conversation sync) can tell c of them.
+    if (kind === 'sync-404') for (let n = 0; n < 2; n++) send(t + 100 + rng.int(ms - 300), (c + 1 + rng.int(clients - 1)) % clients, { kind: 'group', id: NEW_GROUP_ID })
+    fault(t + ms - 700, kind, c, { count: 1, durationMs: 5_000 + rng.int(35_000), episode: kind })
+    fault(t + ms - 600, 'kill', c, { durationMs: rng.int(300), episode: kind })
+  }
+  // The server line is detected at a launch's first catch-up; the token is asked for at a launch.
+  if (on('sync-404')) atLaunch('sync-404')
+  if (on('token-hang')) atLaunch('token-hang')
+  let customSync = -1
+  if (on('sync-hang')) {
+    const t = late()
+    const c = rng.int(clients)
+    customSync = c
+    fault(t, 'sync-hang', c, { durationMs: 5_000 + rng.int(35_000), episode: 'sync-hang' })
+    offline(t + 1, c, 500 + rng.int(3_000), 'sync-hang')
+  }
+  const badLaunch = (kind: 'read-fail-kill' | 'corrupt-kill', variant: string): void => {
+    const t = at(25_000)
+    const c = rng.int(clients)
+    const ms = 3_000 + rng.int(15_000)
+    offline(t, c, ms, kind)
+    fault(t + ms - 100 - rng.int(500), kind, c, { variant, count: 1 + rng.int(2), durationMs: rng.int(300), episode: kind })
+  }
+  // Both stores every run: the inbox state and the outbox, each read failing once and corrupted once.
+  if (on('read-fail-kill')) for (const key of READ_FAIL_KEYS) badLaunch('read-fail-kill', key)
+  if (on('corrupt-kill')) {
+    badLaunch('corrupt-kill', 'cursors')
+    badLaunch('corrupt-kill', pick(rng, OUTBOX_CORRUPTIONS))
+  }
+  if (on('disconnect')) {
+    const t = late()
+    const c = rng.int(clients)
+    fault(t, 'disconnect', c, { count: pick(rng, SOFT_DISCONNECTS), episode: 'disconnect' })
+    sendsTo(t + 500, c, 2, 3_000)
+    sendsFrom(t + 500, c, 1, 3_000)
+  }
+  if (on('forge-recv') && encrypt) {
+    const c = rng.int(clients)
+    fault(at(), 'forge-recv', c, { episode: 'forge-recv' })
+  }
+  if (on('handler-kill')) {
+    const t = at(25_000)
+    const c = rng.int(clients)
+    const ms = 3_000 + rng.int(15_000)
+    fault(t, 'network-flap', c, { durationMs: ms, episode: 'handler-kill' })
+    sendsTo(t + 100, c, 3 + rng.int(3), ms - 200)
+    fault(t + ms, 'handler-kill', c, { count: 2 + rng.int(3), durationMs: 10_000, episode: 'handler-kill' })
+  }
+
   // Stable order: by time, then as generated.
   const indexed = steps.map((s, i) => ({ s, i }))
   indexed.sort((a, b) => a.s.at - b.s.at || a.i - b.i)
@@ -113,9 +350,10 @@ export function generatePlan(seed: number, options: ScenarioOptions): Plan {
     seed,
     mode: options.mode,
     clients,
-    encrypt: options.encrypt ?? false,
+    encrypt,
     faultPhaseMs,
     quietPhaseMs: options.quietPhaseMs ?? 600_000,
+    customSync,
     steps: indexed.map((x) => x.s),
   }
 }

@@ -112,6 +112,20 @@ export interface ConnectionInfo {
 
 export type CorruptMode = 'recv-payload' | 'header'
 
+/**
+ * How an HTTP answer goes wrong: 500, an HTML page with status 200 (a proxy's error page), JSON of
+ * the wrong shape, no answer at all (the request times out), a 404 (a route that seems to be
+ * missing), or the real page with one message item made unreadable.
+ */
+export type HttpFaultMode = 'status-500' | 'html' | 'wrong-shape' | 'no-answer' | 'not-found' | 'malformed-item'
+
+/** Which answers an HTTP fault spoils: the next `count`, or every one until `untilMs` (core clock); of `uid`'s requests, or anyone's. */
+export interface HttpFaultScope {
+  count?: number
+  untilMs?: number
+  uid?: string
+}
+
 /** The in-process fault API (also reachable over HTTP under /admin/faults/...). */
 export interface ServerFaults {
   /** The next `count` SENDACKs (of `uid`'s connections, or anyone's) are not sent; the messages are still stored and delivered. */
@@ -132,6 +146,16 @@ export interface ServerFaults {
   reorderRecv(channel: ChannelRef, count: number): void
   /** Corrupts the next frame to `uid`: 'recv-payload' (default) flips a byte of the next RECV's payload so its msgKey fails; 'header' makes the next frame's type invalid. */
   corruptNextFrame(uid: string, mode?: CorruptMode): void
+  /** Answers on `paths` go wrong (see HttpFaultMode) within `scope`. */
+  failHttp(paths: string[], mode: HttpFaultMode, scope: HttpFaultScope): void
+  /** Sends every connection of `uid` a DISCONNECT with `reasonCode` (not necessarily a kick), then drops it; returns how many. */
+  disconnect(uid: string, reasonCode: number, reason: string): number
+  /**
+   * Pushes `uid`'s encrypted connections a RECV the server never stored, in plaintext (NO_ENCRYPT
+   * set, no msgKey) as if from `fromUid` on `channel`, with the channel's next seq: what a man in
+   * the middle could inject. Returns how many connections got one.
+   */
+  forgePlainRecv(uid: string, channel: ChannelRef, fromUid: string): number
   /** While on, new sockets are closed at once (ws-server refuses the upgrade). */
   refuseConnections(on: boolean): void
   readonly refusing: boolean
@@ -196,6 +220,8 @@ export class ServerCore {
   private reorders = new Map<string, { count: number; buffer: Array<{ m: StoredMessage; fromId: number }> }>()
   private corrupt = new Map<string, CorruptMode>()
   private refusing = false
+  private httpFaults: Array<{ paths: string[]; mode: HttpFaultMode } & HttpFaultScope> = []
+  private forged = 0
 
   constructor(opts: ServerCoreOptions) {
     this.opts = opts
@@ -238,7 +264,29 @@ export class ServerCore {
 
   /** The HTTP API and admin endpoints (see http-api.ts). `path` may carry a query string. */
   handleHttp(method: string, path: string, body: unknown): Promise<{ status: number; body: unknown }> {
-    return new Promise((resolve) => resolve(handleHttp(this, method, path, body)))
+    const fault = this.takeHttpFault(path, body)
+    if (fault === 'no-answer') return new Promise(() => undefined)
+    return new Promise((resolve) => {
+      if (fault === 'status-500') return resolve({ status: 500, body: { msg: 'internal server error', status: 500 } })
+      if (fault === 'html') return resolve({ status: 200, body: '<html><body>502 Bad Gateway</body></html>' })
+      if (fault === 'wrong-shape') return resolve({ status: 200, body: { status: 200, data: 'maintenance' } })
+      if (fault === 'not-found') return resolve({ status: 404, body: { msg: 'not found', status: 404 } })
+      const res = handleHttp(this, method, path, body)
+      if (fault === 'malformed-item') spoilOneItem(res.body)
+      resolve(res)
+    })
+  }
+
+  private takeHttpFault(path: string, body: unknown): HttpFaultMode | undefined {
+    const route = path.split('?')[0] as string
+    const b = body !== null && typeof body === 'object' ? (body as Record<string, unknown>) : {}
+    const uid = b.login_uid ?? b.uid
+    const now = this.opts.clock.now()
+    this.httpFaults = this.httpFaults.filter((f) => (f.count ?? 1) > 0 && (f.untilMs === undefined || f.untilMs > now))
+    const f = this.httpFaults.find((x) => x.paths.includes(route) && (x.uid === undefined || x.uid === uid))
+    if (!f) return undefined
+    if (f.count !== undefined) f.count--
+    return f.mode
   }
 
   report(): ServerReport {
@@ -458,6 +506,10 @@ export class ServerCore {
   private kickSession(s: Session, reason: string, closeDelayMs?: number, reasonCode: number = ReasonCode.ConnectKick): void {
     this.stats.kicks++
     if (this.mode === 'v3') return this.close(s, { withCloseFrame: true, code: 1000, reason: 'kicked' })
+    this.disconnectSession(s, reasonCode, reason, closeDelayMs)
+  }
+
+  private disconnectSession(s: Session, reasonCode: number, reason: string, closeDelayMs?: number): void {
     this.write(s, { type: PacketType.DISCONNECT, reasonCode, reason })
     s.state = 'closing'
     // The real v1.2.6 drops the TCP link after the delay (the client sees 1006, no close frame).
@@ -725,6 +777,38 @@ export class ServerCore {
       corruptNextFrame: (uid, mode = 'recv-payload') => {
         this.corrupt.set(uid, mode)
       },
+      failHttp: (paths, mode, scope) => {
+        this.httpFaults.push({ paths, mode, ...scope })
+      },
+      disconnect: (uid, reasonCode, reason) => {
+        const open = [...this.sessions.values()].filter((s) => s.uid === uid && s.state === 'open')
+        for (const s of open) this.disconnectSession(s, reasonCode, reason)
+        return open.length
+      },
+      forgePlainRecv: (uid, channel, fromUid) => {
+        const canonical = canonicalChannel(channel)
+        const top = this.store.messages(channel.channelType, canonical).pop()?.messageSeq ?? 0
+        const open = [...this.sessions.values()].filter((s) => s.uid === uid && s.state === 'open' && s.crypto !== null)
+        this.forged++
+        for (const s of open) {
+          this.write(s, {
+            type: PacketType.RECV,
+            flags: NO_FLAGS,
+            setting: Setting.NO_ENCRYPT,
+            msgKey: '',
+            fromUid,
+            channelId: channelView(channel.channelType, canonical, s.uid),
+            channelType: channel.channelType,
+            expire: 0,
+            clientMsgNo: `forged-${this.forged}`,
+            messageId: String(9_000_000_000 + this.forged),
+            messageSeq: top + 1,
+            timestamp: Math.floor(this.opts.clock.now() / 1000),
+            payload: new Uint8Array([102, 111, 114, 103, 101, 100]),
+          })
+        }
+        return open.length
+      },
       refuseConnections: (on) => {
         this.refusing = on
       },
@@ -736,6 +820,7 @@ export class ServerCore {
         this.rejectFaults = []
         this.withheld.clear()
         this.corrupt.clear()
+        this.httpFaults = []
         this.refusing = false
         const buffered = [...this.reorders.values()]
         this.reorders.clear()
@@ -743,4 +828,12 @@ export class ServerCore {
       },
     }
   }
+}
+
+/** Makes one item of a message page unreadable (its seq a word, its payload a number): the rest of the page stays good. */
+function spoilOneItem(body: unknown): void {
+  const messages = body !== null && typeof body === 'object' ? (body as { messages?: unknown }).messages : undefined
+  if (!Array.isArray(messages) || messages.length === 0) return
+  const i = Math.floor(messages.length / 2)
+  messages[i] = { ...(messages[i] as object), message_seq: 'seq', payload: 42 }
 }

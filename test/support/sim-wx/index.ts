@@ -105,6 +105,8 @@ export interface SimStorageControl {
   readonly data: SimStorageData
   /** The next `n` writes (set/remove) fail with `errMsg` (default `<api>:fail sim injected failure`). */
   failNext(n: number, errMsg?: string): void
+  /** The next `n` getStorage calls on keys containing `keyPart` (default: any key) fail, as a flaky read does. */
+  failReads(n: number, keyPart?: string): void
   setLimits(limits: Partial<SimStorageLimits>): void
 }
 
@@ -257,6 +259,7 @@ export function createSimWx(options: SimWxOptions): SimWx {
 
   let failNext = 0
   let failText: string | undefined
+  let failReads = { n: 0, keyPart: '' }
   const batch: Array<() => void> = []
   const queueStorage = (apply: () => void): void => {
     batch.push(apply)
@@ -292,7 +295,10 @@ export function createSimWx(options: SimWxOptions): SimWx {
       })
     },
     getStorage(o: KeyOpts) {
+      const inj = failReads.n > 0 && o.key.includes(failReads.keyPart)
+      if (inj) failReads.n--
       queueStorage(() => {
+        if (inj) return call(o, false, { errMsg: 'getStorage:fail sim injected read failure' })
         const r = data.read(o.key, o.encrypt === true)
         if ('data' in r) call(o, true, { data: r.data, errMsg: 'getStorage:ok' })
         else call(o, false, { errMsg: `getStorage:fail ${r.fail}` })
@@ -567,6 +573,9 @@ export function createSimWx(options: SimWxOptions): SimWx {
       failNext(n, errMsg) {
         failNext = n
         failText = errMsg
+      },
+      failReads(n, keyPart = '') {
+        failReads = { n, keyPart }
       },
       setLimits(limits) {
         data.limits = { ...data.limits, ...limits }
