@@ -86,8 +86,17 @@ export class NetworkError extends ImError {
 /** Any other SDK failure; `code` says which. */
 export class ClientError extends ImError {}
 
-export const isImError = (e: unknown): e is ImError => e instanceof ImError
-export const isProtocolError = (e: unknown): e is ProtocolError => e instanceof ImError && e.code === 'PROTOCOL'
+/**
+ * Marks every ImError, whichever copy of the SDK made it: two bundles (an app and a plugin, or
+ * wukongim-mp/testing next to the SDK) each have their own ImError class, so instanceof alone
+ * would miss errors from the other copy. Symbol.for is shared by the whole JS realm.
+ */
+const BRAND = Symbol.for('wukongim-mp.ImError')
+Object.defineProperty(ImError.prototype, BRAND, { value: true })
+
+export const isImError = (e: unknown): e is ImError =>
+  e instanceof ImError || (typeof e === 'object' && e !== null && (e as { [BRAND]?: unknown })[BRAND] === true)
+export const isProtocolError = (e: unknown): e is ProtocolError => isImError(e) && e.code === 'PROTOCOL'
 export const isStorageError = (e: unknown): e is StorageError =>
-  e instanceof ImError && (e.code === 'STORAGE_FULL' || e.code === 'STORAGE_FAILED' || e.code === 'STORAGE_CORRUPT')
-export const isInvalidArgumentError = (e: unknown): e is InvalidArgumentError => e instanceof ImError && e.code === 'INVALID_ARGUMENT'
+  isImError(e) && (e.code === 'STORAGE_FULL' || e.code === 'STORAGE_FAILED' || e.code === 'STORAGE_CORRUPT')
+export const isInvalidArgumentError = (e: unknown): e is InvalidArgumentError => isImError(e) && e.code === 'INVALID_ARGUMENT'

@@ -21,7 +21,11 @@ export interface SyncedEvent {
   reason: string
 }
 
-export interface ClientEvents extends Record<string, unknown> {
+/**
+ * Event name → payload. A type alias, not an interface extending Record<string, unknown>: that
+ * index signature made every string a valid name, so `on('mesage', …)` compiled.
+ */
+export type ClientEvents = {
   /** The connection state changed: `{from, to, reason, code?}`. */
   state: StateChange
   /** A received message, once, in per-channel seq order; a returned promise delays its RECVACK. */

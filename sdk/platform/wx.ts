@@ -1,4 +1,4 @@
-/// <reference types="miniprogram-api-typings" />
+/// <reference types="miniprogram-api-typings" preserve="true" />
 /**
  * The real Platform: the only code in sdk/ that touches `wx` (and the global timers and clock,
  * which in WeChat are globals, not members of `wx`). Facts behind each choice: platform.md.

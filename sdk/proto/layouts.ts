@@ -1,6 +1,6 @@
 /**
  * Field layouts of every WKProto packet (protocol.md §4), one `write*` and one `read*` per packet,
- * shared by the client codec (codec.ts) and the server codec (server-codec.ts). Each function is a
+ * shared by the client codec (codec.ts) and the server codec (test/support/server/codec.ts). Each function is a
  * standalone export so a bundle keeps only the halves it uses.
  *
  * `v` is the negotiated protocol version; every version-dependent field is decided here:

@@ -8,7 +8,7 @@
  * A test and development tool — production is a real WuKongIM cluster.
  */
 import { FrameDecoder } from '../../../sdk/proto/frame-decoder'
-import { decodeClientPacket, encodeServerPacket } from '../../../sdk/proto/server-codec'
+import { decodeClientPacket, encodeServerPacket } from './codec'
 import { PacketType, PROTOCOL_VERSION, Setting } from '../../../sdk/proto/packets'
 import type { ConnectPacket, Frame, HeaderFlags, RecvackPacket, RecvPacket, SendackPacket, SendPacket, ServerPacket } from '../../../sdk/proto/packets'
 import type { Clock, TimerId, Timers } from '../../../sdk/platform/types'
@@ -16,7 +16,7 @@ import { ReasonCode } from '../../../sdk/codes'
 import { canonicalChannel, channelKey, channelView, GROUP, PERSON, personChannelId, personParties, type ChannelRef } from './channels'
 import { ServerStore, type StoredMessage } from './store'
 import { encodePublicKey, generateKeyPair, type SessionCrypto } from '../../../sdk/proto/crypto'
-import { deriveServerSession, openSend, saltFromBytes, sealRecv } from '../../../sdk/proto/server-crypto'
+import { deriveServerSession, openSend, saltFromBytes, sealRecv } from './crypto'
 import { handleHttp } from './http-api'
 
 export type ServerMode = 'v2' | 'v3'
