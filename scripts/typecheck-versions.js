@@ -6,9 +6,9 @@ const { execFileSync } = require('child_process')
 
 const root = path.resolve(__dirname, '..')
 for (const ts of ['typescript-5.0', 'typescript-7']) {
-  const tsc = require.resolve(`${ts}/bin/tsc`)
+  const tsc = path.join(root, 'node_modules', ts, 'bin', 'tsc')
   for (const project of ['tsconfig.json', 'tsconfig.test.json', 'miniprogram/tsconfig.json']) {
     execFileSync(process.execPath, [tsc, '-p', path.join(root, project), '--noEmit'], { stdio: 'inherit' })
   }
-  console.log(`typecheck: ${require(`${ts}/package.json`).version} ok`)
+  console.log(`typecheck: ${require(path.join(root, 'node_modules', ts, 'package.json')).version} ok`)
 }
