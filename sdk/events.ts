@@ -6,7 +6,7 @@
 import type { ImError } from './errors'
 import type { GapEvent, InboundMessage, OutboxMessage, StateChange } from './types'
 
-/** A server EVENT packet (protocol.md §4.11), passed through as is. */
+/** A server EVENT packet (docs/protocol.md §4.11), passed through as is. */
 export interface ServerEvent {
   id: string
   eventType: string

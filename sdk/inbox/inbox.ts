@@ -1,5 +1,5 @@
 /**
- * The receive side (DESIGN.md §4): RECV → verify/decrypt → de-duplicate → order → deliver →
+ * The receive side (docs/design.md §4): RECV → verify/decrypt → de-duplicate → order → deliver →
  * RECVACK; per-channel cursors; gap detection and filling; offline catch-up.
  *
  * Per channel the inbox keeps a *cursor*: the highest seq delivered (or deliberately skipped) with

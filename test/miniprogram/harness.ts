@@ -110,7 +110,7 @@ export function startDemo(options: { mode?: ServerMode; storage?: SimStorageData
   if (!app) throw new Error('app.ts did not call App()')
   if (options.launch !== false) app.onLaunch()
   const mounted: RenderedComponent[] = []
-  // Loading a file twice in one module registry breaks the simulator (platform.md §7.2): load once, render many.
+  // Loading a file twice in one module registry breaks the simulator (docs/platform.md §7.2): load once, render many.
   const loaded = new Map<string, string>()
   const demo: Demo = {
     core,
