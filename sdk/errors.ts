@@ -43,6 +43,8 @@ export class ImError extends Error {
 
 /** Malformed or unexpected bytes from the peer. The decoder that raised it stays usable. */
 export class ProtocolError extends ImError {
+  // Narrows `code`, and keeps the classes apart for the guards: a guard's false branch is not `never`.
+  declare readonly code: 'PROTOCOL'
   constructor(message: string, context: Record<string, unknown> = {}, cause?: unknown) {
     super('PROTOCOL', message, context, cause)
   }
@@ -50,6 +52,7 @@ export class ProtocolError extends ImError {
 
 /** A bad argument to a public API call (empty channel, unknown channel type, oversize payload...). */
 export class InvalidArgumentError extends ImError {
+  declare readonly code: 'INVALID_ARGUMENT'
   constructor(message: string, context: Record<string, unknown> = {}) {
     super('INVALID_ARGUMENT', message, context)
   }
@@ -57,6 +60,7 @@ export class InvalidArgumentError extends ImError {
 
 /** A bad option passed to createClient. */
 export class InvalidOptionError extends ImError {
+  declare readonly code: 'INVALID_OPTION'
   constructor(message: string, context: Record<string, unknown> = {}) {
     super('INVALID_OPTION', message, context)
   }
@@ -64,6 +68,7 @@ export class InvalidOptionError extends ImError {
 
 /** Storage refused a write or read. `code` tells full from other failures; `corrupt` for bad stored data. */
 export class StorageError extends ImError {
+  declare readonly code: 'STORAGE_FULL' | 'STORAGE_FAILED' | 'STORAGE_CORRUPT'
   constructor(code: 'STORAGE_FULL' | 'STORAGE_FAILED' | 'STORAGE_CORRUPT', message: string, context: Record<string, unknown> = {}, cause?: unknown) {
     super(code, message, context, cause)
   }
@@ -71,6 +76,7 @@ export class StorageError extends ImError {
 
 /** The platform lacks a capability the SDK needs (old base library, missing API). */
 export class PlatformError extends ImError {
+  declare readonly code: 'PLATFORM_UNSUPPORTED'
   constructor(message: string, context: Record<string, unknown> = {}, cause?: unknown) {
     super('PLATFORM_UNSUPPORTED', message, context, cause)
   }
@@ -78,6 +84,7 @@ export class PlatformError extends ImError {
 
 /** A network-level failure: socket could not open, request failed, link died. */
 export class NetworkError extends ImError {
+  declare readonly code: 'NETWORK'
   constructor(message: string, context: Record<string, unknown> = {}, cause?: unknown) {
     super('NETWORK', message, context, cause)
   }

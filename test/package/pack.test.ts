@@ -1,6 +1,6 @@
 /**
  * The path an app takes: `npm pack` (prepack builds), install the tarball into a scratch
- * mini-program project, DevTools' "Build npm" (miniprogram-ci packNpmManually, offline), type-check
+ * mini-program project made of the README's consumer snippets, DevTools' "Build npm" (miniprogram-ci packNpmManually, offline), type-check
  * the app with `tsc --strict` against the package name (oldest supported TypeScript and the current
  * major), and run the packed SDK file in a bare JS context that has a fake `wx` and nothing of Node.
  */
@@ -24,43 +24,7 @@ const APP_FILES: Record<string, string> = {
     setting: { useCompilerPlugins: ['typescript'], packNpmManually: true, packNpmRelationList: [{ packageJsonPath: './package.json', miniprogramNpmDistDir: './' }] },
   }),
   'app.json': JSON.stringify({ pages: ['pages/chat/chat'] }),
-  'typings/index.d.ts': `interface IAppOption {
-  im: import('wukongim-mp').Client
-}
-`,
-  'app.ts': `import { createClient, isStorageError } from 'wukongim-mp'
-
-App<IAppOption>({
-  im: createClient({ uid: 'alice', token: 't', wsAddr: 'wss://im.example.com:5210' }),
-  onLaunch() {
-    this.im.on('error', (e) => console.warn(e.code, isStorageError(e)))
-    void this.im.connect()
-  },
-})
-`,
   'pages/chat/chat.json': '{}',
-  'pages/chat/chat.ts': `import type { InboundMessage, Unsubscribe } from 'wukongim-mp'
-
-const im = getApp<IAppOption>().im
-let off: Unsubscribe | undefined
-
-Page({
-  data: { texts: [] as string[] },
-  onLoad() {
-    off = im.on('message', (m: InboundMessage) => {
-      const text = typeof m.payload === 'string' ? m.payload : \`(\${m.payload.length} bytes)\`
-      this.setData({ texts: [...this.data.texts, text] })
-    })
-  },
-  async send(): Promise<void> {
-    const msg = await im.send({ channelId: 'bob', channelType: 1, payload: 'hi' })
-    console.log(msg.clientMsgNo, msg.status)
-  },
-  onUnload() {
-    off?.()
-  },
-})
-`,
   'tsconfig.json': JSON.stringify({
     compilerOptions: {
       strict: true, noEmit: true, target: 'ES2017', module: 'esnext', moduleResolution: 'bundler', lib: ['ES2017'],
@@ -71,13 +35,20 @@ Page({
   }),
 }
 
+/** The README's consumer snippets: ```ts blocks whose first line is `// <path>`. */
+function readmeFiles(): Record<string, string> {
+  const files: Record<string, string> = {}
+  for (const [, file, body] of fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8').matchAll(/```ts\n\/\/ (\S+)\n([\s\S]*?)```/g)) files[file!] = body!
+  return files
+}
+
 beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wkmp-pack-'))
   const out = npm(['pack', '--json', '--pack-destination', dir], ROOT)
   const [info] = JSON.parse(out.slice(out.search(/^\[/m))) as Array<{ filename: string; files: Array<{ path: string }> }>
   packed = info!.files.map((f) => f.path).sort()
   app = path.join(dir, 'app')
-  for (const [file, text] of Object.entries(APP_FILES)) {
+  for (const [file, text] of Object.entries({ ...APP_FILES, ...readmeFiles() })) {
     fs.mkdirSync(path.dirname(path.join(app, file)), { recursive: true })
     fs.writeFileSync(path.join(app, file), text)
   }
@@ -87,6 +58,10 @@ beforeAll(() => {
 }, 120_000)
 
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }))
+
+test('the README has the consumer files the scratch app is made of', () => {
+  expect(Object.keys(readmeFiles()).sort()).toEqual(['app.ts', 'pages/chat/chat.ts', 'typings/index.d.ts'])
+})
 
 test('the tarball holds the build, its declarations and nothing test-only', () => {
   expect(packed).toEqual(expect.arrayContaining(['package.json', 'README.md', 'CHANGELOG.md', 'dist/miniprogram/index.js', 'dist/testing.js', 'dist/types/index.d.ts', 'dist/types/testing.d.ts']))

@@ -51,3 +51,8 @@ if (isStorageError(caught)) void caught.context
 // The real wx satisfies the adapter's WxApi (miniprogram-api-typings' global `wx`).
 const api: WxApi = wx
 void api
+
+// A guard's false branch keeps the other errors (the subclasses differ by their `code`).
+declare const err: ImError
+if (isStorageError(err)) void (err.code satisfies 'STORAGE_FULL' | 'STORAGE_FAILED' | 'STORAGE_CORRUPT')
+else void err.message
