@@ -52,9 +52,11 @@ function build({ quiet }) {
 const lockDir = path.join(root, '.cache', 'demo-build.lock')
 const sleepSync = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
 
-/** Builds when stale; returns whether it built. */
-function ensureBuild({ quiet = false } = {}) {
-  if (isFresh()) return false
+/**
+ * Runs fn while holding the lock on dist/ and the demo's npm folders: anything that rebuilds dist/
+ * (this build, `npm pack`'s prepack in the package test) takes turns with the others.
+ */
+function withBuildLock(fn) {
   fs.mkdirSync(path.dirname(lockDir), { recursive: true })
   const started = Date.now()
   for (;;) {
@@ -63,22 +65,30 @@ function ensureBuild({ quiet = false } = {}) {
       break
     } catch (e) {
       if (e.code !== 'EEXIST') throw e
-      // A lock older than three minutes belongs to a build that died: take it over.
-      if (Date.now() - fs.statSync(lockDir).mtimeMs > 180_000) fs.rmSync(lockDir, { recursive: true, force: true })
-      if (Date.now() - started > 240_000) throw new Error(`ensure-build: ${lockDir} held for too long`)
+      // A lock older than five minutes belongs to a build that died: take it over.
+      if (Date.now() - fs.statSync(lockDir).mtimeMs > 300_000) fs.rmSync(lockDir, { recursive: true, force: true })
+      if (Date.now() - started > 360_000) throw new Error(`ensure-build: ${lockDir} held for too long`)
       sleepSync(100)
     }
   }
   try {
-    if (isFresh()) return false // another caller built it while we waited
-    build({ quiet })
-    return true
+    return fn()
   } finally {
     fs.rmSync(lockDir, { recursive: true, force: true })
   }
 }
 
-module.exports = { ensureBuild }
+/** Builds when stale; returns whether it built. */
+function ensureBuild({ quiet = false } = {}) {
+  if (isFresh()) return false
+  return withBuildLock(() => {
+    if (isFresh()) return false // another caller built it while we waited
+    build({ quiet })
+    return true
+  })
+}
+
+module.exports = { ensureBuild, withBuildLock }
 if (require.main === module) {
   if (process.argv[2] === '--pack') {
     packMiniprogramNpm().then(

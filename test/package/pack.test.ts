@@ -10,6 +10,9 @@ import * as os from 'os'
 import * as path from 'path'
 import * as vm from 'vm'
 
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { withBuildLock } = require('../../scripts/demo/ensure-build.js') as { withBuildLock<T>(fn: () => T): T }
+
 const ROOT = path.resolve(__dirname, '../..')
 const npm = (args: string[], cwd: string): string =>
   execFileSync('npm', [...args, '--no-audit', '--no-fund', '--prefer-offline'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
@@ -44,7 +47,8 @@ function readmeFiles(): Record<string, string> {
 
 beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wkmp-pack-'))
-  const out = npm(['pack', '--json', '--pack-destination', dir], ROOT)
+  // prepack rebuilds dist/, which the demo build (other test files) packs too: take turns.
+  const out = withBuildLock(() => npm(['pack', '--json', '--pack-destination', dir], ROOT))
   const [info] = JSON.parse(out.slice(out.search(/^\[/m))) as Array<{ filename: string; files: Array<{ path: string }> }>
   packed = info!.files.map((f) => f.path).sort()
   app = path.join(dir, 'app')
