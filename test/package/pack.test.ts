@@ -5,6 +5,7 @@
  * major), and run the packed SDK file in a bare JS context that has a fake `wx` and nothing of Node.
  */
 import { execFileSync } from 'child_process'
+import { createRequire } from 'module'
 import * as fs from 'fs'
 import * as os from 'os'
 import * as path from 'path'
@@ -123,3 +124,13 @@ test('the packed SDK runs in a bare context with only a fake wx', async () => {
   expect([...storage.keys()].some((k) => k.startsWith('wkmp'))).toBe(true) // the outbox wrote through wx storage
   await client.close()
 }, 30_000)
+
+test('wukongim-mp/testing resolves through exports and drives a client under node', async () => {
+  const load = createRequire(path.join(app, 'package.json'))
+  const { createMemoryPlatform } = load('wukongim-mp/testing') as typeof import('../../sdk/testing')
+  const { createClient } = load('wukongim-mp') as typeof import('../../sdk')
+  const platform = createMemoryPlatform()
+  const client = createClient({ uid: 'alice', token: 't', wsAddr: 'wss://im.example.com:5210', platform })
+  expect((await client.send({ channelId: 'bob', channelType: 1, payload: 'hi' })).status).toBe('queued')
+  await client.close()
+})
