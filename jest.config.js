@@ -18,6 +18,11 @@ module.exports = {
       displayName: 'miniprogram',
       testEnvironment: 'jsdom',
       testMatch: ['<rootDir>/test/miniprogram/**/*.test.ts'],
+      // The pages require npm packages the way the mini-program runtime does: from miniprogram_npm/
+      // as "Build npm" (scripts/demo/ensure-build.js) wrote it, not from node_modules.
+      moduleNameMapper: {
+        '^(wukongim-mp|dayjs)$': '<rootDir>/miniprogram/miniprogram_npm/$1/index.js',
+      },
       transform,
       transformIgnorePatterns,
     },

@@ -1,5 +1,5 @@
 /**
- * The demo App: it owns the one client (DESIGN.md §1). A saved session signs in again at launch,
+ * The demo App: it owns the one client (docs/design.md §1). A saved session signs in again at launch,
  * so a cold start picks up its outbox where the killed instance left it.
  */
 import { isSession, startIm, stopIm } from './services/im'

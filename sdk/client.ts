@@ -1,6 +1,6 @@
 /**
  * createClient(): the facade that wires connection, outbox, inbox and diagnostics together
- * (DESIGN.md §1–§2). One live client per (platform, uid): pages share the App's client instead of
+ * (docs/design.md §1–§2). One live client per (platform, uid): pages share the App's client instead of
  * opening stray sockets.
  */
 import { jitterSource } from './connection/backoff'

@@ -1,4 +1,4 @@
-/** WuKongIM reason codes (protocol.md §6), values in the servers' iota order. */
+/** WuKongIM reason codes (docs/protocol.md §6), values in the servers' iota order. */
 export const ReasonCode = {
   Unknown: 0,
   Success: 1,
@@ -33,7 +33,7 @@ export const ReasonCode = {
 } as const
 export type ReasonCode = (typeof ReasonCode)[keyof typeof ReasonCode]
 
-/** What the outbox does with a SENDACK reason code (protocol.md §6.1). */
+/** What the outbox does with a SENDACK reason code (docs/protocol.md §6.1). */
 export type SendackClass = 'done' | 'retry' | 'reencode' | 'permanent'
 
 const RETRYABLE: ReadonlySet<number> = new Set([0, 6, 10, 15, 17, 18, 22])
@@ -76,5 +76,5 @@ export const ChannelType = {
 } as const
 export type ChannelType = (typeof ChannelType)[keyof typeof ChannelType]
 
-/** Device flags for CONNECT (protocol.md §4.1). */
+/** Device flags for CONNECT (docs/protocol.md §4.1). */
 export const DeviceFlag = { App: 0, Web: 1, PC: 2 } as const

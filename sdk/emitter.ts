@@ -1,5 +1,5 @@
 /**
- * A thin wrapper over mitt (STYLE.md habit 3): `on()` returns its own undo, handlers run over a
+ * A thin wrapper over mitt (docs/style.md habit 3): `on()` returns its own undo, handlers run over a
  * copy of the list (mitt does that), and a throwing or rejecting handler is isolated: it is
  * reported through `onHandlerError` and never breaks the emitter's caller or the other handlers.
  */

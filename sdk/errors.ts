@@ -42,6 +42,8 @@ export class ImError extends Error {
 
 /** Malformed or unexpected bytes from the peer. The decoder that raised it stays usable. */
 export class ProtocolError extends ImError {
+  // Narrows `code`, and keeps the classes apart for the guards: a guard's false branch is not `never`.
+  declare readonly code: 'PROTOCOL'
   constructor(message: string, context: Record<string, unknown> = {}, cause?: unknown) {
     super('PROTOCOL', message, context, cause)
   }
@@ -49,6 +51,7 @@ export class ProtocolError extends ImError {
 
 /** A bad argument to a public API call (empty channel, unknown channel type, oversize payload...). */
 export class InvalidArgumentError extends ImError {
+  declare readonly code: 'INVALID_ARGUMENT'
   constructor(message: string, context: Record<string, unknown> = {}) {
     super('INVALID_ARGUMENT', message, context)
   }
@@ -59,6 +62,7 @@ export class InvalidOptionError extends InvalidArgumentError {}
 
 /** Storage refused a write or read. `code` tells full from other failures; `corrupt` for bad stored data. */
 export class StorageError extends ImError {
+  declare readonly code: 'STORAGE_FULL' | 'STORAGE_FAILED' | 'STORAGE_CORRUPT'
   constructor(code: 'STORAGE_FULL' | 'STORAGE_FAILED' | 'STORAGE_CORRUPT', message: string, context: Record<string, unknown> = {}, cause?: unknown) {
     super(code, message, context, cause)
   }
@@ -66,6 +70,7 @@ export class StorageError extends ImError {
 
 /** The platform lacks a capability the SDK needs (old base library, missing API). */
 export class PlatformError extends ImError {
+  declare readonly code: 'PLATFORM_UNSUPPORTED'
   constructor(message: string, context: Record<string, unknown> = {}, cause?: unknown) {
     super('PLATFORM_UNSUPPORTED', message, context, cause)
   }
@@ -73,6 +78,7 @@ export class PlatformError extends ImError {
 
 /** A network-level failure: socket could not open, request failed, link died. */
 export class NetworkError extends ImError {
+  declare readonly code: 'NETWORK'
   constructor(message: string, context: Record<string, unknown> = {}, cause?: unknown) {
     super('NETWORK', message, context, cause)
   }
@@ -81,8 +87,17 @@ export class NetworkError extends ImError {
 /** Any other SDK failure; `code` says which. */
 export class ClientError extends ImError {}
 
-export const isImError = (e: unknown): e is ImError => e instanceof ImError
-export const isProtocolError = (e: unknown): e is ProtocolError => e instanceof ImError && e.code === 'PROTOCOL'
+/**
+ * Marks every ImError, whichever copy of the SDK made it: two bundles (an app and a plugin, or
+ * wukongim-mp/testing next to the SDK) each have their own ImError class, so instanceof alone
+ * would miss errors from the other copy. Symbol.for is shared by the whole JS realm.
+ */
+const BRAND = Symbol.for('wukongim-mp.ImError')
+Object.defineProperty(ImError.prototype, BRAND, { value: true })
+
+export const isImError = (e: unknown): e is ImError =>
+  e instanceof ImError || (typeof e === 'object' && e !== null && (e as { [BRAND]?: unknown })[BRAND] === true)
+export const isProtocolError = (e: unknown): e is ProtocolError => isImError(e) && e.code === 'PROTOCOL'
 export const isStorageError = (e: unknown): e is StorageError =>
-  e instanceof ImError && (e.code === 'STORAGE_FULL' || e.code === 'STORAGE_FAILED' || e.code === 'STORAGE_CORRUPT')
-export const isInvalidArgumentError = (e: unknown): e is InvalidArgumentError => e instanceof ImError && e.code === 'INVALID_ARGUMENT'
+  isImError(e) && (e.code === 'STORAGE_FULL' || e.code === 'STORAGE_FAILED' || e.code === 'STORAGE_CORRUPT')
+export const isInvalidArgumentError = (e: unknown): e is InvalidArgumentError => isImError(e) && e.code === 'INVALID_ARGUMENT'

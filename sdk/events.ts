@@ -6,7 +6,7 @@
 import type { ImError } from './errors'
 import type { GapEvent, InboundMessage, OutboxMessage, StateChange } from './types'
 
-/** A server EVENT packet (protocol.md §4.11), passed through as is. */
+/** A server EVENT packet (docs/protocol.md §4.11), passed through as is. */
 export interface ServerEvent {
   id: string
   eventType: string
@@ -21,7 +21,11 @@ export interface SyncedEvent {
   reason: string
 }
 
-export interface ClientEvents extends Record<string, unknown> {
+/**
+ * Event name → payload. A type alias, not an interface extending Record<string, unknown>: that
+ * index signature made every string a valid name, so `on('mesage', …)` compiled.
+ */
+export type ClientEvents = {
   /** The connection state changed: `{from, to, reason, code?}`. */
   state: StateChange
   /** A received message, once, in per-channel seq order; a returned promise delays its RECVACK. */

@@ -1,5 +1,5 @@
 /**
- * wukongim-mp public entry, curated by hand (STYLE.md habit 10).
+ * wukongim-mp public entry, curated by hand (docs/style.md habit 10).
  */
 export { createClient } from './client'
 export type { Client } from './client'

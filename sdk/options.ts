@@ -1,5 +1,5 @@
 /**
- * createClient options, every one with its unit and default (STYLE.md habit 9), and the one
+ * createClient options, every one with its unit and default (docs/style.md habit 9), and the one
  * function that validates them and fills the defaults.
  */
 import { DeviceFlag } from './codes'

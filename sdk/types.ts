@@ -3,7 +3,7 @@
  * Byte payloads are Uint8Array; 64-bit ids are decimal strings.
  */
 
-/** Outbox status (DESIGN.md §3): queued → sending → sent; sending → queued; → failed. */
+/** Outbox status (docs/design.md §3): queued → sending → sent; sending → queued; → failed. */
 export type MessageStatus = 'queued' | 'sending' | 'sent' | 'failed'
 
 /**

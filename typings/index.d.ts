@@ -1,6 +1,6 @@
 /// <reference types="miniprogram-api-typings" />
 // Ambient types of the demo mini-program (devtools TypeScript template layout). The SDK's types
-// come from the same build the demo imports (miniprogram/lib/, written by `npm run build`).
+// come from the package as installed in miniprogram/node_modules (`npm run demo`).
 
 interface IAppOption {
   globalData: {
@@ -8,7 +8,7 @@ interface IAppOption {
     session?: import('../miniprogram/services/im').Session
   }
   /** The app's one client; undefined until sign-in. Pages use it, never create their own. */
-  im?: import('../miniprogram/lib/wukongim-mp/index').Client
+  im?: import('wukongim-mp').Client
   /** The chats as the pages show them; lives as long as `im`. */
   chats?: import('../miniprogram/services/chat-store').ChatStore
   /** Creates the client for a session (closing another user's), saves the session. */

@@ -4,7 +4,7 @@
  * listen to the store and unsubscribe on unload) and keeps, per conversation, the rows a chat page
  * renders: local echoes of our own messages with their outbox status, and received messages.
  */
-import type { Client, InboundMessage, OutboxMessage, Unsubscribe } from '../lib/wukongim-mp/index'
+import type { Client, InboundMessage, OutboxMessage, Unsubscribe } from 'wukongim-mp'
 import { formatTime, statusLabel, type ItemStatus } from './format'
 import { payloadText, textPayload } from './text'
 

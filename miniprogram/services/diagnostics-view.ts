@@ -3,7 +3,7 @@
  * answered (summary lines), the headline metrics, and the whole report as JSON to paste into a
  * bug report.
  */
-import type { Client, DiagnosticReport } from '../lib/wukongim-mp/index'
+import type { Client, DiagnosticReport } from 'wukongim-mp'
 
 export interface DiagnosticsView {
   available: boolean

@@ -2,8 +2,8 @@
  * What the pages show: times (dayjs), status and connection labels. Pure functions, so WXML only
  * binds precomputed strings (WXML cannot call functions).
  */
-import dayjs from '../lib/dayjs/index'
-import type { ConnectionState, MessageStatus } from '../lib/wukongim-mp/index'
+import dayjs from 'dayjs'
+import type { ConnectionState, MessageStatus } from 'wukongim-mp'
 
 /** 'HH:mm' today, 'MM-DD HH:mm' this year, else 'YYYY-MM-DD HH:mm'. */
 export function formatTime(epochMs: number, nowMs: number): string {

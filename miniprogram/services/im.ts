@@ -4,8 +4,8 @@
  * both through getApp(). In WeChat the platform is the real wx (createClient's default); tests and
  * `npm start` pass a simulated one.
  */
-import { createClient } from '../lib/wukongim-mp/index'
-import type { Client, ClientOptions } from '../lib/wukongim-mp/index'
+import { createClient } from 'wukongim-mp'
+import type { Client, ClientOptions } from 'wukongim-mp'
 import { ChatStore } from './chat-store'
 
 /** What the sign-in page asks for, saved so that a cold start signs in again by itself. */

@@ -1,34 +1,62 @@
 #!/usr/bin/env node
-// Makes sure the demo's miniprogram/lib/ holds a build of the current SDK: runs the real build
-// (scripts/build.js, which also copies dist/ into the demo) when the copy is missing or older
-// than any file under sdk/. Used by `npm start`, `npm run typecheck` and the demo's tests.
+// Builds the demo mini-program's npm dependencies the way an app gets them:
+//   1. scripts/build.js writes dist/;
+//   2. `npm install --install-links` in miniprogram/ packs the repo root like `npm pack` (only
+//      the package's "files") and installs that copy, plus dayjs, into miniprogram/node_modules;
+//   3. miniprogram-ci's packNpmManually — DevTools' "Build npm" without DevTools — turns them
+//      into miniprogram/miniprogram_npm/, where the pages' require('wukongim-mp') resolves.
+// Skipped when miniprogram_npm is newer than every input. Used by `npm start`, `npm run
+// typecheck`, `npm run demo` and the demo's tests; parallel callers take turns through a lock.
 const fs = require('fs')
 const path = require('path')
 const { execFileSync } = require('child_process')
 
 const root = path.resolve(__dirname, '..', '..')
-const built = path.join(root, 'miniprogram', 'lib', 'wukongim-mp', 'index.js')
+const demo = path.join(root, 'miniprogram')
+const built = path.join(demo, 'miniprogram_npm', 'wukongim-mp', 'index.js')
+const inputs = [path.join(root, 'sdk'), path.join(root, 'package.json'), path.join(demo, 'package.json'), __filename]
 
-function newestMtime(dir) {
+function newestMtime(p) {
+  const stat = fs.statSync(p)
+  if (!stat.isDirectory()) return stat.mtimeMs
   let newest = 0
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, entry.name)
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(p) : fs.statSync(p).mtimeMs)
-  }
+  for (const entry of fs.readdirSync(p)) newest = Math.max(newest, newestMtime(path.join(p, entry)))
   return newest
 }
 
 function isFresh() {
-  if (!fs.existsSync(built) || !fs.existsSync(path.join(root, 'miniprogram', 'lib', 'dayjs', 'index.js'))) return false
-  return fs.statSync(built).mtimeMs >= newestMtime(path.join(root, 'sdk'))
+  if (!fs.existsSync(built) || !fs.existsSync(path.join(demo, 'miniprogram_npm', 'dayjs', 'index.js'))) return false
+  const at = fs.statSync(built).mtimeMs
+  return inputs.every((p) => newestMtime(p) <= at)
+}
+
+async function packMiniprogramNpm() {
+  const ci = require('miniprogram-ci')
+  fs.rmSync(path.join(demo, 'miniprogram_npm'), { recursive: true, force: true })
+  const result = await ci.packNpmManually({ packageJsonPath: path.join(demo, 'package.json'), miniprogramNpmDistDir: demo })
+  if (result.warnList.length) throw new Error(`packNpmManually: ${JSON.stringify(result.warnList)}`)
+  return result
+}
+
+function build({ quiet }) {
+  const stdio = quiet ? 'pipe' : 'inherit'
+  execFileSync(process.execPath, [path.join(root, 'scripts', 'build.js')], { stdio, cwd: root })
+  const npm = process.env.npm_execpath
+  const args = ['install', '--install-links', '--prefer-offline', '--no-audit', '--no-fund', '--no-package-lock', '--ignore-scripts']
+  if (npm && npm.endsWith('.js')) execFileSync(process.execPath, [npm, ...args], { stdio, cwd: demo })
+  else execFileSync('npm', args, { stdio, cwd: demo })
+  // packNpmManually is async; a child process keeps ensureBuild synchronous for jest's module scope.
+  execFileSync(process.execPath, [__filename, '--pack'], { stdio, cwd: root })
 }
 
 const lockDir = path.join(root, '.cache', 'demo-build.lock')
 const sleepSync = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
 
-/** Builds when stale. Parallel callers (jest workers) take turns through a lock directory. */
-function ensureBuild({ quiet = false } = {}) {
-  if (isFresh()) return false
+/**
+ * Runs fn while holding the lock on dist/ and the demo's npm folders: anything that rebuilds dist/
+ * (this build, `npm pack`'s prepack in the package test) takes turns with the others.
+ */
+function withBuildLock(fn) {
   fs.mkdirSync(path.dirname(lockDir), { recursive: true })
   const started = Date.now()
   for (;;) {
@@ -37,21 +65,38 @@ function ensureBuild({ quiet = false } = {}) {
       break
     } catch (e) {
       if (e.code !== 'EEXIST') throw e
-      // A lock older than two minutes belongs to a build that died: take it over.
-      if (Date.now() - fs.statSync(lockDir).mtimeMs > 120_000) fs.rmSync(lockDir, { recursive: true, force: true })
-      if (Date.now() - started > 180_000) throw new Error(`ensure-build: ${lockDir} held for too long`)
+      // A lock older than five minutes belongs to a build that died: take it over.
+      if (Date.now() - fs.statSync(lockDir).mtimeMs > 300_000) fs.rmSync(lockDir, { recursive: true, force: true })
+      if (Date.now() - started > 360_000) throw new Error(`ensure-build: ${lockDir} held for too long`)
       sleepSync(100)
     }
   }
   try {
-    if (isFresh()) return false // another caller built it while we waited
-    execFileSync(process.execPath, [path.join(root, 'scripts', 'build.js')], { stdio: quiet ? 'pipe' : 'inherit', cwd: root })
-    if (!fs.existsSync(built)) require('./copy-lib').copyLib() // a build.js without the copy step
-    return true
+    return fn()
   } finally {
     fs.rmSync(lockDir, { recursive: true, force: true })
   }
 }
 
-module.exports = { ensureBuild }
-if (require.main === module) ensureBuild()
+/** Builds when stale; returns whether it built. */
+function ensureBuild({ quiet = false } = {}) {
+  if (isFresh()) return false
+  return withBuildLock(() => {
+    if (isFresh()) return false // another caller built it while we waited
+    build({ quiet })
+    return true
+  })
+}
+
+module.exports = { ensureBuild, withBuildLock }
+if (require.main === module) {
+  if (process.argv[2] === '--pack') {
+    packMiniprogramNpm().then(
+      (r) => console.log(`packNpmManually: ${r.miniProgramPackNum} mini-program package(s), ${r.otherNpmPackNum} other(s)`),
+      (e) => {
+        console.error(e)
+        process.exitCode = 1
+      },
+    )
+  } else ensureBuild()
+}

@@ -1,6 +1,6 @@
 /**
  * The `npm start` story engine: two users' copies of the demo app (its services/im.ts and chat
- * store, over the SDK build in miniprogram/lib/) run under simulated wx instances against the
+ * store, over the package as installed in miniprogram/node_modules) run under simulated wx instances against the
  * local server, in real time, while a scripted, seeded story injects the field's faults: page
  * switches, offline sending, backgrounding until the socket dies silently (iOS), a kill and cold
  * start, network flaps, dropped SENDACKs and a server restart. It then checks, from the receivers'

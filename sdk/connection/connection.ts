@@ -1,5 +1,5 @@
 /**
- * The one connection (DESIGN.md §5): dial → CONNECT → CONNACK → connected, heartbeat, backoff,
+ * The one connection (docs/design.md §5): dial → CONNECT → CONNACK → connected, heartbeat, backoff,
  * network and app-lifecycle reactions.
  *
  * Rules that keep it honest:
@@ -316,7 +316,7 @@ export class Connection {
 
   private socketEnded(reason: string): void {
     if (this.current === 'connecting' && this.socketOpened && !this.connackSeen) {
-      // A v2 server rejects a bad token by closing without CONNACK (protocol.md §4.2):
+      // A v2 server rejects a bad token by closing without CONNACK (docs/protocol.md §4.2):
       // back off and ask the token provider again.
       this.tokenStale = true
       this.teardown('waiting', `closed before CONNACK (${reason})`)
@@ -374,7 +374,7 @@ export class Connection {
   }
 
   /**
-   * Network events are hints (platform.md §4: some clients never report "back online"): while
+   * Network events are hints (docs/platform.md §4: some clients never report "back online"): while
    * offline, look again every backoff.maxMs and dial when the status says online.
    */
   private pollNetwork(): void {
@@ -460,7 +460,7 @@ export class Connection {
       this.refused('connack', p.reasonCode, '')
       return
     }
-    // Adopt the server's version when it answers lower than we asked (protocol.md §1).
+    // Adopt the server's version when it answers lower than we asked (docs/protocol.md §1).
     this.negotiated = p.hasServerVersion && p.serverVersion > 0 ? Math.min(PROTOCOL_VERSION, p.serverVersion) : PROTOCOL_VERSION
     let session: SessionCrypto | null = null
     try {
@@ -626,7 +626,7 @@ export class Connection {
     this.diagnostics.record('lifecycle', 'show', { state: this.current, hiddenForMs: hiddenFor })
     switch (this.current) {
       case 'connected':
-        // iOS may have killed the socket without onClose (platform.md §1.5): never wait for a
+        // iOS may have killed the socket without onClose (docs/platform.md §1.5): never wait for a
         // heartbeat timeout. Long hidden → rebuild; short → probe with a short deadline.
         if (hiddenFor >= this.options.rebuildAfterHiddenMs) {
           this.teardown('redial', `app shown after ${Math.round(hiddenFor / 1000)} s hidden`)

@@ -1,5 +1,5 @@
 /**
- * The connection's transition table (DESIGN.md §5, STYLE.md habit 2). The connection's one
+ * The connection's transition table (docs/design.md §5, docs/style.md habit 2). The connection's one
  * setter refuses anything not listed here, so an impossible transition is a bug that shows up
  * in tests instead of a silent second socket.
  */

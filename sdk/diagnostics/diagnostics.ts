@@ -51,7 +51,7 @@ export interface DiagnosticCounters {
 }
 
 const REDACTED = new Set(['token', 'payload', 'body', 'text', 'content'])
-/** Realtime-log limits (platform.md §5): each call at most 5 KB, ~200 calls per page session. */
+/** Realtime-log limits (docs/platform.md §5): each call at most 5 KB, ~200 calls per page session. */
 const REALTIME_MAX_BYTES = 5 * 1024
 const REALTIME_MAX_CALLS = 200
 const LATENCY_SAMPLES = 1000

@@ -1,5 +1,5 @@
 /**
- * The durable send queue (DESIGN.md §3): persist → send → ack | fail.
+ * The durable send queue (docs/design.md §3): persist → send → ack | fail.
  *
  * - send() resolves only after the message is in storage; nothing goes on the wire before that.
  * - Each attempt gets a fresh clientSeq (per client instance, never reused) and is matched back by

@@ -1,5 +1,5 @@
 /**
- * The outbox status machine (DESIGN.md §3), written down and checked by Outbox.transition():
+ * The outbox status machine (docs/design.md §3), written down and checked by Outbox.transition():
  * queued → sending → sent; sending → queued (link lost, retryable code, stale key);
  * queued | sending → failed (permanent code, expiry, cancel, invalid); failed → queued (resend());
  * queued → sent: a message that may have been stored before (v2 line) found on the server by the

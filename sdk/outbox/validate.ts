@@ -66,7 +66,7 @@ export function validateSend(input: SendInput): ValidSend {
 }
 
 /**
- * Upper bound of a SEND's remaining length (protocol.md §4.3) when the payload is encrypted:
+ * Upper bound of a SEND's remaining length (docs/protocol.md §4.3) when the payload is encrypted:
  * AES-CBC pads to the next 16 bytes, the wire carries base64 of that (4/3), plus the fields.
  */
 export function sendFrameBound(payloadBytes: number, channelBytes: number, topicBytes: number): number {

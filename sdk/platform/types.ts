@@ -1,5 +1,5 @@
 /**
- * The one door between the SDK core and the outside world (DESIGN.md §2, STYLE.md habit 1).
+ * The one door between the SDK core and the outside world (docs/design.md §2, docs/style.md habit 1).
  * The core reads no global: sockets, storage, network status, app lifecycle, HTTP, timers, the
  * clock and randomness all come from a Platform. `createWxPlatform(wx)` (wx.ts) is the real one;
  * `createMemoryPlatform()` (memory.ts) is for unit tests; the simulated wx in test/support runs the

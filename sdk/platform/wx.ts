@@ -1,7 +1,7 @@
-/// <reference types="miniprogram-api-typings" />
+/// <reference types="miniprogram-api-typings" preserve="true" />
 /**
  * The real Platform: the only code in sdk/ that touches `wx` (and the global timers and clock,
- * which in WeChat are globals, not members of `wx`). Facts behind each choice: platform.md.
+ * which in WeChat are globals, not members of `wx`). Facts behind each choice: docs/platform.md.
  *
  * Sockets: binary ArrayBuffer frames only (a text frame is a ProtocolError); SocketTask has no
  * off* methods, so a closed flag silences every callback after close() or onClose; close() on a

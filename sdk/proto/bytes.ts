@@ -1,5 +1,5 @@
 /**
- * Big-endian byte writer and bounds-checked reader for WKProto bodies (protocol.md §3).
+ * Big-endian byte writer and bounds-checked reader for WKProto bodies (docs/protocol.md §3).
  *
  * 64-bit integers never touch BigInt: they travel as two u32 halves and surface as decimal
  * strings (ids) or, when the caller knows they fit, as numbers (messageSeq on v6, timeDiff).
@@ -7,7 +7,7 @@
 import { InvalidArgumentError, ProtocolError } from '../errors'
 import { decodeUtf8, writeUtf8 } from './utf8'
 
-/** The Go decoders read a string length as int16: 32,767 bytes at most (protocol.md §3). */
+/** The Go decoders read a string length as int16: 32,767 bytes at most (docs/protocol.md §3). */
 export const MAX_STRING_BYTES = 32767
 
 const TWO32 = 4294967296

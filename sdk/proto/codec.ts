@@ -1,6 +1,6 @@
 /**
  * Client half of the WKProto codec (shipped): encode what a client sends, decode what a server
- * sends. The server half lives in server-codec.ts so it never reaches the client bundle.
+ * sends. The server half lives in test/support/server/codec.ts so it never reaches the client bundle.
  */
 import { encodeBare, readConnack, readDisconnect, readEvent, readRecv, readSendack, readSuback, unexpected, writeConnect, writeRecvack, writeSend, writeSub } from './layouts'
 import { PacketType, type ClientPacket, type Frame, type ServerPacket } from './packets'

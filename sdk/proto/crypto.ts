@@ -1,5 +1,5 @@
 /**
- * Session crypto (protocol.md §5): X25519 key agreement, AES key = first 16 chars of the hex MD5
+ * Session crypto (docs/protocol.md §5): X25519 key agreement, AES key = first 16 chars of the hex MD5
  * of base64(shared secret), IV = the CONNACK salt, AES-128-CBC/PKCS#7 payloads carried as base64
  * ASCII, and the msgKey that authenticates SEND and RECV. Randomness comes from the caller
  * (platform.randomBytes), never from a global.

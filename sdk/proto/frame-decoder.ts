@@ -1,5 +1,5 @@
 /**
- * Incremental frame splitter for the WKProto byte stream (protocol.md §2). Feed it whatever the
+ * Incremental frame splitter for the WKProto byte stream (docs/protocol.md §2). Feed it whatever the
  * socket delivers (any chunking, several frames per WebSocket message) and pull whole frames.
  *
  * `next()` returns a frame, or `undefined` when more bytes are needed. Bytes that can never form a

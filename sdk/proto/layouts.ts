@@ -1,6 +1,6 @@
 /**
- * Field layouts of every WKProto packet (protocol.md §4), one `write*` and one `read*` per packet,
- * shared by the client codec (codec.ts) and the server codec (server-codec.ts). Each function is a
+ * Field layouts of every WKProto packet (docs/protocol.md §4), one `write*` and one `read*` per packet,
+ * shared by the client codec (codec.ts) and the server codec (test/support/server/codec.ts). Each function is a
  * standalone export so a bundle keeps only the halves it uses.
  *
  * `v` is the negotiated protocol version; every version-dependent field is decided here:
@@ -38,7 +38,7 @@ export function nibbleToFlags(n: number): HeaderFlags {
   return { dup: (n & 8) !== 0, syncOnce: (n & 4) !== 0, redDot: (n & 2) !== 0, noPersist: (n & 1) !== 0 }
 }
 
-/** A frame for PING/PONG: the single header byte, no remaining length (protocol.md §2.3). */
+/** A frame for PING/PONG: the single header byte, no remaining length (docs/protocol.md §2.3). */
 export function encodeBare(type: number): Uint8Array {
   return Uint8Array.of(type << 4)
 }

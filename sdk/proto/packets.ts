@@ -1,5 +1,5 @@
 /**
- * WKProto packet shapes (protocol.md §4). One discriminated union on `type`.
+ * WKProto packet shapes (docs/protocol.md §4). One discriminated union on `type`.
  *
  * Conventions:
  * - 64-bit integers (messageId, nodeId, EVENT timestamp) are decimal strings: ids are snowflakes
@@ -26,12 +26,12 @@ export const PacketType = {
 } as const
 export type PacketType = (typeof PacketType)[keyof typeof PacketType]
 
-/** The protocol version this SDK asks for; servers negotiate down (protocol.md §1). */
+/** The protocol version this SDK asks for; servers negotiate down (docs/protocol.md §1). */
 export const PROTOCOL_VERSION = 5
-/** Servers reject frames whose remaining length exceeds this (protocol.md §2.2). */
+/** Servers reject frames whose remaining length exceeds this (docs/protocol.md §2.2). */
 export const MAX_REMAINING_LENGTH = 1024 * 1024
 
-/** Header flag bits (low nibble) for every packet but CONNACK (protocol.md §2.1). */
+/** Header flag bits (low nibble) for every packet but CONNACK (docs/protocol.md §2.1). */
 export interface HeaderFlags {
   dup: boolean
   syncOnce: boolean
@@ -39,7 +39,7 @@ export interface HeaderFlags {
   noPersist: boolean
 }
 
-/** Setting byte bits for SEND / RECV / SUB (protocol.md §4.12). */
+/** Setting byte bits for SEND / RECV / SUB (docs/protocol.md §4.12). */
 export const Setting = {
   RECEIPT: 0x80,
   SIGNAL: 0x20,

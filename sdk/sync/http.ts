@@ -1,5 +1,5 @@
 /**
- * The default SyncProvider: WuKongIM's HTTP API over platform.request (protocol.md §8).
+ * The default SyncProvider: WuKongIM's HTTP API over platform.request (docs/protocol.md §8).
  *
  * - Messages: `POST /channel/messagesync` (both server lines), pull mode "up", always a limit.
  * - Conversations: v2 `POST /conversation/sync` (last_msg_seqs, msg_count ≥ 1); v3 removed it for

@@ -1,5 +1,5 @@
 /**
- * How the inbox pulls what the socket did not bring (DESIGN.md §4, protocol.md §8): the default
+ * How the inbox pulls what the socket did not bring (docs/design.md §4, docs/protocol.md §8): the default
  * implementation speaks WuKongIM's HTTP API over platform.request; apps that proxy through their
  * own backend pass their own SyncProvider.
  */

@@ -1,5 +1,5 @@
 /**
- * One contract for every Platform implementation (STYLE.md habit 8): storage, sockets, network and
+ * One contract for every Platform implementation (docs/style.md habit 8): storage, sockets, network and
  * lifecycle behaviour the SDK core relies on. `makePlatform` builds a fresh platform wired to an
  * echo server and returns the handles the suite needs to drive it.
  */

@@ -5,7 +5,7 @@
  */
 import type { StoryResult } from '../../scripts/demo/story'
 
-// The demo imports the SDK build in miniprogram/lib/: build it first when missing or stale.
+// The demo imports wukongim-mp as installed in miniprogram/: build and install it first when missing or stale.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 require('../../scripts/demo/ensure-build.js').ensureBuild({ quiet: true })
 // eslint-disable-next-line @typescript-eslint/no-require-imports

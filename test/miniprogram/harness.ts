@@ -1,7 +1,7 @@
 /**
  * Runs the demo mini-program's real code under miniprogram-simulate (jsdom): the real app.ts and
- * pages over the SDK build in miniprogram/lib/ (built first when missing or stale), `wx` = the
- * simulated wx (stateful storage, sockets, network and lifecycle events) talking to an in-process
+ * pages over the package as "Build npm" put it in miniprogram/miniprogram_npm/ (built first by
+ * scripts/demo/ensure-build.js when missing or stale), `wx` = the simulated wx (stateful storage, sockets, network and lifecycle events) talking to an in-process
  * local server core in real time. Every load starts from fresh modules (jest.resetModules), as a
  * fresh mini-program would, and as miniprogram-simulate needs to register components again.
  */
@@ -110,7 +110,7 @@ export function startDemo(options: { mode?: ServerMode; storage?: SimStorageData
   if (!app) throw new Error('app.ts did not call App()')
   if (options.launch !== false) app.onLaunch()
   const mounted: RenderedComponent[] = []
-  // Loading a file twice in one module registry breaks the simulator (platform.md §7.2): load once, render many.
+  // Loading a file twice in one module registry breaks the simulator (docs/platform.md §7.2): load once, render many.
   const loaded = new Map<string, string>()
   const demo: Demo = {
     core,

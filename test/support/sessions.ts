@@ -1,6 +1,6 @@
 /** A client session and the server session it talks to, from fixed seeds (codec tests and benches). */
 import { deriveSession, encodePublicKey, generateKeyPair, type SessionCrypto } from '../../sdk/proto/crypto'
-import { deriveServerSession } from '../../sdk/proto/server-crypto'
+import { deriveServerSession } from './server/crypto'
 
 export function sessionPair(seed = 1): { session: SessionCrypto; serverSession: SessionCrypto } {
   const key = (n: number) => generateKeyPair(new Uint8Array(32).map((_, i) => (i * 31 + n) & 255))

@@ -3,7 +3,7 @@
  * client's `state` events); it is hidden while connected.
  */
 import { bannerFor } from '../../services/format'
-import type { ConnectionState } from '../../lib/wukongim-mp/index'
+import type { ConnectionState } from 'wukongim-mp'
 
 Component({
   properties: {

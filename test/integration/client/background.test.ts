@@ -1,5 +1,5 @@
 /**
- * App lifecycle with WeChat's real background timeline (platform.md §2, §1.5), in virtual time:
+ * App lifecycle with WeChat's real background timeline (docs/platform.md §2, §1.5), in virtual time:
  * the real client over the real wx adapter over the simulated wx, wired to the server core.
  * Hide → 5 s → suspended (timers and callbacks held) → 10 s → socket killed; on iOS the task's
  * onClose never fires. Show → everything held arrives late, after onAppShow.

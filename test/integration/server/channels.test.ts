@@ -1,4 +1,4 @@
-/** Person-channel canonicalisation (protocol.md §7.6): CRC-32 (IEEE) order, larger hash first. */
+/** Person-channel canonicalisation (docs/protocol.md §7.6): CRC-32 (IEEE) order, larger hash first. */
 import { channelView, crc32, personChannelId } from '../../support/server/channels'
 
 test('crc32 is IEEE CRC-32 over UTF-8', () => {

@@ -1,5 +1,5 @@
 /**
- * Channel identity on the server side (protocol.md §7.6): person chats are stored under one
+ * Channel identity on the server side (docs/protocol.md §7.6): person chats are stored under one
  * canonical id `A@B` shared by both directions, and every RECV / HTTP view rewrites it to the
  * other party as the viewer sees it.
  */

@@ -1,5 +1,5 @@
 /**
- * The semantic core of the local WuKongIM-compatible server (protocol.md §4–§8): sessions,
+ * The semantic core of the local WuKongIM-compatible server (docs/protocol.md §4–§8): sessions,
  * CONNECT/CONNACK with key exchange, SEND → permission → store → SENDACK → RECV, RECVACK,
  * v2 redelivery / v3 de-duplication, kicks, idle close and fault injection.
  *
@@ -8,7 +8,7 @@
  * A test and development tool — production is a real WuKongIM cluster.
  */
 import { FrameDecoder } from '../../../sdk/proto/frame-decoder'
-import { decodeClientPacket, encodeServerPacket } from '../../../sdk/proto/server-codec'
+import { decodeClientPacket, encodeServerPacket } from './codec'
 import { PacketType, PROTOCOL_VERSION, Setting } from '../../../sdk/proto/packets'
 import type { ConnectPacket, Frame, HeaderFlags, RecvackPacket, RecvPacket, SendackPacket, SendPacket, ServerPacket } from '../../../sdk/proto/packets'
 import type { Clock, TimerId, Timers } from '../../../sdk/platform/types'
@@ -16,7 +16,7 @@ import { ReasonCode } from '../../../sdk/codes'
 import { canonicalChannel, channelKey, channelView, GROUP, PERSON, personChannelId, personParties, type ChannelRef } from './channels'
 import { ServerStore, type StoredMessage } from './store'
 import { encodePublicKey, generateKeyPair, type SessionCrypto } from '../../../sdk/proto/crypto'
-import { deriveServerSession, openSend, saltFromBytes, sealRecv } from '../../../sdk/proto/server-crypto'
+import { deriveServerSession, openSend, saltFromBytes, sealRecv } from './crypto'
 import { handleHttp } from './http-api'
 
 export type ServerMode = 'v2' | 'v3'
@@ -441,7 +441,7 @@ export class ServerCore {
       case PacketType.RECVACK:
         return this.onRecvack(s, p)
       case PacketType.SUB:
-        // S2 silently drops SUB; S3 closes the session on an unsupported frame (protocol.md §4.10).
+        // S2 silently drops SUB; S3 closes the session on an unsupported frame (docs/protocol.md §4.10).
         if (this.mode === 'v3') this.protocolError(s, 'unsupported frame SUB')
         return
       default:
@@ -471,7 +471,7 @@ export class ServerCore {
       }
     }
     // A new master-level device of the same uid + deviceFlag kicks the others; the same deviceId
-    // replaces its old socket silently (S2; S3 closes in both cases) — protocol.md §6.3.
+    // replaces its old socket silently (S2; S3 closes in both cases) — docs/protocol.md §6.3.
     for (const old of [...this.sessions.values()]) {
       if (old === s || old.state !== 'open' || old.uid !== p.uid || old.deviceFlag !== p.deviceFlag) continue
       if (old.deviceId === p.deviceId) this.close(old, { withCloseFrame: false })
@@ -519,10 +519,10 @@ export class ServerCore {
   private onSend(s: Session, p: SendPacket): void {
     let plain: Uint8Array
     try {
-      // S3 honours Setting.noEncrypt per packet; S2 ignores the bit and decrypts anyway (protocol.md §5.6).
+      // S3 honours Setting.noEncrypt per packet; S2 ignores the bit and decrypts anyway (docs/protocol.md §5.6).
       plain = openSend(s.crypto, this.mode === 'v3' ? p : { ...p, setting: p.setting & ~Setting.NO_ENCRYPT })
     } catch {
-      // S2 answers 9; S3 fails in its decoder and closes the session (protocol.md §5.5).
+      // S2 answers 9; S3 fails in its decoder and closes the session (docs/protocol.md §5.5).
       if (this.mode === 'v3') return this.protocolError(s, 'SEND msgKey or payload does not verify')
       this.stats.rejected++
       this.sendack(s, p, ReasonCode.PayloadDecodeError, '0', 0)
@@ -580,7 +580,7 @@ export class ServerCore {
     s.pendingAcks.delete(p.messageId)
   }
 
-  /** Protocol.md §6 codes for the cases modelled: 16 empty id, 5 unknown group, 24 disbanded, 19 banned, 4 blacklisted, 3 not a subscriber, 23 other types. */
+  /** docs/protocol.md §6 codes for the cases modelled: 16 empty id, 5 unknown group, 24 disbanded, 19 banned, 4 blacklisted, 3 not a subscriber, 23 other types. */
   private permission(fromUid: string, channelId: string, channelType: number): number {
     if (channelId === '') return ReasonCode.ChannelIDError
     if (channelType === PERSON) {
@@ -714,7 +714,7 @@ export class ServerCore {
     return id
   }
 
-  /** Inbound data keeps the connection alive; outbound does not (protocol.md §7.8). */
+  /** Inbound data keeps the connection alive; outbound does not (docs/protocol.md §7.8). */
   private touch(s: Session): void {
     if (s.idleTimer !== undefined) this.opts.timers.clearTimeout(s.idleTimer)
     s.idleTimer = this.opts.timers.setTimeout(() => this.close(s, { withCloseFrame: false }), this.opts.idleTimeoutMs ?? 180_000)

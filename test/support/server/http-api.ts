@@ -1,5 +1,5 @@
 /**
- * WuKongIM's HTTP API as the local server models it (protocol.md §8), plus admin endpoints for
+ * WuKongIM's HTTP API as the local server models it (docs/protocol.md §8), plus admin endpoints for
  * fault injection under /admin/. Errors are HTTP 400 `{msg, status: 400}` like WuKongIM; unknown
  * paths (and the other server line's conversation endpoint) are 404.
  */

@@ -1,5 +1,5 @@
 /**
- * A simulated `wx`, faithful to platform.md, for running the real wx adapter (and so the whole
+ * A simulated `wx`, faithful to docs/platform.md, for running the real wx adapter (and so the whole
  * client) in tests. What it models:
  * - storage: see storage.ts; async callbacks of operations issued in the same tick complete in a
  *   seeded shuffled order (an order holds only if the caller waits), injected failures, and
@@ -315,7 +315,7 @@ export function createSimWx(options: SimWxOptions): SimWx {
     getStorageInfo(o: CallbackOpts) {
       queueStorage(() => call(o, true, { ...data.info(), errMsg: 'getStorageInfo:ok' }))
     },
-    // Sync forms: applied at once, so they can overtake pending async writes (platform.md §3).
+    // Sync forms: applied at once, so they can overtake pending async writes (docs/platform.md §3).
     setStorageSync(key: string, value: unknown) {
       const err = injected('setStorageSync') ?? data.write(key, value, false)
       if (err !== undefined) throw new Error(err.includes(':fail') ? err : `APP-SERVICE-SDK:setStorageSync:fail ${err}`)
@@ -510,7 +510,7 @@ export function createSimWx(options: SimWxOptions): SimWx {
   let phase: TimerId | undefined
   const suspend = (): void => {
     suspended = true
-    // Requests not finished by now fail; the app hears it on return (platform.md §1.5).
+    // Requests not finished by now fail; the app hears it on return (docs/platform.md §1.5).
     for (const abort of [...inflight]) abort(INTERRUPTED_TEXT)
     phase = later(() => {
       for (const s of [...counted]) {

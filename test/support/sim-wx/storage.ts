@@ -1,5 +1,5 @@
 /**
- * Storage of the simulated wx (platform.md §3): JSON-only values stored as serialised copies,
+ * Storage of the simulated wx (docs/platform.md §3): JSON-only values stored as serialised copies,
  * 1 MB per key and 10 MB in total (an `encrypt: true` value counts 1.4× its size, which gives the
  * documented ~0.7 MB / ~7.1 MB), the real error texts, sizes in KB from getStorageInfo.
  *

@@ -1,5 +1,5 @@
 /**
- * The one-door rule (STYLE.md habit 1) as a lint: outside sdk/platform/wx.ts no SDK file names
+ * The one-door rule (docs/style.md habit 1) as a lint: outside sdk/platform/wx.ts no SDK file names
  * `wx`; outside the platform adapters (wx.ts, memory.ts) none reads the global timers, clock,
  * randomness or Node built-ins. Comments and string literals are ignored.
  */

@@ -1,5 +1,5 @@
 /**
- * The simulated wx against the platform facts it claims (platform.md), through the raw wx API —
+ * The simulated wx against the platform facts it claims (docs/platform.md), through the raw wx API —
  * so it cannot drift into an always-succeeding stub.
  */
 import { createSimWx, SimStorageData, virtualConnector, type AcceptFn, type SimWx, type SimWxOptions } from '../../support/sim-wx'

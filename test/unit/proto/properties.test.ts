@@ -5,7 +5,7 @@ import { decodeServerPacket, encodeClientPacket } from '../../../sdk/proto/codec
 import { isProtocolError } from '../../../sdk/errors'
 import { FrameDecoder, splitFrames } from '../../../sdk/proto/frame-decoder'
 import { PacketType, type Frame } from '../../../sdk/proto/packets'
-import { decodeClientPacket, encodeServerPacket } from '../../../sdk/proto/server-codec'
+import { decodeClientPacket, encodeServerPacket } from '../../support/server/codec'
 import { clientPacketArb, serverPacketArb, version } from './arbitraries'
 
 const decodeAll = (bytes: Uint8Array): Frame[] => splitFrames(bytes)

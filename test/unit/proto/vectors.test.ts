@@ -7,8 +7,8 @@ import { deriveSession, generateKeyPair, openRecv, sealSend, type SessionCrypto 
 import { encodeBase64 } from '../../../sdk/proto/base64'
 import { FrameDecoder, splitFrames } from '../../../sdk/proto/frame-decoder'
 import { PacketType, type ClientPacket, type HeaderFlags, type RecvPacket, type SendPacket } from '../../../sdk/proto/packets'
-import { decodeClientPacket, encodeServerPacket } from '../../../sdk/proto/server-codec'
-import { deriveServerSession, openSend } from '../../../sdk/proto/server-crypto'
+import { decodeClientPacket, encodeServerPacket } from '../../support/server/codec'
+import { deriveServerSession, openSend } from '../../support/server/crypto'
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const dir = join(__dirname, '../../fixtures/vectors')

@@ -3,9 +3,9 @@
  * encrypt + sign a RECV, verify + decrypt a SEND. The server picks its own salt (16 chars of
  * [0-9A-Za-z], e.g. `saltFromBytes(random16)`) and derives with `deriveServerSession`.
  */
-import { ProtocolError } from '../errors'
-import { deriveServerSession, type SessionCrypto } from './crypto'
-import { Setting, type RecvPacket, type SendPacket } from './packets'
+import { ProtocolError } from '../../../sdk/errors'
+import { deriveServerSession, type SessionCrypto } from '../../../sdk/proto/crypto'
+import { Setting, type RecvPacket, type SendPacket } from '../../../sdk/proto/packets'
 
 export { deriveServerSession }
 

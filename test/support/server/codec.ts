@@ -2,8 +2,8 @@
  * Server half of the WKProto codec, for the local test server and tools: encode what a server
  * sends, decode what a client sends. Never imported by sdk/index.ts.
  */
-import { encodeBare, readConnect, readDisconnect, readRecvack, readSend, readSub, unexpected, writeConnack, writeDisconnect, writeEvent, writeRecv, writeSendack, writeSuback } from './layouts'
-import { PacketType, type ClientPacket, type Frame, type ServerPacket } from './packets'
+import { encodeBare, readConnect, readDisconnect, readRecvack, readSend, readSub, unexpected, writeConnack, writeDisconnect, writeEvent, writeRecv, writeSendack, writeSuback } from '../../../sdk/proto/layouts'
+import { PacketType, type ClientPacket, type Frame, type ServerPacket } from '../../../sdk/proto/packets'
 
 export { readDisconnect as decodeDisconnect }
 

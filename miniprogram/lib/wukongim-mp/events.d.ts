@@ -1,0 +1,37 @@
+/**
+ * Events a Client emits. Subscribe with `client.on(name, handler)`, which returns its own undo.
+ * Handlers run over a copy of the listener list; a throwing handler is reported as an `error`
+ * event and never disturbs the client.
+ */
+import type { ImError } from './errors';
+import type { GapEvent, InboundMessage, OutboxMessage, StateChange } from './types';
+/** A server EVENT packet (protocol.md §4.11), passed through as is. */
+export interface ServerEvent {
+    id: string;
+    eventType: string;
+    /** Server epoch milliseconds, as a decimal string. */
+    timestamp: string;
+    data: Uint8Array;
+}
+/** Catch-up finished (after a (re)connect, onAppShow or client.sync()). */
+export interface SyncedEvent {
+    /** Why the catch-up ran: 'connected', 'app show', 'manual'. */
+    reason: string;
+}
+export interface ClientEvents extends Record<string, unknown> {
+    /** The connection state changed: `{from, to, reason, code?}`. */
+    state: StateChange;
+    /** A received message, once, in per-channel seq order; a returned promise delays its RECVACK. */
+    message: InboundMessage;
+    /** An outbox message changed status (queued, sending, sent, failed). */
+    messageStatus: OutboxMessage;
+    /** A sequence gap was detected, filled, or found unfillable. */
+    gap: GapEvent;
+    /** Something went wrong that the app may want to see (storage, protocol, handler errors...). */
+    error: ImError;
+    /** The receive side caught up with the server. */
+    synced: SyncedEvent;
+    /** A server EVENT packet. */
+    event: ServerEvent;
+}
+export type ClientEventName = keyof ClientEvents;

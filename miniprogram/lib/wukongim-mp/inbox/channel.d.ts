@@ -1,0 +1,48 @@
+/** The per-channel state the inbox's parts share (see the notes at the top of inbox.ts). */
+import type { InboundMessage } from '../types';
+import type { TimerId } from '../platform/types';
+import type { RecvPacket, RecvackPacket } from '../proto/packets';
+export interface Held {
+    msg: InboundMessage;
+    /** RECVACKs owed once the message is delivered (pushes only). */
+    acks: RecvackPacket[];
+}
+export interface Gap {
+    from: number;
+    to: number;
+    /** Part of it was reported unfillable, so no 'filled' is reported for it. */
+    lost: boolean;
+}
+/** A gap the sync API could not fill yet (it failed, timed out or proved nothing): kept open, retried. */
+export interface Stall {
+    fromSeq: number;
+    since: number;
+    /** Fill rounds that ended without an answer proving anything. */
+    rounds: number;
+    lastError: string;
+    retry: TimerId | undefined;
+}
+export interface Channel {
+    key: string;
+    channelId: string;
+    channelType: number;
+    /** undefined until the channel's starting point is known (see the first-contact policy). */
+    cursor: number | undefined;
+    held: Map<number, Held>;
+    /** Highest seq the server is known to have (conversation sync, evicted pushes). */
+    wantUpTo: number;
+    /** Highest seq seen pushed, for gap detection. */
+    topPushed: number;
+    gaps: Gap[];
+    stall: Stall | undefined;
+    draining: Promise<void> | null;
+    again: boolean;
+}
+export declare const keyOf: (channelType: number, channelId: string) => string;
+export declare function newChannel(channelId: string, channelType: number): Channel;
+/** The lowest seq waiting in `held`, or undefined when nothing waits. */
+export declare function lowestHeld(ch: Channel): number | undefined;
+/** The last seq of the unbroken run of held messages starting at `from` (from - 1 when `from` is not held). */
+export declare function runEnd(ch: Channel, from: number): number;
+export declare function recvackFor(p: RecvPacket): RecvackPacket;
+export declare const errorText: (e: unknown) => string;

@@ -1,0 +1,21 @@
+/**
+ * wukongim-mp public entry, curated by hand (STYLE.md habit 10).
+ */
+export { createClient } from './client';
+export type { Client } from './client';
+export type { ClientOptions, DiagnosticsSettings } from './options';
+export type { DiagnosticReport, MessageDiagnosis } from './diagnostics/report';
+export type { LogEntry, TraceStep, DiagnosticCounters } from './diagnostics/diagnostics';
+export type { DiagnosticsSink, DiagCategory } from './diagnostics/types';
+export type { ClientEvents, ClientEventName, ServerEvent, SyncedEvent } from './events';
+export type { Listener } from './emitter';
+export * from './errors';
+export { ReasonCode, ChannelType, DeviceFlag, classifySendack } from './codes';
+export type { SendackClass } from './codes';
+export type * from './types';
+export type * from './platform/types';
+export { createWxPlatform } from './platform/wx';
+export type { WxApi, WxPlatformOptions } from './platform/wx';
+export { createHttpSyncProvider } from './sync/http';
+export type { HttpSyncOptions } from './sync/http';
+export type * from './sync/types';

@@ -1,0 +1,49 @@
+/**
+ * How the inbox pulls what the socket did not bring (DESIGN.md §4, protocol.md §8): the default
+ * implementation speaks WuKongIM's HTTP API over platform.request; apps that proxy through their
+ * own backend pass their own SyncProvider.
+ */
+import type { InboundMessage } from '../types';
+export interface MessageSyncRequest {
+    /** As this user sees it (peer uid for person chats). */
+    channelId: string;
+    channelType: number;
+    /** Inclusive. */
+    startSeq: number;
+    /** Exclusive; 0 = unbounded. */
+    endSeq: number;
+    /** Always > 0. */
+    limit: number;
+}
+export interface MessageSyncResult {
+    /** Ascending by messageSeq, source 'sync'. */
+    messages: InboundMessage[];
+    /** The server has more in the requested range. */
+    more: boolean;
+    /** Items of the page that could not be read and were left out (reported, never delivered). */
+    malformed?: number;
+}
+export interface ConversationCursor {
+    channelId: string;
+    channelType: number;
+    /** Highest seq the client has contiguously. */
+    lastSeq: number;
+}
+export interface ConversationState {
+    channelId: string;
+    channelType: number;
+    /** Highest seq the server has in this channel. */
+    lastSeq: number;
+}
+export interface SyncProvider {
+    /** Messages of one channel in [startSeq, endSeq), pull mode "up". */
+    syncMessages(req: MessageSyncRequest): Promise<MessageSyncResult>;
+    /** Channels with messages newer than the given cursors (v2 /conversation/sync or v3 /conversation/list). */
+    syncConversations(cursors: ConversationCursor[]): Promise<ConversationState[]>;
+    /** Looks a message up by clientMsgNo when the server offers it (diagnostics). */
+    findByClientMsgNo?(req: {
+        channelId: string;
+        channelType: number;
+        clientMsgNo: string;
+    }): Promise<InboundMessage | undefined>;
+}

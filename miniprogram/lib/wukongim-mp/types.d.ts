@@ -1,0 +1,99 @@
+/**
+ * Public data shapes shared by the client, its subsystems, the demo and the tests.
+ * Byte payloads are Uint8Array; 64-bit ids are decimal strings.
+ */
+/** Outbox status (DESIGN.md §3): queued → sending → sent; sending → queued; → failed. */
+export type MessageStatus = 'queued' | 'sending' | 'sent' | 'failed';
+/** Why a message ended up `failed`. */
+export type FailureKind = 'rejected' | 'expired' | 'cancelled';
+export interface MessageFlags {
+    /** Counts as unread on the receiving side. Default true for send(). */
+    redDot: boolean;
+    /** Command message, consumed once. */
+    syncOnce: boolean;
+    /** Not stored by the server (acked with messageSeq 0). */
+    noPersist: boolean;
+}
+/** What the app passes to send(). */
+export interface SendInput {
+    /** Peer uid for person chats (channelType 1), group id for groups. Non-empty, at most 255 UTF-8 bytes. */
+    channelId: string;
+    /** 1 person, 2 group, ... (ChannelType). */
+    channelType: number;
+    /** Bytes, or a string sent as UTF-8. */
+    payload: Uint8Array | string;
+    topic?: string;
+    /** Partial header flags; redDot defaults to true, the others to false. */
+    flags?: Partial<MessageFlags>;
+    /** Server-side lifetime in seconds; 0 (default) = never expires. */
+    expire?: number;
+}
+/** One message in the outbox, as reported by send(), pending() and `messageStatus` events. */
+export interface OutboxMessage {
+    /** Stable for the life of the message, on every attempt. */
+    clientMsgNo: string;
+    channelId: string;
+    channelType: number;
+    payload: Uint8Array;
+    topic?: string;
+    flags: MessageFlags;
+    expire: number;
+    status: MessageStatus;
+    /** Epoch ms when the message was made durable (send() resolved). */
+    createdAt: number;
+    /** Times it went on the wire. */
+    attempts: number;
+    /** The last SENDACK reason code, when one arrived. */
+    reasonCode?: number;
+    /** Set when status is `failed`. */
+    failure?: FailureKind;
+    /** Server id and per-channel seq, once sent. */
+    messageId?: string;
+    messageSeq?: number;
+    /** Epoch ms of the SENDACK that made it `sent`. */
+    sentAt?: number;
+}
+/** A message delivered to the app (`message` event), once, in per-channel seq order. */
+export interface InboundMessage {
+    messageId: string;
+    messageSeq: number;
+    clientMsgNo: string;
+    fromUid: string;
+    /** As this user sees it: for person chats, the other party's uid. */
+    channelId: string;
+    channelType: number;
+    /** Server seconds. */
+    timestamp: number;
+    topic?: string;
+    payload: Uint8Array;
+    flags: MessageFlags;
+    /** Pushed over the socket, or pulled over the sync API (gap fill / catch-up). */
+    source: 'push' | 'sync';
+}
+/**
+ * Connection states:
+ * - idle: created, connect() not called yet
+ * - connecting: dialing, or waiting for CONNACK
+ * - connected: CONNACK 1 received; sends flow
+ * - waiting: backing off before the next dial
+ * - offline: the network watcher says offline; not dialing until it comes back
+ * - stopped: kicked or authentication failed; no reconnect until connect() is called again
+ * - closed: close() was called; the client is finished
+ */
+export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'waiting' | 'offline' | 'stopped' | 'closed';
+export interface StateChange {
+    from: ConnectionState;
+    to: ConnectionState;
+    /** Human-readable cause, e.g. 'connack', 'socket closed 1006', 'heartbeat timeout', 'kicked'. */
+    reason: string;
+    /** Server reason code when the server gave one (CONNACK / DISCONNECT). */
+    code?: number;
+}
+export interface GapEvent {
+    channelId: string;
+    channelType: number;
+    /** Missing range, inclusive. */
+    fromSeq: number;
+    toSeq: number;
+    outcome: 'detected' | 'filled' | 'unfillable';
+}

@@ -1,0 +1,58 @@
+/**
+ * Type tests of the public API, checked by `npm run typecheck` (tsconfig.test.json; also with
+ * TypeScript 5.0.4 and 7 by scripts/typecheck-versions.js). Each @ts-expect-error line must be a
+ * compile error: if a change makes one compile, tsc fails with "Unused '@ts-expect-error'".
+ * Nothing here runs.
+ */
+import { createClient, isImError, isStorageError } from '../../sdk'
+import type { Client, ClientOptions, ImError, InboundMessage, OutboxMessage, StateChange, WxApi } from '../../sdk'
+import { createMemoryPlatform } from '../../sdk/testing'
+
+declare const im: Client
+
+// Events: names are checked, handlers get the payload of their event.
+im.on('message', (m: InboundMessage) => void m.channelId)
+im.on('messageStatus', (m) => void (m.status satisfies OutboxMessage['status']))
+im.on('state', ({ from, to }: StateChange) => void [from, to])
+im.on('error', (e: ImError) => void e.code)
+// @ts-expect-error misspelled event name
+im.on('mesage', () => undefined)
+// @ts-expect-error an event that does not exist
+im.on('connected', () => undefined)
+// @ts-expect-error wrong handler shape: 'message' carries an InboundMessage, not a string
+im.on('message', (m: string) => void m)
+// @ts-expect-error wrong handler shape: a state change is not an OutboxMessage
+im.on('state', (m: OutboxMessage) => void m)
+
+// Options: known names with their types.
+createClient({ uid: 'alice', token: 't', wsAddr: 'wss://x', heartbeat: { intervalMs: 25_000 }, outbox: { window: 8 } })
+createClient({ uid: 'alice', tokenProvider: async () => 't', apiAddr: 'https://x', platform: createMemoryPlatform() })
+// @ts-expect-error unknown option (a misspelling of wsAddr)
+createClient({ uid: 'alice', token: 't', wsAdress: 'wss://x' })
+// @ts-expect-error wrong option type: uid is a string
+createClient({ uid: 42, token: 't', wsAddr: 'wss://x' })
+// @ts-expect-error wrong option type: times are numbers of milliseconds
+createClient({ uid: 'alice', token: 't', wsAddr: 'wss://x', heartbeat: { intervalMs: '25s' } })
+// @ts-expect-error unknown nested option
+createClient({ uid: 'alice', token: 't', wsAddr: 'wss://x', outbox: { windowSize: 8 } })
+const options: ClientOptions = { uid: 'alice', token: 't', wsAddr: 'wss://x' }
+createClient(options)
+
+// send(): the input is checked too.
+void im.send({ channelId: 'bob', channelType: 1, payload: 'hi' })
+// @ts-expect-error channelType is a number (ChannelType)
+void im.send({ channelId: 'bob', channelType: 'person', payload: 'hi' })
+
+// Guards narrow unknown errors.
+declare const caught: unknown
+if (isImError(caught)) void (caught.code satisfies ImError['code'])
+if (isStorageError(caught)) void caught.context
+
+// The real wx satisfies the adapter's WxApi (miniprogram-api-typings' global `wx`).
+const api: WxApi = wx
+void api
+
+// A guard's false branch keeps the other errors (the subclasses differ by their `code`).
+declare const err: ImError
+if (isStorageError(err)) void (err.code satisfies 'STORAGE_FULL' | 'STORAGE_FAILED' | 'STORAGE_CORRUPT')
+else void err.message
