@@ -20,7 +20,7 @@ import { officialSdk, until } from './support'
 
 const N = Number(process.env.E2E_N ?? 10_000)
 
-interface ServerUrls {
+export interface ServerUrls {
   wsUrl: string
   apiUrl: string
   /** Registers a uid's token (in-process); the child server accepts any token. */
@@ -70,7 +70,7 @@ function pct(sorted: number[], p: number): number {
 }
 
 
-async function ours(server: ServerUrls, uid: string, maxOutstanding?: number): Promise<Record<string, number>> {
+export async function ours(server: ServerUrls, uid: string, maxOutstanding?: number): Promise<Record<string, number>> {
   server.register(uid, 'alice-token')
   server.register('bob', 'bob-token')
   const sim = createSimWx({ scheduler: 'real', connect: realConnector() })
@@ -113,7 +113,7 @@ async function ours(server: ServerUrls, uid: string, maxOutstanding?: number): P
   }
 }
 
-async function official(server: ServerUrls, uid: string): Promise<Record<string, number>> {
+export async function official(server: ServerUrls, uid: string): Promise<Record<string, number>> {
   server.register(uid, 'ta')
   const { sdk, restore } = officialSdk(server.wsUrl, uid, 'ta')
   // eslint-disable-next-line @typescript-eslint/no-require-imports
