@@ -11,10 +11,17 @@ import { realConnector } from '../support/sim-wx'
 export const text = (m: { payload: Uint8Array }) => Buffer.from(m.payload).toString('utf8')
 export const pause = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
+/** Polls `cond` until true; a throwing `cond` (e.g. v3's 400 while a new channel's membership is created) counts as not yet. */
 export async function waitFor(cond: () => boolean | Promise<boolean>, what: string, ms = 20_000): Promise<void> {
   const until = Date.now() + ms
-  while (!(await cond())) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`)
+  let last: unknown
+  for (;;) {
+    try {
+      if (await cond()) return
+    } catch (e) {
+      last = e
+    }
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`)
     await pause(20)
   }
 }

@@ -262,7 +262,7 @@ function chatter(a: Peer, b: Peer, everyMs: number): { stop(): Promise<void> } {
 }
 
 /** From now until every message pending now (both peers) is acked: the backlog drain time. */
-async function backlogDrainMs(a: Peer, b: Peer, timeoutMs = 180_000): Promise<number> {
+async function backlogDrainMs(a: Peer, b: Peer, timeoutMs = 120_000): Promise<number> {
   const t0 = Date.now()
   const backlog = new Set([...a.client.pending(), ...b.client.pending()].map((m) => m.clientMsgNo))
   const left = () => [...a.client.pending(), ...b.client.pending()].some((m) => backlog.has(m.clientMsgNo))
@@ -314,7 +314,7 @@ test('a receiver comes back on another node and catches up what was sent while i
 })
 
 for (let rep = 1; rep <= REPEAT; rep++) {
-  test(`rolling restart (${rep}/${REPEAT}): each node SIGTERMed and restarted in turn while both users send`, async () => {
+  test(`rolling restart (${rep}/${REPEAT}): each node SIGTERMed, down 8 s and restarted in turn while both users send`, async () => {
     const [A, B] = pair([1, 2, 3], [2, 3, 1])
     await online(A, B)
     const talk = chatter(A, B, 100)
@@ -323,7 +323,8 @@ for (let rep = 1; rep <= REPEAT; rep++) {
       process.stdout.write(`rolling restart: node ${id} (channel leader ${String(await channelLeader(A.uid, B.uid))}, A on ${A.link.connacks.at(-1)?.nodeId}, B on ${B.link.connacks.at(-1)?.nodeId})\n`)
       await pause(2000)
       await cluster.stop(id)
-      await pause(3000)
+      // Down longer than node_health_report_ttl (5 s): the others notice it gone before it returns.
+      await pause(8000)
       await cluster.start(id)
       drains.push(await backlogDrainMs(A, B))
     }
