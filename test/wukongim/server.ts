@@ -335,7 +335,7 @@ process.once('exit', () => {
 type ApiRaw = (pathAndQuery: string, body?: unknown, method?: 'GET' | 'POST') => Promise<{ status: number; text: string }>
 type Api = <T = unknown>(pathAndQuery: string, body?: unknown, method?: 'GET' | 'POST') => Promise<T>
 
-function httpApi(apiUrl: string, managerToken?: string): { api: Api; apiRaw: ApiRaw } {
+export function httpApi(apiUrl: string, managerToken?: string): { api: Api; apiRaw: ApiRaw } {
   const headers: Record<string, string> = { 'content-type': 'application/json' }
   if (managerToken) headers.token = managerToken
   const apiRaw: ApiRaw = async (p, body, method) => {
@@ -344,7 +344,13 @@ function httpApi(apiUrl: string, managerToken?: string): { api: Api; apiRaw: Api
     return { status: res.status, text: await res.text() }
   }
   const api: Api = async <T,>(p: string, body?: unknown, method?: 'GET' | 'POST'): Promise<T> => {
-    const r = await apiRaw(p, body, method)
+    let r = await apiRaw(p, body, method)
+    // v3 creates a new person channel's membership asynchronously: its messagesync answers 400
+    // "valid channel membership required" for about a second after the first message.
+    for (const until = Date.now() + 15_000; r.status === 400 && r.text.includes('membership required') && Date.now() < until; ) {
+      await new Promise((res) => setTimeout(res, 100))
+      r = await apiRaw(p, body, method)
+    }
     if (r.status < 200 || r.status >= 300) throw new Error(`WuKongIM ${method ?? (body === undefined ? 'GET' : 'POST')} ${p} → HTTP ${r.status}: ${r.text}`)
     return (r.text ? JSON.parse(r.text) : undefined) as T
   }

@@ -19,7 +19,7 @@ import type { GapEvent, InboundMessage, OutboxMessage } from '../../sdk/types'
 import { PacketType, type SendackPacket } from '../../sdk/proto/packets'
 import { createSimWx, SimStorageData, type SimWx } from '../support/sim-wx'
 import { Link, pause, text, waitFor } from './link'
-import { startV3Cluster, V3_FAST_FAILOVER, type V3Cluster } from './server'
+import { httpApi, startV3Cluster, V3_FAST_FAILOVER, type V3Cluster } from './server'
 
 jest.setTimeout(900_000)
 
@@ -61,12 +61,8 @@ function apiFront(c: V3Cluster): Promise<{ url: string; close(): Promise<void> }
   )
 }
 
-async function api<T>(p: string, body: unknown): Promise<T> {
-  const r = await fetch(front.url + p, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
-  const t = await r.text()
-  if (r.status !== 200) throw new Error(`POST ${p} → ${r.status} ${t}`)
-  return JSON.parse(t) as T
-}
+/** The HTTP API through the front (any live node). */
+const api = <T,>(p: string, body: unknown): Promise<T> => httpApi(front.url).api<T>(p, body)
 
 beforeAll(async () => {
   cluster = await startV3Cluster({ nodes: 3, extraCluster: V3_FAST_FAILOVER })
@@ -317,7 +313,7 @@ for (let rep = 1; rep <= REPEAT; rep++) {
   test(`rolling restart (${rep}/${REPEAT}): each node SIGTERMed, down 8 s and restarted in turn while both users send`, async () => {
     const [A, B] = pair([1, 2, 3], [2, 3, 1])
     await online(A, B)
-    const talk = chatter(A, B, 100)
+    const talk = chatter(A, B, Number(process.env.WUKONGIM_V3_SEND_EVERY_MS || 500))
     const drains: number[] = []
     for (const id of [1, 2, 3]) {
       process.stdout.write(`rolling restart: node ${id} (channel leader ${String(await channelLeader(A.uid, B.uid))}, A on ${A.link.connacks.at(-1)?.nodeId}, B on ${B.link.connacks.at(-1)?.nodeId})\n`)
