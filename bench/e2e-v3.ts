@@ -1,7 +1,7 @@
 /**
  * End to end against the real WuKongIM v3 server (one node, built from ../shared/wukongim-v3/ by
  * the real-server harness, test/wukongim/server.ts): our client and the official wukongimjssdk@1.0.4
- * each send E2E_N small encrypted person messages and wait for every SENDACK, one after the other,
+ * each send E2E_V3_N (default 2,000) small encrypted person messages and wait for every SENDACK, one after the other,
  * same run, same server process. The server is a separate (Go) process, so the CPU per acked
  * message is this Node process's: the client's own cost. Against the local Node server (bench/e2e)
  * both clients mostly measure that server; here the rates are the real server's plus the client's.
@@ -10,6 +10,8 @@ import { official, ours, type ServerUrls } from './e2e'
 import { ensureWukongim, startWukongim } from '../test/wukongim/server'
 
 const ratio = (a: number, b: number): number => Math.round((a / b) * 10) / 10
+/** Messages per client (E2E_V3_N): fewer than bench/e2e's 10,000, the real server stores each one on disk. */
+const N = Number(process.env.E2E_V3_N ?? 2_000)
 
 export async function run(): Promise<Record<string, unknown>> {
   process.env.WUKONGIM_LINE = 'v3'
@@ -20,8 +22,8 @@ export async function run(): Promise<Record<string, unknown>> {
   const server: ServerUrls = { wsUrl: wk.wsUrl, apiUrl: wk.apiUrl, register: () => undefined, close: () => wk.stop() }
   try {
     const run = Date.now().toString(36)
-    const o = await ours(server, `bench-ours-${run}`)
-    const off = await official(server, `bench-official-${run}`)
+    const o = await ours(server, `bench-ours-${run}`, undefined, N)
+    const off = await official(server, `bench-official-${run}`, N)
     return {
       server: `WuKongIM ${wk.version}, one node (separate process)`,
       ours: o,

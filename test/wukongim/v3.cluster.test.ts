@@ -125,7 +125,9 @@ function peer(uid: string, nodes: number[]): Peer {
     backoff: { initialMs: 100, maxMs: 1000 },
     // Retry a refused SEND (18 NodeNotMatch, 15 SystemError) every ≤ 2 s rather than the default ≤ 60 s, so the drain after a node returns is measured, not the backoff.
     outbox: { retryInitialMs: 200, retryMaxMs: 2000 },
-    inbox: { continuityCheckMs: 0, gapRetries: 8, gapRetryDelayMs: 250 },
+    // After the leader's crash the cluster pushed nothing more to a receiver that had moved node
+    // (its sends still worked): only the periodic conversation check finds those messages.
+    inbox: { continuityCheckMs: 10_000, gapRetries: 8, gapRetryDelayMs: 250 },
     diagnostics: {
       record: (category, event, detail) => {
         if (category === 'storage') return
@@ -228,7 +230,7 @@ async function checkExactlyOnce(a: Peer, b: Peer): Promise<{ messages: number }>
     [b, a],
   ] as const) {
     const mine = from.sent.filter((m) => nos.has(m.clientMsgNo))
-    await waitFor(() => mine.every((m) => to.messages.some((x) => x.clientMsgNo === m.clientMsgNo)), `${to.uid} shown all of ${from.uid}'s messages`, 60_000).catch((e) => {
+    await waitFor(() => mine.every((m) => to.messages.some((x) => x.clientMsgNo === m.clientMsgNo)), `${to.uid} shown all of ${from.uid}'s messages`, 90_000).catch((e) => {
       const missing = mine.filter((m) => !to.messages.some((x) => x.clientMsgNo === m.clientMsgNo)).map((m) => `${text(m)}@${seqOf(m)}`)
       throw new Error(`${String(e)}; missing ${JSON.stringify(missing)} of ${mine.length}; gaps ${JSON.stringify(to.gaps.filter((g) => g.outcome !== 'filled'))}`)
     })
