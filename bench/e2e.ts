@@ -20,7 +20,7 @@ import { officialSdk, until } from './support'
 
 const N = Number(process.env.E2E_N ?? 10_000)
 
-interface ServerUrls {
+export interface ServerUrls {
   wsUrl: string
   apiUrl: string
   /** Registers a uid's token (in-process); the child server accepts any token. */
@@ -70,11 +70,11 @@ function pct(sorted: number[], p: number): number {
 }
 
 
-async function ours(server: ServerUrls, uid: string, maxOutstanding?: number): Promise<Record<string, number>> {
+export async function ours(server: ServerUrls, uid: string, maxOutstanding?: number, n = N): Promise<Record<string, number>> {
   server.register(uid, 'alice-token')
   server.register('bob', 'bob-token')
   const sim = createSimWx({ scheduler: 'real', connect: realConnector() })
-  const client = createClient({ uid, token: 'alice-token', wsAddr: server.wsUrl, apiAddr: server.apiUrl, platform: sim.control.platform(), outbox: { maxMessages: maxOutstanding ? 1_000 : N + 100 } })
+  const client = createClient({ uid, token: 'alice-token', wsAddr: server.wsUrl, apiAddr: server.apiUrl, platform: sim.control.platform(), outbox: { maxMessages: maxOutstanding ? 1_000 : n + 100 } })
   try {
     await client.ready()
     client.connect()
@@ -97,23 +97,23 @@ async function ours(server: ServerUrls, uid: string, maxOutstanding?: number): P
     })
     const c0 = process.cpuUsage()
     const t0 = performance.now()
-    for (let i = 0; i < N; i++) {
+    for (let i = 0; i < n; i++) {
       if (maxOutstanding && i - lat.length >= maxOutstanding) await until(() => i - lat.length < maxOutstanding, 'window', 60_000)
       const at = performance.now()
       const m = await client.send({ channelId: 'bob', channelType: 1, payload: `hello ${i}` })
       sentAt.set(m.clientMsgNo, at)
     }
-    await until(() => lat.length >= N, 'all SENDACKs', 120_000)
+    await until(() => lat.length >= n, 'all SENDACKs', 120_000)
     const secs = (performance.now() - t0) / 1000
     const cpu = cpuUs(c0)
     lat.sort((a, b) => a - b)
-    return { n: N, seconds: Math.round(secs * 1000) / 1000, ackedPerSec: Math.round(N / secs), p50Ms: pct(lat, 50), p99Ms: pct(lat, 99), cpuUsPerMsg: Math.round(cpu / N) }
+    return { n, seconds: Math.round(secs * 1000) / 1000, ackedPerSec: Math.round(n / secs), p50Ms: pct(lat, 50), p99Ms: pct(lat, 99), cpuUsPerMsg: Math.round(cpu / n) }
   } finally {
     await client.close().catch(() => undefined)
   }
 }
 
-async function official(server: ServerUrls, uid: string): Promise<Record<string, number>> {
+export async function official(server: ServerUrls, uid: string, n = N): Promise<Record<string, number>> {
   server.register(uid, 'ta')
   const { sdk, restore } = officialSdk(server.wsUrl, uid, 'ta')
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -132,15 +132,15 @@ async function official(server: ServerUrls, uid: string): Promise<Record<string,
     const sentAt = new Map<number, number>()
     const c0 = process.cpuUsage()
     const t0 = performance.now()
-    for (let i = 0; i < N; i++) {
+    for (let i = 0; i < n; i++) {
       const m = await sdk.chatManager.send(new MessageText(`hello ${i}`), new Channel('bob', 1))
       sentAt.set(m.clientSeq, performance.now())
     }
-    await until(() => ackAt.size >= N, 'official SENDACKs', 120_000)
+    await until(() => ackAt.size >= n, 'official SENDACKs', 120_000)
     const secs = (performance.now() - t0) / 1000
     const cpu = cpuUs(c0)
     const lat = [...ackAt].map(([seq, t]) => t - (sentAt.get(seq) ?? t0)).sort((a, b) => a - b)
-    return { n: N, seconds: Math.round(secs * 1000) / 1000, ackedPerSec: Math.round(N / secs), p50Ms: pct(lat, 50), p99Ms: pct(lat, 99), cpuUsPerMsg: Math.round(cpu / N) }
+    return { n, seconds: Math.round(secs * 1000) / 1000, ackedPerSec: Math.round(n / secs), p50Ms: pct(lat, 50), p99Ms: pct(lat, 99), cpuUsPerMsg: Math.round(cpu / n) }
   } finally {
     sdk.disconnect()
     restore()

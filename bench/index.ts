@@ -21,6 +21,7 @@ const BENCHES: Record<string, () => Promise<BenchModule>> = {
   codec: () => import('./codec'),
   size: () => import('./size'),
   e2e: () => import('./e2e'),
+  'e2e-v3': () => import('./e2e-v3'),
   recv: () => import('./recv'),
   outbox: () => import('./outbox'),
   recovery: () => import('./recovery'),

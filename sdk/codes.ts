@@ -52,14 +52,14 @@ export function classifySendack(reasonCode: number): SendackClass {
 /**
  * Reason codes of a CONNACK failure or a DISCONNECT after which dialing again cannot help until
  * the app acts (new token, user unbanned, the other device logged out): 2 AuthFail, 12
- * ConnectKick, 19 Ban (protocol.md §6.2, §6.3). Every other code is a server-side hiccup: the
+ * ConnectKick, 19 Ban (docs/protocol.md §6.2, §6.3). Every other code is a server-side hiccup: the
  * client backs off and dials again.
  */
 export function endsSession(reasonCode: number): boolean {
   return reasonCode === ReasonCode.AuthFail || reasonCode === ReasonCode.ConnectKick || reasonCode === ReasonCode.Ban
 }
 
-/** Channel types (protocol.md §7.6). */
+/** Channel types (docs/protocol.md §7.6). */
 export const ChannelType = {
   Person: 1,
   Group: 2,

@@ -1,5 +1,5 @@
 /**
- * Catch-up (DESIGN.md §4): servers never push stored messages on connect, so after every
+ * Catch-up (docs/design.md §4): servers never push stored messages on connect, so after every
  * (re)connect, on app show, on `sync()` and by a periodic continuity check the inbox asks the
  * conversation sync which channels have more, then drains each such channel (message sync fills
  * what is missing). Concurrent requests share one run. A conversation sync that fails or misses

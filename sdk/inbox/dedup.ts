@@ -1,5 +1,5 @@
 /**
- * De-duplication (DESIGN.md §4): by messageId, and by (fromUid, clientMsgNo) within a channel since
+ * De-duplication (docs/design.md §4): by messageId, and by (fromUid, clientMsgNo) within a channel since
  * a v2 server stores a re-sent message again under a new id and seq. Both sets are bounded and
  * persisted (store.ts). Seqs at or below a channel's cursor are dropped by the inbox itself.
  */

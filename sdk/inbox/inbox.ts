@@ -1,5 +1,5 @@
 /**
- * The receive side (DESIGN.md §4): RECV → verify/decrypt → de-duplicate → order → deliver →
+ * The receive side (docs/design.md §4): RECV → verify/decrypt → de-duplicate → order → deliver →
  * RECVACK; per-channel cursors; gap detection and filling; offline catch-up. This file orders
  * and delivers; de-duplication is in dedup.ts, gap filling in gap-fill.ts, catch-up in
  * catch-up.ts, stored state in store.ts, the per-channel state in channel.ts.

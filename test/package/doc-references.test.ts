@@ -12,7 +12,7 @@ const ROOT = path.resolve(__dirname, '../..')
 const SKIP = new Set(['package-lock.json', path.relative(ROOT, __filename)])
 const tracked = execFileSync('git', ['ls-files', '-z'], { cwd: ROOT, encoding: 'utf8' }).split('\0').filter((f) => f && !SKIP.has(f) && fs.existsSync(path.join(ROOT, f)))
 
-// "protocol.md §4.1", "design.md §1–§2", "platform.md §2, §1.5"
+// "docs/protocol.md §4.1", "design.md §1–§2", "docs/platform.md §2, §1.5"
 const REFERENCE = /([\w./-]*\.md)\b((?:\s?[,–-]?\s?§\s?\d+(?:\.\d+)*)*)/g
 
 function resolve(from: string, name: string): string | undefined {

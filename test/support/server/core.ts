@@ -330,7 +330,7 @@ export class ServerCore {
   /**
    * Kicks the open connections of `uid` (of one deviceFlag, or all): v2 sends DISCONNECT 12 with
    * `reason` and closes after kickCloseDelayMs; v3 just closes. Returns how many. `reasonCode`
-   * other than 12 is a test hook: real servers only send 12 (protocol.md §6.3).
+   * other than 12 is a test hook: real servers only send 12 (docs/protocol.md §6.3).
    */
   kick(uid: string, reason: string, deviceFlag?: number, cause: 'kick' | 'token-update' = 'kick', reasonCode: number = ReasonCode.ConnectKick): number {
     let n = 0
