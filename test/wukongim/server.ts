@@ -318,10 +318,11 @@ function tcpOpen(port: number): Promise<boolean> {
   })
 }
 
-// Whatever a test file leaves behind (a failed test, a crashed jest) is killed and deleted on exit.
+// Whatever a test file leaves behind (a failed test, a crashed or interrupted jest) is killed and
+// deleted on exit; SIGINT / SIGTERM skip 'exit' handlers, so they clean up and exit themselves.
 const running = new Set<ChildProcess>()
 const dataDirs = new Set<string>()
-process.once('exit', () => {
+function cleanUp(): void {
   for (const c of running) {
     try {
       c.kill('SIGKILL')
@@ -330,7 +331,14 @@ process.once('exit', () => {
     }
   }
   for (const d of dataDirs) fs.rmSync(d, { recursive: true, force: true })
-})
+}
+process.once('exit', cleanUp)
+for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  process.once(signal, () => {
+    cleanUp()
+    process.exit(code)
+  })
+}
 
 type ApiRaw = (pathAndQuery: string, body?: unknown, method?: 'GET' | 'POST') => Promise<{ status: number; text: string }>
 type Api = <T = unknown>(pathAndQuery: string, body?: unknown, method?: 'GET' | 'POST') => Promise<T>
