@@ -318,11 +318,12 @@ function tcpOpen(port: number): Promise<boolean> {
   })
 }
 
-// Whatever a test file leaves behind (a failed test, a crashed or interrupted jest) is killed and
-// deleted on exit; SIGINT / SIGTERM skip 'exit' handlers, so they clean up and exit themselves.
+// Whatever a test file leaves behind (a failed test: afterAll's close() normally) is killed and
+// deleted on process exit. A jest killed by a signal does not get here (handlers registered in the
+// test sandbox do not see it): its servers must then be killed by hand.
 const running = new Set<ChildProcess>()
 const dataDirs = new Set<string>()
-function cleanUp(): void {
+process.once('exit', () => {
   for (const c of running) {
     try {
       c.kill('SIGKILL')
@@ -331,14 +332,7 @@ function cleanUp(): void {
     }
   }
   for (const d of dataDirs) fs.rmSync(d, { recursive: true, force: true })
-}
-process.once('exit', cleanUp)
-for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
-  process.once(signal, () => {
-    cleanUp()
-    process.exit(code)
-  })
-}
+})
 
 type ApiRaw = (pathAndQuery: string, body?: unknown, method?: 'GET' | 'POST') => Promise<{ status: number; text: string }>
 type Api = <T = unknown>(pathAndQuery: string, body?: unknown, method?: 'GET' | 'POST') => Promise<T>
