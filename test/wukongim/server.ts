@@ -318,7 +318,9 @@ function tcpOpen(port: number): Promise<boolean> {
   })
 }
 
-// Whatever a test file leaves behind (a failed test, a crashed jest) is killed and deleted on exit.
+// Whatever a test file leaves behind (a failed test: afterAll's close() normally) is killed and
+// deleted on process exit. A jest killed by a signal does not get here (handlers registered in the
+// test sandbox do not see it): its servers must then be killed by hand.
 const running = new Set<ChildProcess>()
 const dataDirs = new Set<string>()
 process.once('exit', () => {
