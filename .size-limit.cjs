@@ -6,13 +6,15 @@
 // costs what the whole SDK costs (31.8 KB gzip -9). Measured by stubbing modules out: without the
 // report and HTTP sync 29.1 KB, without Diagnostics too 28.1 KB; crypto (X25519, AES, MD5) is ~5 KB
 // more that encrypted servers need. The budgets hold today's size until client.ts takes those
-// parts as options (or entries) and the rest is trimmed.
+// parts as options (or entries) and the rest is trimmed. The no-loss hardening of issue 15 (option
+// validation table, inbox split and its new rules, outbox quarantine and lookup, deadlines) took it
+// from 31.8 KB to 37.9 KB; the budgets below hold that until the trim lands (issue 18 stays open).
 const { sdkOptions } = require('./scripts/esbuild-options')
 
 const withSdkOptions = (config) => ({ ...config, ...sdkOptions, format: 'cjs' })
 
 module.exports = [
-  { name: 'core: createClient + createWxPlatform', path: 'sdk/index.ts', import: '{ createClient, createWxPlatform }', limit: '32 KB', gzip: true, modifyEsbuildConfig: withSdkOptions },
-  { name: 'full SDK (wukongim-mp)', path: 'sdk/index.ts', import: '*', limit: '32 KB', gzip: true, modifyEsbuildConfig: withSdkOptions },
+  { name: 'core: createClient + createWxPlatform', path: 'sdk/index.ts', import: '{ createClient, createWxPlatform }', limit: '39 KB', gzip: true, modifyEsbuildConfig: withSdkOptions },
+  { name: 'full SDK (wukongim-mp)', path: 'sdk/index.ts', import: '*', limit: '39 KB', gzip: true, modifyEsbuildConfig: withSdkOptions },
   { name: 'wukongim-mp/testing', path: 'sdk/testing.ts', import: '*', limit: '4 KB', gzip: true, modifyEsbuildConfig: withSdkOptions },
 ]

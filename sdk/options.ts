@@ -179,6 +179,7 @@ export interface ResolvedOptions {
   outbox: OutboxLimits
   storage: { prefix: string; encrypt: boolean }
   random?: () => number
+  /** @internal Test-only switches (see UnsafeSwitches). */
   unsafe: UnsafeSwitches
 }
 
