@@ -475,7 +475,11 @@ test('outbox: flushes after a cold restart; queued messages stored once', async 
   expect(A2.errors).toEqual([])
 }, 60_000)
 
-const authTest = v1 ? test : test.skip // v3 HEAD checks no tokens and kicks nobody (docs/wukongim-real-server.md)
+// Token and kick tests exist on the v1.2.6 line only: v3 HEAD checks no tokens and kicks nobody
+// (docs/wukongim-real-server.md), so they are not registered there rather than left skipped.
+const authTest = (name: string, fn: () => Promise<void>, timeout?: number): void => {
+  if (v1) test(name, fn, timeout)
+}
 
 authTest('kick: a second master device logs in → DISCONNECT 12, the old client stops and does not reconnect', async () => {
   const [a] = uids('kick')
