@@ -1,6 +1,6 @@
 /**
  * SDK bugs the chaos simulator found, pinned by small direct tests (the unit-client harness: the
- * memory platform into the server core, virtual time).
+ * memory platform into the server core, virtual time), and a few seeds that once failed.
  */
 import { createClient } from '../../sdk/client'
 import type { Client } from '../../sdk/client'
@@ -8,6 +8,7 @@ import type { InboundMessage } from '../../sdk/types'
 import { makeDevice, makeWorld } from '../unit/client/harness'
 import type { Device, World } from '../unit/client/harness'
 import { waitFor } from '../support/waiters'
+import { runScenario } from './engine'
 
 const G1 = { channelId: 'g1', channelType: 2 }
 const text = (m: InboundMessage): string => Buffer.from(m.payload).toString('utf8')
@@ -72,4 +73,14 @@ describe.each(['v2', 'v3'] as const)('chaos regressions (%s server)', (mode) => 
     await world.time.advance(1_000)
     expect(device.data.get('wkmp:bob:in:seen') ?? '').toContain(shown[0])
   })
+})
+
+describe('chaos seeds that once stored a message twice (v2)', () => {
+  // Seed 6: the device whose app brings its own SyncProvider (the sync-hang episode) had no findSent
+  // in the engine's provider, so its outbox re-sent unverified.
+  it.each([6])('seed %i: every resolved send stored once', async (seed) => {
+    const r = await runScenario(seed, { mode: 'v2' })
+    expect(r.failures.filter((f) => / stored \d+ times/.test(f))).toEqual([])
+    expect(r.storedRows).toBe(r.storedMessages)
+  }, 60_000)
 })
