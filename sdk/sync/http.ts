@@ -236,13 +236,16 @@ export function createHttpSyncProvider(options: HttpSyncOptions): SyncProvider {
    * `/message/byclientmsgno`: the channel's newest page (start = end = 0), then older pages (pull
    * mode 0 "down" from below the oldest seen) until every clientMsgNo is found, a page reaches back
    * before `since` (less a clock-skew margin), the channel's start is reached, or LOOKUP_MAX_PAGES
-   * were read; what is not found by then is reported absent. A malformed item is skipped, not the page.
+   * were read; what is not found by then is reported absent. A malformed item may be one of the
+   * wanted messages: with one on the way and something still missing the answer is "cannot tell"
+   * (a rejection, so the outbox asks again later), never "absent" (a v2 re-send stores it twice).
    */
   async function findSent(req: SentLookup): Promise<SentLookupResult> {
     const path = '/channel/messagesync'
     const wanted = new Set(req.clientMsgNos)
     const found: SentLookupResult = new Map()
     let below = 0
+    let malformed = 0
     for (let page = 0; page < LOOKUP_MAX_PAGES && found.size < wanted.size; page++) {
       const data = await post(path, {
         login_uid: uid,
@@ -258,7 +261,10 @@ export function createHttpSyncProvider(options: HttpSyncOptions): SyncProvider {
       let oldestMs = Infinity
       for (const item of data.messages) {
         const m = toMessage(item)
-        if (!m) continue
+        if (!m) {
+          malformed++
+          continue
+        }
         lowestSeq = Math.min(lowestSeq, m.messageSeq)
         if (m.timestamp > 0) oldestMs = Math.min(oldestMs, m.timestamp * 1000)
         const mine = m.fromUid === '' || m.fromUid === uid
@@ -267,6 +273,7 @@ export function createHttpSyncProvider(options: HttpSyncOptions): SyncProvider {
       if (data.messages.length < LOOKUP_PAGE || lowestSeq <= 1 || oldestMs < req.since - LOOKUP_CLOCK_SKEW_MS) break
       below = lowestSeq - 1
     }
+    if (malformed > 0 && found.size < wanted.size) throw bad(path, `${malformed} malformed message(s) where a looked-up one may be`)
     return found
   }
 

@@ -230,6 +230,10 @@ class Engine {
         const find = real.findByClientMsgNo
         own.findByClientMsgNo = (req) => hangs(() => device.syncHangUntil, () => find(req))
       }
+      if (real.findSent) {
+        const findSent = real.findSent
+        own.findSent = (req) => hangs(() => device.syncHangUntil, () => findSent(req))
+      }
       options.sync = own
     }
     const client = createClient(options)

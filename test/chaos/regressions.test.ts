@@ -1,6 +1,6 @@
 /**
  * SDK bugs the chaos simulator found, pinned by small direct tests (the unit-client harness: the
- * memory platform into the server core, virtual time).
+ * memory platform into the server core, virtual time), and a few seeds that once failed.
  */
 import { createClient } from '../../sdk/client'
 import type { Client } from '../../sdk/client'
@@ -8,6 +8,7 @@ import type { InboundMessage } from '../../sdk/types'
 import { makeDevice, makeWorld } from '../unit/client/harness'
 import type { Device, World } from '../unit/client/harness'
 import { waitFor } from '../support/waiters'
+import { runScenario } from './engine'
 
 const G1 = { channelId: 'g1', channelType: 2 }
 const text = (m: InboundMessage): string => Buffer.from(m.payload).toString('utf8')
@@ -72,4 +73,28 @@ describe.each(['v2', 'v3'] as const)('chaos regressions (%s server)', (mode) => 
     await world.time.advance(1_000)
     expect(device.data.get('wkmp:bob:in:seen') ?? '').toContain(shown[0])
   })
+
+  // Chaos v2 seeds 3, 11, 26, 35, 44: a SENDACK dropped while message sync spoiled an item. The
+  // spoiled item was the message itself, the lookup before the re-send called it absent, and the
+  // v2 server stored the re-send as a second copy.
+  it('a dropped SENDACK while sync pages carry a malformed item: looked up again later, stored once', async () => {
+    const alice = start('alice', makeDevice(world))
+    await caughtUp(alice)
+    world.core.faults.failHttp(['/channel/messagesync'], 'malformed-item', { untilMs: world.time.now() + 20_000 })
+    world.core.faults.dropSendacks(1, { uid: 'alice' })
+    const sent = await alice.send({ channelId: 'bob', channelType: 1, payload: 'once' })
+    await waitFor(() => alice.pending().length === 0, { tick })
+    const stored = world.core.messages({ channelId: 'bob', channelType: 1, loginUid: 'alice' }).filter((m) => m.clientMsgNo === sent.clientMsgNo)
+    expect(stored).toHaveLength(1)
+  })
+})
+
+describe('chaos seeds that once stored a message twice (v2)', () => {
+  // Seed 6: the device whose app brings its own SyncProvider (the sync-hang episode) had no findSent
+  // in the engine's provider, so its outbox re-sent unverified. Seed 3: the malformed-item lookup above.
+  it.each([6, 3])('seed %i: every resolved send stored once', async (seed) => {
+    const r = await runScenario(seed, { mode: 'v2' })
+    expect(r.failures.filter((f) => / stored \d+ times/.test(f))).toEqual([])
+    expect(r.storedRows).toBe(r.storedMessages)
+  }, 60_000)
 })

@@ -66,4 +66,19 @@ describe('findSent over /channel/messagesync', () => {
     const odd = setup(() => ({ status: 200, data: '<html>' }))
     await expect(odd.lookup({ channelId: 'bob', channelType: 1, clientMsgNos: ['x'], since: 0 })).rejects.toMatchObject({ code: 'SYNC_FAILED' })
   })
+
+  // Chaos (v2, sync-malformed episodes): the spoiled item was the message being looked up; "absent"
+  // made the outbox re-send it and the v2 server stored it twice.
+  it('a malformed item while a message is still missing: cannot tell (rejects), never "absent"', async () => {
+    const spoiled = (path: string, body: unknown) => {
+      const b = body as { messages: Array<Record<string, unknown>> }
+      return { status: 200, data: { ...b, messages: b.messages.map((m) => (m.client_msg_no === 'mine' ? { ...m, message_seq: 'seq' } : m)) } }
+    }
+    const a = setup(spoiled)
+    await a.send('alice', 'mine')
+    await a.send('alice', 'other')
+    await expect(a.lookup({ channelId: 'bob', channelType: 1, clientMsgNos: ['mine'], since: 0 })).rejects.toMatchObject({ code: 'SYNC_FAILED' })
+    // Everything asked for found: a malformed item elsewhere changes nothing.
+    expect((await a.lookup({ channelId: 'bob', channelType: 1, clientMsgNos: ['other'], since: 0 })).get('other')).toMatchObject({ messageSeq: 2 })
+  })
 })
