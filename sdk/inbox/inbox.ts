@@ -201,6 +201,8 @@ export class Inbox {
   private quick = false
   /** Runs claimed in storage whose handlers have not all settled: messages, and cursor per channel key. */
   private readonly claimed = { messages: [] as InboundMessage[], cursors: new Map<string, number>() }
+  /** The write of the last shown message's cursor (see saved()). */
+  private saving: Promise<unknown> = Promise.resolve()
 
   constructor(deps: InboxDeps) {
     this.d = deps
@@ -411,6 +413,7 @@ export class Inbox {
     for (const wake of Array.from(this.sleepers)) wake()
     this.sleepers.clear()
     // What waits for a spaced write goes out now: no timer outlives the inbox.
+    this.store.close()
     void this.store.flush()
   }
 
@@ -487,6 +490,7 @@ export class Inbox {
       if (h) {
         const to = runEnd(ch, next)
         if (to - next + 1 >= MIN_CLAIMED_RUN && this.quick && !this.claimed.cursors.has(ch.key) && !this.d.unsafe?.cursorAfterDelivery) await this.claim(ch, next, to)
+        await this.saved()
         if (ch.held.get(next) !== h) continue
         ch.held.delete(next)
         await this.process(ch, h)
@@ -507,14 +511,25 @@ export class Inbox {
     if (shown) this.quick = await this.deliverOnce(h, () => this.unclaim(ch, seq))
     else this.duplicate(h.msg, h.acks)
     // A claimed seq is in storage already: no urgent write.
-    this.advance(ch, seq, shown && (this.claimed.cursors.get(ch.key) ?? 0) < seq)
+    const unsaved = shown && (this.claimed.cursors.get(ch.key) ?? 0) < seq
+    this.advance(ch, seq, unsaved)
+    // The next message waits for this write (see saved()).
+    if (unsaved && !this.d.unsafe?.cursorAfterDelivery) this.saving = this.store.commit('cursors')
+  }
+
+  /**
+   * Resolves once the cursor of every message shown so far is in storage, on any channel: a kill
+   * inside the next handler then shows again only the message of that handler (see "Kills").
+   */
+  private async saved(): Promise<void> {
+    for (let p: Promise<unknown> | undefined; p !== this.saving; ) await (p = this.saving)
   }
 
   /** Stores [from, to] as shown (with the messages' de-dup entries) before they are (see "Kills"). */
   private async claim(ch: Channel, from: number, to: number): Promise<void> {
     for (let seq = from; seq <= to; seq++) this.claimed.messages.push((ch.held.get(seq) as Held).msg)
     this.claimed.cursors.set(ch.key, to)
-    const ok = await this.store.commit()
+    const ok = await this.store.commit('seen')
     if (!ok || this.closed || ch.cursor !== from - 1 || runEnd(ch, from) < to) this.unclaim(ch, from)
   }
 
@@ -531,7 +546,7 @@ export class Inbox {
     this.claimed.messages = this.claimed.messages.filter((m) => !ours(m) || (m.messageSeq > floor && m.messageSeq < seq))
     if (seq - 1 > floor) this.claimed.cursors.set(ch.key, seq - 1)
     else this.claimed.cursors.delete(ch.key)
-    if (seq <= top) void this.store.commit()
+    if (seq <= top) void this.store.commit('seen')
   }
 
   /**
