@@ -201,8 +201,12 @@ export class Inbox {
   private quick = false
   /** Runs claimed in storage whose handlers have not all settled: messages, and cursor per channel key. */
   private readonly claimed = { messages: [] as InboundMessage[], cursors: new Map<string, number>() }
-  /** The write of the last shown message's cursor (see saved()). */
-  private saving: Promise<unknown> = Promise.resolve()
+  /**
+   * The write of the last shown message's cursor while it is under way. No message, on any
+   * channel, is handed over before it is done: a kill inside the next handler then shows again
+   * only that handler's message (see "Kills").
+   */
+  private saving: Promise<void> | null = null
 
   constructor(deps: InboxDeps) {
     this.d = deps
@@ -490,7 +494,7 @@ export class Inbox {
       if (h) {
         const to = runEnd(ch, next)
         if (to - next + 1 >= MIN_CLAIMED_RUN && this.quick && !this.claimed.cursors.has(ch.key) && !this.d.unsafe?.cursorAfterDelivery) await this.claim(ch, next, to)
-        await this.saved()
+        while (this.saving) await this.saving
         if (ch.held.get(next) !== h) continue
         ch.held.delete(next)
         await this.process(ch, h)
@@ -513,16 +517,12 @@ export class Inbox {
     // A claimed seq is in storage already: no urgent write.
     const unsaved = shown && (this.claimed.cursors.get(ch.key) ?? 0) < seq
     this.advance(ch, seq, unsaved)
-    // The next message waits for this write (see saved()).
-    if (unsaved && !this.d.unsafe?.cursorAfterDelivery) this.saving = this.store.commit('cursors')
-  }
-
-  /**
-   * Resolves once the cursor of every message shown so far is in storage, on any channel: a kill
-   * inside the next handler then shows again only the message of that handler (see "Kills").
-   */
-  private async saved(): Promise<void> {
-    for (let p: Promise<unknown> | undefined; p !== this.saving; ) await (p = this.saving)
+    if (unsaved && !this.d.unsafe?.cursorAfterDelivery) {
+      const saving: Promise<void> = this.store.commit('cursors').then(() => {
+        if (this.saving === saving) this.saving = null
+      })
+      this.saving = saving
+    }
   }
 
   /** Stores [from, to] as shown (with the messages' de-dup entries) before they are (see "Kills"). */
