@@ -259,6 +259,10 @@ export class Inbox {
   async load(): Promise<void> {
     const { cursors, seen, unreadable } = await this.store.load()
     this.restore({ ...(cursors && { cursors }), ...(seen && { seen }) })
+    // Either copy of the cursors stands in when the other is lost. A kill can leave one behind (the
+    // seen record waits for the write spacing); it is brought up to date now, not at its next change.
+    if (this.behind(cursors)) this.store.cursorsChanged()
+    if (this.behind(seen?.cursors)) this.store.seenChanged()
     if (unreadable) {
       this.unreadableState = true
       this.baseline = true
@@ -645,6 +649,12 @@ export class Inbox {
       this.baseline ||= copy.baseline
     }
     if (state.seen) this.dedup.restore(state.seen)
+  }
+
+  /** Whether a stored copy of the cursors is missing something the inbox now knows. */
+  private behind(copy: CursorsState | undefined): boolean {
+    const stored = new Map(copy?.channels.map(([type, id, seq]) => [keyOf(type, id), seq]))
+    return (this.baseline && !copy?.baseline) || this.cursorList().some(([type, id, seq]) => (stored.get(keyOf(type, id)) ?? -1) < seq)
   }
 
   /** Every known cursor; `ahead` raises some (claimed runs). */
