@@ -262,6 +262,30 @@ describe('issue 15.2: unreadable inbox state is not a fresh install', () => {
     expect(JSON.parse(store.get('wkmp:me:in:cursors')!).channels).toEqual([[1, 'a', 6]])
   })
 
+  // Chaos v3 seed 82: the seen record's copy of the cursors, left behind by a kill, was never
+  // rewritten (nothing new came in), so a later corrupt cursors record brought shown messages back.
+  it('a copy of the cursors left behind by a kill is rewritten at launch, so it can stand in later', async () => {
+    const { sync, store } = previousRun({ v: 1, baseline: true, channels: [[1, 'a', 5]] }) // 4, 5 shown; the seen record still says 3
+    const r = makeInbox({ sync, store })
+    await r.inbox.load()
+    await r.clock.advance(1_000)
+    expect(JSON.parse(store.get('wkmp:me:in:seen')!)).toMatchObject({ baseline: true, channels: [[1, 'a', 5]] })
+    store.set('wkmp:me:in:cursors', '{"v":1,"chan') // lost at the next kill
+    const b = makeInbox({ sync, store })
+    await b.inbox.load()
+    await b.inbox.onConnected()
+    expect(b.seqs()).toEqual([])
+  })
+
+  it('and the other way round: a cursors record behind a claimed run in the seen record is rewritten at launch', async () => {
+    const { sync, store } = previousRun({ v: 1, baseline: true, channels: [[1, 'a', 3]] })
+    store.set('wkmp:me:in:seen', JSON.stringify({ v: 1, ids: range(1, 5).map((s) => `id-a-${s}`), keys: [], baseline: true, channels: [[1, 'a', 5]] }))
+    const r = makeInbox({ sync, store })
+    await r.inbox.load()
+    await r.clock.advance(1_000)
+    expect(JSON.parse(store.get('wkmp:me:in:cursors')!)).toEqual({ v: 1, baseline: true, channels: [[1, 'a', 5]] })
+  })
+
   it('a read that fails once at load is just retried', async () => {
     const { sync, store } = previousRun({ v: 1, baseline: true, channels: [[1, 'a', 3]] })
     const clock = testPlatform(store)
