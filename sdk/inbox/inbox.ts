@@ -25,15 +25,17 @@
  *
  * Persistence (store.ts): the cursors, and recent messageIds and (fromUid, clientMsgNo) pairs,
  * both bounded. A message is remembered and its cursor advanced after its handler settled, so a
- * crash re-delivers the message whose handler was running, never loses one.
+ * crash re-delivers the message whose handler was running, never loses one; and the next message
+ * (on any channel) is handed over only once that cursor is in storage, so a crash inside the next
+ * handler re-delivers that handler's message only.
  *
  * Kills during a catch-up: a run of MIN_CLAIMED_RUN (8) or more held messages (a sync page) is
  * claimed before it is shown: one write of the seen record carries its ids and the cursor at its end. Its messages then
  * go to the app one by one as usual; while the app's handlers settle within a few microtasks (a
  * `setData`-style handler) the whole run is shown before any timer or I/O callback can run, so a
  * kill lands either before the claim reached storage (nothing of the run was shown) or after the
- * run. After a relaunch at most the message shown singly before a run, or a shorter run (under
- * 8 messages, not worth the write of tens of KB), is shown again. A handler
+ * run. A shorter run (under 8 messages, not worth the write of tens of KB) goes one message at a
+ * time, each cursor in storage before the next is shown (see `saving`). A handler
  * that turns out slow inside a run withdraws the rest of the claim (written again at once) and
  * the run goes on one message at a time, each after the previous handler settled, as before.
  */
