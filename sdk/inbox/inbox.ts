@@ -25,15 +25,17 @@
  *
  * Persistence (store.ts): the cursors, and recent messageIds and (fromUid, clientMsgNo) pairs,
  * both bounded. A message is remembered and its cursor advanced after its handler settled, so a
- * crash re-delivers the message whose handler was running, never loses one.
+ * crash re-delivers the message whose handler was running, never loses one; and the next message
+ * (on any channel) is handed over only once that cursor is in storage, so a crash inside the next
+ * handler re-delivers that handler's message only.
  *
  * Kills during a catch-up: a run of MIN_CLAIMED_RUN (8) or more held messages (a sync page) is
  * claimed before it is shown: one write of the seen record carries its ids and the cursor at its end. Its messages then
  * go to the app one by one as usual; while the app's handlers settle within a few microtasks (a
  * `setData`-style handler) the whole run is shown before any timer or I/O callback can run, so a
  * kill lands either before the claim reached storage (nothing of the run was shown) or after the
- * run. After a relaunch at most the message shown singly before a run, or a shorter run (under
- * 8 messages, not worth the write of tens of KB), is shown again. A handler
+ * run. A shorter run (under 8 messages, not worth the write of tens of KB) goes one message at a
+ * time, each cursor in storage before the next is shown (see `saving`). A handler
  * that turns out slow inside a run withdraws the rest of the claim (written again at once) and
  * the run goes on one message at a time, each after the previous handler settled, as before.
  */
@@ -201,6 +203,12 @@ export class Inbox {
   private quick = false
   /** Runs claimed in storage whose handlers have not all settled: messages, and cursor per channel key. */
   private readonly claimed = { messages: [] as InboundMessage[], cursors: new Map<string, number>() }
+  /**
+   * The write of the last shown message's cursor while it is under way. No message, on any
+   * channel, is handed over before it is done: a kill inside the next handler then shows again
+   * only that handler's message (see "Kills").
+   */
+  private saving: Promise<void> | null = null
 
   constructor(deps: InboxDeps) {
     this.d = deps
@@ -253,6 +261,10 @@ export class Inbox {
   async load(): Promise<void> {
     const { cursors, seen, unreadable } = await this.store.load()
     this.restore({ ...(cursors && { cursors }), ...(seen && { seen }) })
+    // Either copy of the cursors stands in when the other is lost. A kill can leave one behind (the
+    // seen record waits for the write spacing); it is brought up to date now, not at its next change.
+    if (this.behind(cursors)) this.store.cursorsChanged()
+    if (this.behind(seen?.cursors)) this.store.seenChanged()
     if (unreadable) {
       this.unreadableState = true
       this.baseline = true
@@ -411,6 +423,7 @@ export class Inbox {
     for (const wake of Array.from(this.sleepers)) wake()
     this.sleepers.clear()
     // What waits for a spaced write goes out now: no timer outlives the inbox.
+    this.store.close()
     void this.store.flush()
   }
 
@@ -487,6 +500,7 @@ export class Inbox {
       if (h) {
         const to = runEnd(ch, next)
         if (to - next + 1 >= MIN_CLAIMED_RUN && this.quick && !this.claimed.cursors.has(ch.key) && !this.d.unsafe?.cursorAfterDelivery) await this.claim(ch, next, to)
+        while (this.saving) await this.saving
         if (ch.held.get(next) !== h) continue
         ch.held.delete(next)
         await this.process(ch, h)
@@ -507,14 +521,21 @@ export class Inbox {
     if (shown) this.quick = await this.deliverOnce(h, () => this.unclaim(ch, seq))
     else this.duplicate(h.msg, h.acks)
     // A claimed seq is in storage already: no urgent write.
-    this.advance(ch, seq, shown && (this.claimed.cursors.get(ch.key) ?? 0) < seq)
+    const unsaved = shown && (this.claimed.cursors.get(ch.key) ?? 0) < seq
+    this.advance(ch, seq, unsaved)
+    if (unsaved && !this.d.unsafe?.cursorAfterDelivery) {
+      const saving: Promise<void> = this.store.commit('cursors').then(() => {
+        if (this.saving === saving) this.saving = null
+      })
+      this.saving = saving
+    }
   }
 
   /** Stores [from, to] as shown (with the messages' de-dup entries) before they are (see "Kills"). */
   private async claim(ch: Channel, from: number, to: number): Promise<void> {
     for (let seq = from; seq <= to; seq++) this.claimed.messages.push((ch.held.get(seq) as Held).msg)
     this.claimed.cursors.set(ch.key, to)
-    const ok = await this.store.commit()
+    const ok = await this.store.commit('seen')
     if (!ok || this.closed || ch.cursor !== from - 1 || runEnd(ch, from) < to) this.unclaim(ch, from)
   }
 
@@ -531,7 +552,7 @@ export class Inbox {
     this.claimed.messages = this.claimed.messages.filter((m) => !ours(m) || (m.messageSeq > floor && m.messageSeq < seq))
     if (seq - 1 > floor) this.claimed.cursors.set(ch.key, seq - 1)
     else this.claimed.cursors.delete(ch.key)
-    if (seq <= top) void this.store.commit()
+    if (seq <= top) void this.store.commit('seen')
   }
 
   /**
@@ -630,6 +651,12 @@ export class Inbox {
       this.baseline ||= copy.baseline
     }
     if (state.seen) this.dedup.restore(state.seen)
+  }
+
+  /** Whether a stored copy of the cursors is missing something the inbox now knows. */
+  private behind(copy: CursorsState | undefined): boolean {
+    const stored = new Map(copy?.channels.map(([type, id, seq]) => [keyOf(type, id), seq]))
+    return (this.baseline && !copy?.baseline) || this.cursorList().some(([type, id, seq]) => (stored.get(keyOf(type, id)) ?? -1) < seq)
   }
 
   /** Every known cursor; `ahead` raises some (claimed runs). */

@@ -13,7 +13,10 @@
  * and a push at or below it is dropped). The seen list — tens of KB of JSON, needed for messages
  * without a seq and for echoes of the client's own sends — follows within the spacing, so a burst
  * of deliveries or acks costs a few writes a second, not one per few messages. flush() skips the
- * spacing; the client flushes on app hide and close, before WeChat may kill a background app. A
+ * spacing; the client flushes on app hide and close, before WeChat may kill a background app, and
+ * while the app stays hidden every change is written at once (a message can still come in then,
+ * and a kill finding the seen record behind the cursors would show it again should the cursors
+ * record turn out unreadable at the next launch). A
  * failed write stays pending for the next change and is reported once per failing streak.
  *
  * Unreadable is not empty (issue 15.2). A read that fails is tried again; a key that still cannot
@@ -110,6 +113,8 @@ interface Part {
   writtenAt: number
   /** Could not be read: not written until a read works (its content is merged first). */
   unread: boolean
+  /** commit() calls waiting for its next write. */
+  commits: Array<(ok: boolean) => void>
 }
 
 type ReadResult<T> = { ok: true; value: T | undefined } | { ok: false; failed: boolean }
@@ -121,13 +126,14 @@ export class InboxStore {
   private failing = false
   /** flush() calls waiting: nothing waits for the spacing while any is. */
   private flushing = 0
+  /** The app is in the background, where WeChat may kill it at any moment: nothing waits for the spacing. */
+  private hidden = false
+  private readonly unsubscribe: Array<() => void>
   /** Ends the current spacing wait early. */
   private wake: (() => void) | null = null
-  /** commit() calls waiting for the next write of the seen record. */
-  private commits: Array<(ok: boolean) => void> = []
 
   constructor(private readonly d: InboxStoreDeps) {
-    const part = (key: string, value: () => object, parse: (v: unknown) => object | undefined): Part => ({ key, value, parse, dirty: false, urgent: false, writtenAt: -Infinity, unread: false })
+    const part = (key: string, value: () => object, parse: (v: unknown) => object | undefined): Part => ({ key, value, parse, dirty: false, urgent: false, writtenAt: -Infinity, unread: false, commits: [] })
     this.cursors = part(`${d.prefix}:in:cursors`, () => d.cursors(), parseCursors)
     this.seen = part(
       `${d.prefix}:in:seen`,
@@ -137,6 +143,13 @@ export class InboxStore {
       },
       parseSeen,
     )
+    const { lifecycle } = d.platform
+    this.unsubscribe = [lifecycle.onHide(() => void (this.hidden = true)), lifecycle.onShow(() => void (this.hidden = false))]
+  }
+
+  /** Stops following the app's lifecycle (what is pending is still written by flush()). */
+  close(): void {
+    for (const off of this.unsubscribe.splice(0)) off()
   }
 
   /** The stored state; a part that is missing or unusable comes back undefined (see `unreadable`). */
@@ -158,11 +171,12 @@ export class InboxStore {
     this.changed(this.seen, urgent)
   }
 
-  /** Writes the seen record now; true once a write begun after this call succeeded. */
-  commit(): Promise<boolean> {
+  /** Writes a record now; true once a write of it begun after this call succeeded. */
+  commit(record: 'cursors' | 'seen'): Promise<boolean> {
+    const part = record === 'cursors' ? this.cursors : this.seen
     return new Promise((resolve) => {
-      this.commits.push(resolve)
-      this.changed(this.seen, true)
+      part.commits.push(resolve)
+      this.changed(part, true)
     })
   }
 
@@ -180,7 +194,7 @@ export class InboxStore {
 
   private changed(part: Part, urgent: boolean): void {
     part.dirty = true
-    if (urgent) {
+    if (urgent || this.hidden) {
       part.urgent = true
       this.wake?.()
     }
@@ -209,7 +223,7 @@ export class InboxStore {
       for (const p of due) p.dirty = p.urgent = false
       let failed: unknown
       for (const [i, p] of due.entries()) {
-        const served = p === this.seen ? this.commits.splice(0) : []
+        const served = p.commits.splice(0)
         try {
           if (p.unread && !(await this.reread(p))) {
             blocked.add(p)
@@ -241,7 +255,7 @@ export class InboxStore {
       this.failing = true
       break
     }
-    for (const done of this.commits.splice(0)) done(false)
+    for (const p of parts) for (const done of p.commits.splice(0)) done(false)
     this.writing = null
   }
 

@@ -262,6 +262,30 @@ describe('issue 15.2: unreadable inbox state is not a fresh install', () => {
     expect(JSON.parse(store.get('wkmp:me:in:cursors')!).channels).toEqual([[1, 'a', 6]])
   })
 
+  // Chaos v3 seed 82: the seen record's copy of the cursors, left behind by a kill, was never
+  // rewritten (nothing new came in), so a later corrupt cursors record brought shown messages back.
+  it('a copy of the cursors left behind by a kill is rewritten at launch, so it can stand in later', async () => {
+    const { sync, store } = previousRun({ v: 1, baseline: true, channels: [[1, 'a', 5]] }) // 4, 5 shown; the seen record still says 3
+    const r = makeInbox({ sync, store })
+    await r.inbox.load()
+    await r.clock.advance(1_000)
+    expect(JSON.parse(store.get('wkmp:me:in:seen')!)).toMatchObject({ baseline: true, channels: [[1, 'a', 5]] })
+    store.set('wkmp:me:in:cursors', '{"v":1,"chan') // lost at the next kill
+    const b = makeInbox({ sync, store })
+    await b.inbox.load()
+    await b.inbox.onConnected()
+    expect(b.seqs()).toEqual([])
+  })
+
+  it('and the other way round: a cursors record behind a claimed run in the seen record is rewritten at launch', async () => {
+    const { sync, store } = previousRun({ v: 1, baseline: true, channels: [[1, 'a', 3]] })
+    store.set('wkmp:me:in:seen', JSON.stringify({ v: 1, ids: range(1, 5).map((s) => `id-a-${s}`), keys: [], baseline: true, channels: [[1, 'a', 5]] }))
+    const r = makeInbox({ sync, store })
+    await r.inbox.load()
+    await r.clock.advance(1_000)
+    expect(JSON.parse(store.get('wkmp:me:in:cursors')!)).toEqual({ v: 1, baseline: true, channels: [[1, 'a', 5]] })
+  })
+
   it('a read that fails once at load is just retried', async () => {
     const { sync, store } = previousRun({ v: 1, baseline: true, channels: [[1, 'a', 3]] })
     const clock = testPlatform(store)
@@ -299,7 +323,7 @@ describe('issue 15.12: a kill during catch-up', () => {
    * can be (the next timer) after message `killAt` was shown: what storage holds then is what
    * the relaunch finds. Returns how many messages the relaunch shows again; fails on any loss.
    */
-  async function killDuringCatchUp(killAt: number, unsafe?: { cursorAfterDelivery: boolean }, last = 301): Promise<number> {
+  async function killDuringCatchUp(killAt: number, unsafe?: { cursorAfterDelivery: boolean }, last = 301, insideHandler = false): Promise<number> {
     const sync = new FakeSync()
     const store = new Map<string, string>()
     const clock = slowWrites(store)
@@ -314,10 +338,13 @@ describe('issue 15.12: a kill during catch-up', () => {
     let shown: number[] = []
     a.handler = async (m) => {
       if (m.messageSeq !== killAt) return
-      clock.platform.setTimeout(() => {
+      const kill = (): void => {
         disk = new Map(store)
         shown = a.seqs()
-      }, 0)
+      }
+      // Inside: the process dies while this handler runs (nothing after it gets to run).
+      if (insideHandler) kill()
+      else clock.platform.setTimeout(kill, 0)
     }
     void a.inbox.catchUp()
     await clock.runUntil(() => disk !== undefined)
@@ -335,8 +362,14 @@ describe('issue 15.12: a kill during catch-up', () => {
     for (const killAt of [2, 3, 50, 101, 102, 199, 300]) expect(await killDuringCatchUp(killAt)).toBeLessThanOrEqual(1)
   })
 
-  it('a catch-up shorter than a claimed run (8) shows again at most that many', async () => {
-    for (const killAt of [2, 4, 7]) expect(await killDuringCatchUp(killAt, undefined, 7)).toBeLessThanOrEqual(8)
+  it('a catch-up shorter than a claimed run (8) shows again at most the message in the handler', async () => {
+    for (const killAt of [2, 4, 7]) expect(await killDuringCatchUp(killAt, undefined, 7)).toBeLessThanOrEqual(1)
+  })
+
+  // Chaos handler-kill (e.g. v3 seed 43): the cursor of the message shown before was still on its
+  // way to storage when the next handler ran, so the relaunch showed that message again too.
+  it('a kill inside a handler shows again only that message: the one before is in storage first', async () => {
+    for (const killAt of [2, 4, 7]) expect(await killDuringCatchUp(killAt, undefined, 7, true)).toBe(1)
   })
 
   it('_unsafe.cursorAfterDelivery brings back re-showing most of a page', async () => {
