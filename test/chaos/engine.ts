@@ -250,10 +250,19 @@ class Engine {
       this.log(`${uid}#${instance} shown ${m.channelType}:${m.channelId} seq ${m.messageSeq} from ${m.fromUid} ${m.clientMsgNo.slice(0, 8)} (${m.source})`)
       const armed = device.handlerKill
       if (armed && this.time.now() <= armed.until && --armed.remaining === 0) {
-        // The process dies while the app's handler runs: this message was handed over, the code after it never runs.
+        // The process dies while the app's handler runs: this message was handed over, and the
+        // storage stays as it is now (what is written from here on is still in flight at the
+        // kill). The JS of this task still runs to its end, though: WeChat ends a mini-program
+        // only between tasks (its JS thread stopped, platform.md §lifecycle), so what the same
+        // task hands to the app after this handler was shown too.
         device.handlerKill = undefined
-        if (!nextSim.control.hidden) nextSim.control.hide()
-        this.coldRestart(device, undefined, `${m.fromUid}|${m.clientMsgNo || m.messageId}`)
+        const inHandler = `${m.fromUid}|${m.clientMsgNo || m.messageId}`
+        nextSim.control.storage.freeze()
+        this.time.setTimeout(() => {
+          if (!current()) return
+          if (!nextSim.control.hidden) nextSim.control.hide()
+          this.coldRestart(device, undefined, inHandler)
+        }, 0)
       }
     })
     client.on('messageStatus', (m) => {

@@ -6,6 +6,7 @@ import { createSimWx } from '../support/sim-wx'
 import { VirtualScheduler } from '../support/virtual-time'
 import { waitFor } from '../support/waiters'
 import { makeDevice, makeWorld } from '../unit/client/harness'
+import { runScenario } from './engine'
 
 const SYNC = { login_uid: 'u1', channel_id: 'g1', channel_type: 2, start_message_seq: 1, end_message_seq: 0, pull_mode: 1, limit: 10 }
 
@@ -61,6 +62,36 @@ describe('chaos fault hooks', () => {
     expect(await read('a:in:cursors')).toBe('getStorage:fail sim injected read failure')
     expect(await read('a:in:cursors')).toBe('ok 1')
   })
+
+  it('storage.freeze: operations not yet applied and later ones never complete, earlier ones stay', async () => {
+    const time = new VirtualScheduler()
+    const sim = createSimWx({ scheduler: time })
+    type Opts = { key: string; data?: unknown; success(): void; fail(): void }
+    const wx = sim.wx as unknown as { setStorage(o: Opts): void; getStorage(o: Opts): void; getStorageSync(k: string): unknown }
+    const settled: string[] = []
+    const set = (key: string): void => wx.setStorage({ key, data: key, success: () => void settled.push(key), fail: () => void settled.push(`${key} failed`) })
+    set('before')
+    await time.advance(0)
+    set('in-flight')
+    sim.control.storage.freeze()
+    set('after')
+    wx.getStorage({ key: 'before', success: () => void settled.push('read'), fail: () => void settled.push('read failed') })
+    await time.advance(10)
+    expect(settled).toEqual(['before'])
+    expect([wx.getStorageSync('before'), wx.getStorageSync('in-flight'), wx.getStorageSync('after')]).toEqual(['before', '', ''])
+  })
+
+  // Seed 164: the kill came inside the handler of the first message of a claimed run (8 held
+  // messages, the cursor stored at the run's end before it was shown). Killed in the middle of
+  // the task, the rest of the run was never shown though the run's own task would have shown it:
+  // u2 lost u0's message at g1 seq 16. The kill now lands where WeChat can end a process, after
+  // the task, with the storage as it was inside the handler.
+  it.each(['v2', 'v3'] as const)('handler-kill: a kill inside a claimed run loses none of it (seed 164, %s)', async (mode) => {
+    const r = await runScenario(164, { mode, trace: true })
+    expect(r.trace.some((line) => line.includes('u2#4 killed inside the message handler'))).toBe(true)
+    expect(r.trace.some((line) => / u2#4 shown 2:g1 seq 16 from u0 8677060a/.test(line))).toBe(true)
+    expect(r.failures.filter((f) => f.startsWith('lost'))).toEqual([])
+  }, 60_000)
 
   describe.each(['v2', 'v3'] as const)('on a live SDK session (%s)', (mode) => {
     const clients: Client[] = []

@@ -108,6 +108,12 @@ export interface SimStorageControl {
   /** The next `n` getStorage calls on keys containing `keyPart` (default: any key) fail, as a flaky read does. */
   failReads(n: number, keyPart?: string): void
   setLimits(limits: Partial<SimStorageLimits>): void
+  /**
+   * The process is about to die: operations not yet applied, and every later one, never complete
+   * (no callback), as a kill loses the writes still in flight (used to end a process at the close
+   * of the current task with the storage it had now).
+   */
+  freeze(): void
 }
 
 export interface SimWxControl {
@@ -260,13 +266,15 @@ export function createSimWx(options: SimWxOptions): SimWx {
   let failNext = 0
   let failText: string | undefined
   let failReads = { n: 0, keyPart: '' }
+  let frozen = false
   const batch: Array<() => void> = []
   const queueStorage = (apply: () => void): void => {
+    if (frozen) return
     batch.push(apply)
     if (batch.length > 1) return
     void Promise.resolve().then(() => {
       const ops = batch.splice(0)
-      if (!alive) return // a cold restart lost writes not yet applied
+      if (!alive || frozen) return // a cold restart lost writes not yet applied
       // Ops issued in the same tick complete in a seeded shuffled order.
       for (let i = ops.length - 1; i > 0; i--) {
         const j = rng.int(i + 1)
@@ -579,6 +587,9 @@ export function createSimWx(options: SimWxOptions): SimWx {
       },
       setLimits(limits) {
         data.limits = { ...data.limits, ...limits }
+      },
+      freeze() {
+        frozen = true
       },
     },
     get hidden() {
