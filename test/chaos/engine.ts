@@ -146,12 +146,24 @@ class Engine {
     this.log(`plan: ${plan.mode}, ${plan.clients} clients, ${plan.steps.length} steps, encrypt ${plan.encrypt}`)
     for (let i = 0; i < plan.clients; i++) this.devices.push(this.boot(i, new SimStorageData(), undefined))
     for (const d of this.devices) void d.client.connect()
-    for (const step of plan.steps) {
-      await this.advanceTo(step.at)
-      this.execute(step)
+    // An error the SDK lets escape (a throwing timer callback, an unhandled rejection) is a broken
+    // invariant, as in a mini-program where it would only reach App.onError: count it, don't crash.
+    const stray = (e: unknown): void => {
+      this.history.internalErrors.push(`escaped the SDK: ${e instanceof Error ? e.message : String(e)}`)
     }
-    await this.advanceTo(plan.faultPhaseMs)
-    await this.quietPhase()
+    process.on('unhandledRejection', stray)
+    try {
+      for (const step of plan.steps) {
+        await this.advanceTo(step.at)
+        this.execute(step)
+      }
+      await this.advanceTo(plan.faultPhaseMs)
+      await this.quietPhase()
+    } catch (e) {
+      stray(e)
+    } finally {
+      process.off('unhandledRejection', stray)
+    }
     for (const d of this.devices) {
       if (d.client.state !== 'connected') this.history.stuck.push(`${d.uid}: client ${d.client.state} at the end`)
       for (const m of d.client.pending()) {
