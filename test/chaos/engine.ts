@@ -265,7 +265,7 @@ class Engine {
         // The process dies while the app's handler runs: this message was handed over, and the
         // storage stays as it is now (what is written from here on is still in flight at the
         // kill). The JS of this task still runs to its end, though: WeChat ends a mini-program
-        // only between tasks (its JS thread stopped, platform.md §lifecycle), so what the same
+        // only between tasks (its JS thread stopped, docs/platform.md §2), so what the same
         // task hands to the app after this handler was shown too.
         device.handlerKill = undefined
         const inHandler = `${m.fromUid}|${m.clientMsgNo || m.messageId}`
