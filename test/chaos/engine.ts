@@ -270,11 +270,12 @@ class Engine {
         device.handlerKill = undefined
         const inHandler = `${m.fromUid}|${m.clientMsgNo || m.messageId}`
         nextSim.control.storage.freeze()
-        this.time.setTimeout(() => {
+        // Right after this task: a timer, socket or sync answer already due must not run in it.
+        this.time.nextTask(() => {
           if (!current()) return
           if (!nextSim.control.hidden) nextSim.control.hide()
           this.coldRestart(device, undefined, inHandler)
-        }, 0)
+        })
       }
     })
     client.on('messageStatus', (m) => {
