@@ -255,26 +255,32 @@ class Engine {
     device.inboxWriteFailed = false
     device.handlerKill = undefined
     const current = (): boolean => device.client === client
+    /** Set by a handler kill until the process ends. */
+    let dying: { inHandler: string } | undefined
     client.on('message', (m) => {
       if (!current()) return
       const d: Delivery = { uid, instance, messageId: m.messageId, messageSeq: m.messageSeq, clientMsgNo: m.clientMsgNo, fromUid: m.fromUid, channelId: m.channelId, channelType: m.channelType }
       this.history.deliveries.push(d)
       this.log(`${uid}#${instance} shown ${m.channelType}:${m.channelId} seq ${m.messageSeq} from ${m.fromUid} ${m.clientMsgNo.slice(0, 8)} (${m.source})`)
+      const handed = `${m.fromUid}|${m.clientMsgNo || m.messageId}`
+      if (dying) dying.inHandler = handed
       const armed = device.handlerKill
-      if (armed && this.time.now() <= armed.until && --armed.remaining === 0) {
+      if (!dying && armed && this.time.now() <= armed.until && --armed.remaining === 0) {
         // The process dies while the app's handler runs: this message was handed over, and the
         // storage stays as it is now (what is written from here on is still in flight at the
         // kill). The JS of this task still runs to its end, though: WeChat ends a mini-program
         // only between tasks (its JS thread stopped, platform.md §lifecycle), so what the same
-        // task hands to the app after this handler was shown too.
+        // task hands to the app after this handler was shown too, and the handler running when
+        // the process ends is the last one of the task (the one re-shown message allowed).
         device.handlerKill = undefined
-        const inHandler = `${m.fromUid}|${m.clientMsgNo || m.messageId}`
+        const end = { inHandler: handed }
+        dying = end
         nextSim.control.storage.freeze()
         // Right after this task: a timer, socket or sync answer already due must not run in it.
         this.time.nextTask(() => {
           if (!current()) return
           if (!nextSim.control.hidden) nextSim.control.hide()
-          this.coldRestart(device, undefined, inHandler)
+          this.coldRestart(device, undefined, end.inHandler)
         })
       }
     })
