@@ -111,6 +111,8 @@ class Engine {
   private readonly tracing: boolean
   private readonly protections: Protections
   private quiet = false
+  /** Uids whose baseline is a completed catch-up's (not only channels first met on a push). */
+  private readonly caughtUp = new Set<string>()
   private faults = 0
   private readonly faultsBy: RunResult['faultsBy'] = {}
 
@@ -203,7 +205,7 @@ class Engine {
     // A fresh install (no completed catch-up on this storage) treats what is already stored as
     // history. Cursors the engine corrupted (a string) are not a fresh install: the first baseline stands.
     const saved = storage.peek(`wkmp:${uid}:in:cursors`)
-    const fresh = typeof saved === 'string' ? !this.history.baselines.has(uid) : !(saved as { baseline?: boolean } | undefined)?.baseline
+    const fresh = typeof saved === 'string' ? !this.caughtUp.has(uid) : !(saved as { baseline?: boolean } | undefined)?.baseline
     let baselined = false
     const device: Device = prior ?? { index, uid, storage, sim: nextSim, client: undefined as unknown as Client, instance, inboxWriteFailed: false, tokenHangUntil: 0, syncHangUntil: 0, kickedUntil: 0 }
     const diagnostics: DiagnosticsSink = {
@@ -211,6 +213,7 @@ class Engine {
         if (category === 'storage' && event === 'inbox-write-failed') device.inboxWriteFailed = true
         if (category === 'sync' && event === 'conversations' && fresh && !baselined && device.client === client) {
           baselined = true
+          this.caughtUp.add(uid)
           this.history.baselines.set(uid, this.serverTops())
           this.log(`${uid}#${instance} baseline ${JSON.stringify(Object.fromEntries(this.serverTops()))}`)
         }
@@ -260,6 +263,7 @@ class Engine {
     client.on('message', (m) => {
       if (!current()) return
       const d: Delivery = { uid, instance, messageId: m.messageId, messageSeq: m.messageSeq, clientMsgNo: m.clientMsgNo, fromUid: m.fromUid, channelId: m.channelId, channelType: m.channelType }
+      if (fresh && !this.caughtUp.has(uid) && m.source === 'push') this.pushStart(d)
       this.history.deliveries.push(d)
       this.log(`${uid}#${instance} shown ${m.channelType}:${m.channelId} seq ${m.messageSeq} from ${m.fromUid} ${m.clientMsgNo.slice(0, 8)} (${m.source})`)
       const handed = `${m.fromUid}|${m.clientMsgNo || m.messageId}`
@@ -517,6 +521,23 @@ class Engine {
   // ---- helpers ----
 
   /** Highest stored seq per channel (canonical key), now. */
+  /**
+   * Before any catch-up completed on fresh storage, a push on a channel the inbox never saw starts
+   * the channel there: what is below it is history (first-contact policy, sdk/inbox/inbox.ts), as
+   * the baseline a completed catch-up sets later would also say. Until then (and if none ever
+   * completes on fresh storage, e.g. a kill corrupts the cursors first) that seq is the channel's
+   * baseline; every other channel still owes everything.
+   */
+  private pushStart(d: Delivery): void {
+    const shown = this.history.deliveries.some((o) => o.uid === d.uid && o.channelType === d.channelType && o.channelId === d.channelId)
+    const key = channelKeyOf({ channelId: d.channelId, channelType: d.channelType, loginUid: d.uid })
+    const base = this.history.baselines.get(d.uid) ?? new Map<string, number>()
+    if (shown || base.has(key)) return
+    base.set(key, d.messageSeq - 1)
+    this.history.baselines.set(d.uid, base)
+    this.log(`${d.uid}#${d.instance} channel ${key} started by a push at seq ${d.messageSeq}`)
+  }
+
   private serverTops(): Map<string, number> {
     const tops = new Map<string, number>()
     for (const ch of channelRefs(this.plan.clients)) {
