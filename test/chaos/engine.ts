@@ -263,7 +263,7 @@ class Engine {
     client.on('message', (m) => {
       if (!current()) return
       const d: Delivery = { uid, instance, messageId: m.messageId, messageSeq: m.messageSeq, clientMsgNo: m.clientMsgNo, fromUid: m.fromUid, channelId: m.channelId, channelType: m.channelType }
-      if (fresh && !this.caughtUp.has(uid) && m.source === 'push') this.pushStart(d)
+      if (fresh && !this.caughtUp.has(uid) && m.source === 'push') this.firstContact(uid, instance, m, 'a push')
       this.history.deliveries.push(d)
       this.log(`${uid}#${instance} shown ${m.channelType}:${m.channelId} seq ${m.messageSeq} from ${m.fromUid} ${m.clientMsgNo.slice(0, 8)} (${m.source})`)
       const handed = `${m.fromUid}|${m.clientMsgNo || m.messageId}`
@@ -291,6 +291,8 @@ class Engine {
     client.on('messageStatus', (m) => {
       if (!current()) return
       this.log(`${uid}#${instance} status ${m.clientMsgNo.slice(0, 8)} ${m.status}${m.reasonCode !== undefined ? ` rc ${m.reasonCode}` : ''}${m.messageSeq !== undefined ? ` seq ${m.messageSeq}` : ''}`)
+      // The SDK tells its inbox of every own message stored (client.ts noteSent): a first contact too.
+      if (m.status === 'sent' && m.messageId !== undefined && m.messageSeq !== undefined && fresh && !this.caughtUp.has(uid)) this.firstContact(uid, instance, { ...m, messageSeq: m.messageSeq }, 'its own SENDACK')
       if (m.status === 'sent') this.history.sent.push({ uid, clientMsgNo: m.clientMsgNo, reasonCode: m.reasonCode, messageId: m.messageId, messageSeq: m.messageSeq })
       if (m.status === 'failed' && this.history.corrupted.has(`${uid}|${m.clientMsgNo}`)) this.history.toldFailed.add(`${uid}|${m.clientMsgNo}`)
     })
@@ -522,20 +524,20 @@ class Engine {
 
   /** Highest stored seq per channel (canonical key), now. */
   /**
-   * Before any catch-up completed on fresh storage, a push on a channel the inbox never saw starts
-   * the channel there: what is below it is history (first-contact policy, sdk/inbox/inbox.ts), as
-   * the baseline a completed catch-up sets later would also say. Until then (and if none ever
-   * completes on fresh storage, e.g. a kill corrupts the cursors first) that seq is the channel's
-   * baseline; every other channel still owes everything.
+   * Before any catch-up completed on fresh storage, a channel the inbox never saw starts where it
+   * is first met, on a push or on the device's own SENDACK: what is below is history (first-contact
+   * policy, sdk/inbox/inbox.ts), as the baseline a completed catch-up sets later would also say.
+   * Until then (and if none ever completes on fresh storage, e.g. a kill corrupts the cursors
+   * first) that seq is the channel's baseline; every other channel still owes everything.
    */
-  private pushStart(d: Delivery): void {
-    const shown = this.history.deliveries.some((o) => o.uid === d.uid && o.channelType === d.channelType && o.channelId === d.channelId)
-    const key = channelKeyOf({ channelId: d.channelId, channelType: d.channelType, loginUid: d.uid })
-    const base = this.history.baselines.get(d.uid) ?? new Map<string, number>()
-    if (shown || base.has(key)) return
-    base.set(key, d.messageSeq - 1)
-    this.history.baselines.set(d.uid, base)
-    this.log(`${d.uid}#${d.instance} channel ${key} started by a push at seq ${d.messageSeq}`)
+  private firstContact(uid: string, instance: number, m: { channelId: string; channelType: number; messageSeq: number }, how: string): void {
+    const key = channelKeyOf({ channelId: m.channelId, channelType: m.channelType, loginUid: uid })
+    const met = this.history.deliveries.some((o) => o.uid === uid && channelKeyOf({ ...o, loginUid: uid }) === key)
+    const base = this.history.baselines.get(uid) ?? new Map<string, number>()
+    if (met || base.has(key)) return
+    base.set(key, m.messageSeq - 1)
+    this.history.baselines.set(uid, base)
+    this.log(`${uid}#${instance} channel ${key} started by ${how} at seq ${m.messageSeq}`)
   }
 
   private serverTops(): Map<string, number> {
