@@ -5,7 +5,8 @@
  * - lost: a message whose send() resolved is not stored, or a recipient was never shown a stored
  *   message it should see. A recipient should see every message stored above its baseline: the
  *   server's top seq when its inbox first completed a catch-up on fresh storage (the inbox treats
- *   what was there before as history). One exception: an outbox record the engine corrupted on
+ *   what was there before as history); until then, for a channel first met on a push or on the
+ *   device's own SENDACK, the seq below it (the inbox starts the channel there). One exception: an outbox record the engine corrupted on
  *   disk (expire 2^33, channelType 300) cannot be sent as the app wrote it; it is not lost if the
  *   SDK told the app, i.e. reported it `failed` (messageStatus, or pending() at the end); the app
  *   then discards it. Without that report it counts as lost (and stuck) like any other.

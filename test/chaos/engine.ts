@@ -111,6 +111,8 @@ class Engine {
   private readonly tracing: boolean
   private readonly protections: Protections
   private quiet = false
+  /** Uids whose baseline is a completed catch-up's (not only channels first met on a push). */
+  private readonly caughtUp = new Set<string>()
   private faults = 0
   private readonly faultsBy: RunResult['faultsBy'] = {}
 
@@ -203,7 +205,7 @@ class Engine {
     // A fresh install (no completed catch-up on this storage) treats what is already stored as
     // history. Cursors the engine corrupted (a string) are not a fresh install: the first baseline stands.
     const saved = storage.peek(`wkmp:${uid}:in:cursors`)
-    const fresh = typeof saved === 'string' ? !this.history.baselines.has(uid) : !(saved as { baseline?: boolean } | undefined)?.baseline
+    const fresh = typeof saved === 'string' ? !this.caughtUp.has(uid) : !(saved as { baseline?: boolean } | undefined)?.baseline
     let baselined = false
     const device: Device = prior ?? { index, uid, storage, sim: nextSim, client: undefined as unknown as Client, instance, inboxWriteFailed: false, tokenHangUntil: 0, syncHangUntil: 0, kickedUntil: 0 }
     const diagnostics: DiagnosticsSink = {
@@ -211,6 +213,7 @@ class Engine {
         if (category === 'storage' && event === 'inbox-write-failed') device.inboxWriteFailed = true
         if (category === 'sync' && event === 'conversations' && fresh && !baselined && device.client === client) {
           baselined = true
+          this.caughtUp.add(uid)
           this.history.baselines.set(uid, this.serverTops())
           this.log(`${uid}#${instance} baseline ${JSON.stringify(Object.fromEntries(this.serverTops()))}`)
         }
@@ -255,31 +258,41 @@ class Engine {
     device.inboxWriteFailed = false
     device.handlerKill = undefined
     const current = (): boolean => device.client === client
+    /** Set by a handler kill until the process ends. */
+    let dying: { inHandler: string } | undefined
     client.on('message', (m) => {
       if (!current()) return
       const d: Delivery = { uid, instance, messageId: m.messageId, messageSeq: m.messageSeq, clientMsgNo: m.clientMsgNo, fromUid: m.fromUid, channelId: m.channelId, channelType: m.channelType }
+      if (fresh && !this.caughtUp.has(uid) && m.source === 'push') this.firstContact(uid, instance, m, 'a push')
       this.history.deliveries.push(d)
       this.log(`${uid}#${instance} shown ${m.channelType}:${m.channelId} seq ${m.messageSeq} from ${m.fromUid} ${m.clientMsgNo.slice(0, 8)} (${m.source})`)
+      const handed = `${m.fromUid}|${m.clientMsgNo || m.messageId}`
+      if (dying) dying.inHandler = handed
       const armed = device.handlerKill
-      if (armed && this.time.now() <= armed.until && --armed.remaining === 0) {
+      if (!dying && armed && this.time.now() <= armed.until && --armed.remaining === 0) {
         // The process dies while the app's handler runs: this message was handed over, and the
         // storage stays as it is now (what is written from here on is still in flight at the
         // kill). The JS of this task still runs to its end, though: WeChat ends a mini-program
         // only between tasks (its JS thread stopped, docs/platform.md §2), so what the same
-        // task hands to the app after this handler was shown too.
+        // task hands to the app after this handler was shown too, and the handler running when
+        // the process ends is the last one of the task (the one re-shown message allowed).
         device.handlerKill = undefined
-        const inHandler = `${m.fromUid}|${m.clientMsgNo || m.messageId}`
+        const end = { inHandler: handed }
+        dying = end
         nextSim.control.storage.freeze()
-        this.time.setTimeout(() => {
+        // Right after this task: a timer, socket or sync answer already due must not run in it.
+        this.time.nextTask(() => {
           if (!current()) return
           if (!nextSim.control.hidden) nextSim.control.hide()
-          this.coldRestart(device, undefined, inHandler)
-        }, 0)
+          this.coldRestart(device, undefined, end.inHandler)
+        })
       }
     })
     client.on('messageStatus', (m) => {
       if (!current()) return
       this.log(`${uid}#${instance} status ${m.clientMsgNo.slice(0, 8)} ${m.status}${m.reasonCode !== undefined ? ` rc ${m.reasonCode}` : ''}${m.messageSeq !== undefined ? ` seq ${m.messageSeq}` : ''}`)
+      // The SDK tells its inbox of every own message stored (client.ts noteSent): a first contact too.
+      if (m.status === 'sent' && m.messageId !== undefined && m.messageSeq !== undefined && fresh && !this.caughtUp.has(uid)) this.firstContact(uid, instance, { ...m, messageSeq: m.messageSeq }, 'its own SENDACK')
       if (m.status === 'sent') this.history.sent.push({ uid, clientMsgNo: m.clientMsgNo, reasonCode: m.reasonCode, messageId: m.messageId, messageSeq: m.messageSeq })
       if (m.status === 'failed' && this.history.corrupted.has(`${uid}|${m.clientMsgNo}`)) this.history.toldFailed.add(`${uid}|${m.clientMsgNo}`)
     })
@@ -510,6 +523,23 @@ class Engine {
   // ---- helpers ----
 
   /** Highest stored seq per channel (canonical key), now. */
+  /**
+   * Before any catch-up completed on fresh storage, a channel the inbox never saw starts where it
+   * is first met, on a push or on the device's own SENDACK: what is below is history (first-contact
+   * policy, sdk/inbox/inbox.ts), as the baseline a completed catch-up sets later would also say.
+   * Until then (and if none ever completes on fresh storage, e.g. a kill corrupts the cursors
+   * first) that seq is the channel's baseline; every other channel still owes everything.
+   */
+  private firstContact(uid: string, instance: number, m: { channelId: string; channelType: number; messageSeq: number }, how: string): void {
+    const key = channelKeyOf({ channelId: m.channelId, channelType: m.channelType, loginUid: uid })
+    const met = this.history.deliveries.some((o) => o.uid === uid && channelKeyOf({ ...o, loginUid: uid }) === key)
+    const base = this.history.baselines.get(uid) ?? new Map<string, number>()
+    if (met || base.has(key)) return
+    base.set(key, m.messageSeq - 1)
+    this.history.baselines.set(uid, base)
+    this.log(`${uid}#${instance} channel ${key} started by ${how} at seq ${m.messageSeq}`)
+  }
+
   private serverTops(): Map<string, number> {
     const tops = new Map<string, number>()
     for (const ch of channelRefs(this.plan.clients)) {

@@ -98,3 +98,29 @@ describe('chaos seeds that once stored a message twice (v2)', () => {
     expect(r.storedRows).toBe(r.storedMessages)
   }, 60_000)
 })
+
+describe('chaos seeds that once showed a message twice (v2)', () => {
+  // Seed 707: a handler kill ended the process with a setTimeout(0), which queued behind a sync
+  // answer already due: that answer ran as a further task of the dead process and showed a
+  // message whose cursor the frozen storage dropped, so the next start showed it again. The
+  // process now ends right after the handler's task (engine; VirtualScheduler.nextTask).
+  // Seed 3535: the task of the handler kill went on to hand over a message of another channel
+  // (after a claimed run), which the next start showed again; the engine had excused the one
+  // where the kill was armed. The handler running when the process ends is the task's last one.
+  it.each([707, 3535, 4094])('seed %i: nothing shown twice beyond the message in the handler', async (seed) => {
+    const r = await runScenario(seed, { mode: 'v2' })
+    expect(r.failures).toEqual([])
+  }, 60_000)
+})
+
+describe('chaos seeds that once lost a message (v2)', () => {
+  // Seed 304: u1's first conversation sync failed (sync outage), seq 1 of g1 was withheld and the
+  // push of seq 2 started g1 there (first-contact policy: below it is history). A kill then
+  // corrupted the cursors before any catch-up completed on fresh storage, so the engine never
+  // took a baseline and owed u1 all of g1. Such a push now sets that channel's baseline.
+  // Seed 9950: the same, with g1 first met on u2's own SENDACK (the inbox starts a channel there too).
+  it.each([304, 4854, 9950])('seed %i: nothing lost', async (seed) => {
+    const r = await runScenario(seed, { mode: 'v2' })
+    expect(r.failures).toEqual([])
+  }, 60_000)
+})

@@ -15,6 +15,8 @@ interface Entry {
   id: number
   at: number
   fn: () => void
+  /** Fires before any other due timer (see nextTask). */
+  first?: boolean
 }
 
 /** Lets every pending promise chain run (one real macrotask turn). */
@@ -39,6 +41,16 @@ export class VirtualScheduler implements Clock, Timers {
     const id = ++this.seq
     const delay = Number.isFinite(ms) && ms > 0 ? ms : 0
     this.queue.set(id, { id, at: this.time + delay, fn })
+    return id
+  }
+
+  /**
+   * Runs `fn` as the very next task, before timers already due now (a setTimeout(fn, 0) would
+   * queue behind them): the chaos engine ends a process there, so no later task of it runs.
+   */
+  nextTask(fn: () => void): TimerId {
+    const id = ++this.seq
+    this.queue.set(id, { id, at: this.time, fn, first: true })
     return id
   }
 
@@ -101,7 +113,10 @@ export class VirtualScheduler implements Clock, Timers {
   private next(): Entry | undefined {
     let best: Entry | undefined
     // Map iterates in insertion order = id order, so `<` keeps FIFO among equal times.
-    for (const e of this.queue.values()) if (!best || e.at < best.at) best = e
+    for (const e of this.queue.values()) {
+      if (e.first) return e
+      if (!best || e.at < best.at) best = e
+    }
     return best
   }
 

@@ -32,6 +32,19 @@ describe('VirtualScheduler', () => {
     expect(seen).toEqual(['async tail of t1', 't2', 't3 set by t1'])
   })
 
+  it('nextTask runs before timers already due, once the current task ended', async () => {
+    const s = new VirtualScheduler(0)
+    const seen: string[] = []
+    s.setTimeout(async () => {
+      s.nextTask(() => seen.push('next task'))
+      await Promise.resolve()
+      seen.push('rest of t1')
+    }, 1)
+    s.setTimeout(() => seen.push('t2, due with t1'), 1)
+    await s.advance(1)
+    expect(seen).toEqual(['rest of t1', 'next task', 't2, due with t1'])
+  })
+
   it('runUntil stops when the condition holds and rejects when it never does', async () => {
     const s = new VirtualScheduler(0)
     let n = 0
