@@ -22,7 +22,7 @@ import { personChannelId, ServerCore, type HttpFaultMode } from '../support/serv
 import { createSimWx, serverHttpHandler, SimStorageData, virtualConnector, type SimWx } from '../support/sim-wx'
 import { createSeededRandom, VirtualScheduler } from '../support/virtual-time'
 import { check, type Delivery, type History, type Violations } from './checker'
-import { channelOf, channelRefs, generatePlan, GROUP_IDS, uidOf, type FaultGroup, type FaultStep, type Plan, type PlanStep, type ScenarioOptions, type Target } from './scenario'
+import { BACKEND_UID, channelOf, channelRefs, generatePlan, GROUP_IDS, uidOf, type FaultGroup, type FaultStep, type Plan, type PlanStep, type ScenarioOptions, type Target } from './scenario'
 
 /**
  * Protections the tests switch off one at a time to show the checker is not vacuous: the client's
@@ -348,11 +348,19 @@ class Engine {
     )
   }
 
+  private backendSend(to: Target, text: string): void {
+    const channel = channelOf(to)
+    const flags = { dup: false, syncOnce: false, redDot: false, noPersist: false }
+    const r = this.core.submit(BACKEND_UID, { flags, setting: 0, clientMsgNo: `${BACKEND_UID}-${text}`, channelId: channel.channelId, channelType: channel.channelType, expire: 0 }, new TextEncoder().encode(text))
+    r.deliver?.()
+    this.log(`${BACKEND_UID} send ${text} → ${channel.channelType}:${channel.channelId} seq ${r.messageSeq}`)
+  }
+
   // ---- steps ----
 
   private execute(step: PlanStep): void {
     const d = this.devices[step.kind === 'send' ? step.from : step.client] as Device
-    if (step.kind === 'send') return this.send(d, step.to, step.text)
+    if (step.kind === 'send') return step.backend ? this.backendSend(step.to, step.text) : this.send(d, step.to, step.text)
     this.faults++
     const group = step.group ?? 'random'
     this.faultsBy[group] = (this.faultsBy[group] ?? 0) + 1
