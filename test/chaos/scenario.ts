@@ -292,8 +292,13 @@ export function generatePlan(seed: number, options: ScenarioOptions): Plan {
   // Late in the phase, so that no later kill ends it with a new client (one that stopped or hangs
   // for good must still be that way in the quiet phase).
   const late = (): number => Math.max(0, faultPhaseMs - 14_000) + rng.int(8_000)
-  /** Clients killed near the end: a kill restores a stranded outbox from storage, so the last episodes avoid them. */
-  const killedLate = new Set<number>()
+  /**
+   * Clients a late episode leaves in a state only its protection fixes: killed at a launch
+   * (`takenLate`), or stopped by a DISCONNECT (`stoppedLate`). The last episodes' kills avoid
+   * them, as a kill there would start a fresh process.
+   */
+  const takenLate = new Set<number>()
+  const stoppedLate = new Set<number>()
   /** Offline, then killed just before the network returns: `kind` is armed for the next launch. */
   const atLaunch = (kind: 'sync-404' | 'token-hang'): void => {
     const ms = 2_000 + rng.int(4_000)
@@ -305,7 +310,7 @@ export function generatePlan(seed: number, options: ScenarioOptions): Plan {
     if (kind === 'sync-404') for (let n = 0; n < 2; n++) send(t + 100 + rng.int(ms - 300), (c + 1 + rng.int(clients - 1)) % clients, { kind: 'group', id: NEW_GROUP_ID })
     fault(t + ms - 700, kind, c, { count: 1, durationMs: 5_000 + rng.int(35_000), episode: kind })
     fault(t + ms - 600, 'kill', c, { durationMs: rng.int(300), episode: kind })
-    killedLate.add(c)
+    takenLate.add(c)
   }
   // The server line is detected at a launch's first catch-up; the token is asked for at a launch.
   if (on('sync-404')) atLaunch('sync-404')
@@ -335,6 +340,7 @@ export function generatePlan(seed: number, options: ScenarioOptions): Plan {
     const t = late()
     const c = rng.int(clients)
     fault(t, 'disconnect', c, { count: pick(rng, SOFT_DISCONNECTS), episode: 'disconnect' })
+    stoppedLate.add(c)
     sendsTo(t + 500, c, 2, 3_000)
     sendsFrom(t + 500, c, 1, 3_000)
   }
@@ -354,9 +360,13 @@ export function generatePlan(seed: number, options: ScenarioOptions): Plan {
   // The last launches and sends of the phase, drawn after everything above so the earlier draws
   // stay as they were. Nothing after them is aimed at their clients, so what a protection must do
   // for them is left to that protection (a later kill, a later send or push would cover for it).
-  const spare = (avoid: ReadonlySet<number>): number => {
-    const free = Array.from({ length: clients }, (_, i) => i).filter((i) => !avoid.has(i))
-    return free.length > 0 ? pick(rng, free) : rng.int(clients)
+  /** A client outside the sets, or outside the first ones when every client is taken. */
+  const spare = (...avoid: ReadonlySet<number>[]): number => {
+    for (let n = avoid.length; n > 0; n--) {
+      const free = Array.from({ length: clients }, (_, i) => i).filter((i) => avoid.slice(0, n).every((set) => !set.has(i)))
+      if (free.length > 0) return pick(rng, free)
+    }
+    return rng.int(clients)
   }
   const end = faultPhaseMs
   if (on('sync-404')) {
@@ -364,27 +374,28 @@ export function generatePlan(seed: number, options: ScenarioOptions): Plan {
     // writes, is missed while offline: only a catch-up that still asks the right line shows it.
     const ms = 2_000 + rng.int(2_000)
     const t = end - ms - 1_200 - rng.int(800)
-    const c = spare(killedLate)
+    const c = spare(stoppedLate, takenLate)
     fault(t, 'network-flap', c, { durationMs: ms, episode: 'sync-404' })
     steps.push({ at: t + 100 + rng.int(ms - 400), kind: 'send', from: c, to: { kind: 'group', id: LATE_GROUP_ID }, text: `m${texts++}`, backend: true })
     fault(t + ms - 700, 'sync-404', c, { count: 1, episode: 'sync-404' })
     fault(t + ms - 600, 'kill', c, { durationMs: rng.int(300), episode: 'sync-404' })
-    killedLate.add(c)
+    takenLate.add(c)
   }
   if (on('read-fail-kill')) {
     // The outbox cannot be read once at the last launch, with sends queued: no later send() retries the load.
     const ms = 2_000 + rng.int(2_000)
     const t = end - ms - 1_200 - rng.int(800)
-    const c = spare(killedLate)
+    const c = spare(stoppedLate, takenLate)
     fault(t, 'network-flap', c, { durationMs: ms, episode: 'read-fail-kill' })
     sendsFrom(t + 100, c, 1 + rng.int(2), ms - 400)
     fault(t + ms - 300 - rng.int(300), 'read-fail-kill', c, { variant: ':out:', count: 1, durationMs: rng.int(200), episode: 'read-fail-kill' })
-    killedLate.add(c)
+    takenLate.add(c)
   }
   if (!without.has('aimed')) {
     // SENDACKs lost, then the link: only the re-send after the reconnect finishes these attempts.
     const t = end - 1_100 + rng.int(200)
-    const c = spare(killedLate)
+    // Its own kills came before: any client that was not stopped.
+    const c = spare(stoppedLate)
     const n = 1 + rng.int(3)
     fault(t, 'lose-sendacks', c, { count: n, episode: 'ackless-drop', group: 'aimed' })
     sendsFrom(t + 10, c, n, 200)
