@@ -402,6 +402,13 @@ export function generatePlan(seed: number, options: ScenarioOptions): Plan {
     fault(t + 300 + rng.int(500), pick(rng, ['drop-reset', 'drop-close', 'drop-silent'] as const), c, { episode: 'ackless-drop', group: 'aimed' })
   }
 
+  if (on('disconnect')) {
+    // A second DISCONNECT at the very end, on a client no launch episode killed late: nothing after
+    // it starts a new process there, so a client it stopped stays stopped.
+    const c = spare(takenLate)
+    fault(end - 500 + rng.int(300), 'disconnect', c, { count: pick(rng, SOFT_DISCONNECTS), episode: 'disconnect' })
+  }
+
   // Stable order: by time, then as generated.
   const indexed = steps.map((s, i) => ({ s, i }))
   indexed.sort((a, b) => a.s.at - b.s.at || a.i - b.i)
