@@ -374,7 +374,8 @@ export function generatePlan(seed: number, options: ScenarioOptions): Plan {
     // writes, is missed while offline: only a catch-up that still asks the right line shows it.
     const ms = 2_000 + rng.int(2_000)
     const t = end - ms - 1_200 - rng.int(800)
-    const c = spare(stoppedLate, takenLate)
+    // Not the client whose SyncProvider hangs: its calls may not reach the server before the end.
+    const c = spare(stoppedLate, new Set(customSync >= 0 ? [customSync] : []), takenLate)
     fault(t, 'network-flap', c, { durationMs: ms, episode: 'sync-404' })
     steps.push({ at: t + 100 + rng.int(ms - 400), kind: 'send', from: c, to: { kind: 'group', id: LATE_GROUP_ID }, text: `m${texts++}`, backend: true })
     fault(t + ms - 700, 'sync-404', c, { count: 1, episode: 'sync-404' })
