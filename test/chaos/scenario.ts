@@ -410,6 +410,16 @@ export function generatePlan(seed: number, options: ScenarioOptions): Plan {
     fault(end - 500 + rng.int(300), 'disconnect', c, { count: pick(rng, SOFT_DISCONNECTS), episode: 'disconnect' })
   }
 
+  if (on('handler-kill')) {
+    // A second kill inside a handler during a catch-up, late, on a client no launch episode killed.
+    const ms = 3_000 + rng.int(5_000)
+    const t = end - ms - 9_000 - rng.int(2_000)
+    const c = spare(stoppedLate, takenLate)
+    fault(t, 'network-flap', c, { durationMs: ms, episode: 'handler-kill' })
+    sendsTo(t + 100, c, 3 + rng.int(3), ms - 200)
+    fault(t + ms, 'handler-kill', c, { count: 2 + rng.int(3), durationMs: 10_000, episode: 'handler-kill' })
+  }
+
   // Stable order: by time, then as generated.
   const indexed = steps.map((s, i) => ({ s, i }))
   indexed.sort((a, b) => a.s.at - b.s.at || a.i - b.i)
