@@ -136,11 +136,11 @@ export interface ClientOptions {
 export interface UnsafeSwitches {
   /** Inbox: no de-duplication by messageId or (fromUid, clientMsgNo). */
   disableDedup?: boolean
-  /** Outbox: messages on a lost connection are not put back in the queue. */
+  /** Outbox: an attempt whose SENDACK will not come (link lost, ack dropped) is not put back in the queue. */
   disableResend?: boolean
   /** Inbox: a gap is given up after its retries even when the sync API never answered (issue 15.1). */
   giveUpGapsOnSyncError?: boolean
-  /** Inbox: an unreadable stored state starts as a fresh install (issue 15.2). */
+  /** Inbox: an unreadable stored state (one read, either key) starts as a fresh install (issue 15.2). */
   unreadableStateIsEmpty?: boolean
   /** Outbox: one unreadable record fails the whole restore (issue 15.3). */
   strictOutboxLoad?: boolean

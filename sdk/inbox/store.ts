@@ -156,6 +156,12 @@ export class InboxStore {
   async load(): Promise<LoadedState> {
     const cursors = await this.load1(this.cursors)
     const seen = await this.load1(this.seen)
+    if (this.d.unreadableIsEmpty && !(cursors.ok && seen.ok)) {
+      // The old defect whole: one unreadable part makes a fresh install (the other copy of the cursors unused).
+      this.changed(this.cursors, false)
+      this.changed(this.seen, false)
+      return { unreadable: false }
+    }
     const out: LoadedState = { unreadable: !cursors.ok || !seen.ok }
     if (cursors.ok && cursors.value) out.cursors = cursors.value as CursorsState
     if (seen.ok && seen.value) out.seen = seen.value as SeenState
@@ -277,15 +283,11 @@ export class InboxStore {
   /** Loads one key: tried READ_ATTEMPTS times; garbage is kept aside and replaced. */
   private async load1(part: Part): Promise<ReadResult<object>> {
     let r: ReadResult<object> = { ok: false, failed: true }
-    for (let i = 0; i < READ_ATTEMPTS; i++) {
+    for (let i = 0; i < (this.d.unreadableIsEmpty ? 1 : READ_ATTEMPTS); i++) {
       r = await this.read(part)
       if (r.ok || !r.failed) break
     }
-    if (r.ok) return r
-    if (this.d.unreadableIsEmpty) {
-      this.changed(part, false)
-      return { ok: true, value: undefined }
-    }
+    if (r.ok || this.d.unreadableIsEmpty) return r
     if (r.failed) {
       part.unread = true
       this.d.emitError(new StorageError('STORAGE_FAILED', 'inbox state could not be read; it is kept and caught up from the server', { key: part.key }))

@@ -262,7 +262,6 @@ export class Outbox {
   onDisconnected(reason: string): void {
     const lost = Array.from(this.inFlight.values()).sort((a, b) => a.order - b.order)
     this.inFlight.clear()
-    if (this.deps.unsafe?.disableResend) return this.arm()
     for (const entry of lost) this.unconfirmed(entry, reason)
     this.arm()
   }
@@ -350,6 +349,8 @@ export class Outbox {
 
   /** An attempt whose SENDACK will not come (link lost, ack dropped): back to queued. */
   private unconfirmed(entry: Entry, reason: string): void {
+    // The switch covers every way an unacked attempt comes back (lost link, dropped ack): left `sending`.
+    if (this.deps.unsafe?.disableResend) return
     entry.clientSeq = 0
     entry.verify = this.verifies()
     entry.lookupFailingSince = 0

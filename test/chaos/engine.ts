@@ -22,7 +22,7 @@ import { personChannelId, ServerCore, type HttpFaultMode } from '../support/serv
 import { createSimWx, serverHttpHandler, SimStorageData, virtualConnector, type SimWx } from '../support/sim-wx'
 import { createSeededRandom, VirtualScheduler } from '../support/virtual-time'
 import { check, type Delivery, type History, type Violations } from './checker'
-import { channelOf, channelRefs, generatePlan, GROUP_IDS, uidOf, type FaultGroup, type FaultStep, type Plan, type PlanStep, type ScenarioOptions, type Target } from './scenario'
+import { BACKEND_UID, channelOf, channelRefs, generatePlan, GROUP_IDS, LATE_GROUP_ID, uidOf, type FaultGroup, type FaultStep, type Plan, type PlanStep, type ScenarioOptions, type Target } from './scenario'
 
 /**
  * Protections the tests switch off one at a time to show the checker is not vacuous: the client's
@@ -136,7 +136,7 @@ class Engine {
       uids.push(uidOf(i))
       this.core.registerToken(uidOf(i), `${uidOf(i)}-token`)
     }
-    for (const g of GROUP_IDS) this.core.createGroup(g, uids)
+    for (const g of GROUP_IDS) this.core.createGroup(g, g === LATE_GROUP_ID ? [...uids, BACKEND_UID] : uids)
     this.history = {
       mode: plan.mode, uids, resolved: [], sent: [], deliveries: [], baselines: new Map(), excused: new Set(), stuck: [], internalErrors: [],
       kills: [], corrupted: new Set(), toldFailed: new Set(), v2CopiesAllowed: options.without?.includes('v2copies') === true,
@@ -236,7 +236,8 @@ class Engine {
     if (Object.keys(unsafe).length > 0) options._unsafe = unsafe as UnsafeSwitches
     if (disableGapFill || index === this.plan.customSync) {
       // The app brings its own SyncProvider: the HTTP one behind the app's code.
-      const real = createHttpSyncProvider({ apiAddr: 'http://api', uid, platform })
+      // Built on the SDK's own provider, so its switches (line detection) reach it too.
+      const real = createHttpSyncProvider({ apiAddr: 'http://api', uid, platform, ...(options._unsafe && { unsafe: options._unsafe }) })
       const own: SyncProvider = {
         syncConversations: (cursors) => hangs(() => device.syncHangUntil, () => real.syncConversations(cursors)),
         syncMessages: (req) => hangs(() => device.syncHangUntil, () => (disableGapFill ? Promise.resolve({ messages: [], more: false }) : real.syncMessages(req))),
@@ -361,11 +362,19 @@ class Engine {
     )
   }
 
+  private backendSend(to: Target, text: string): void {
+    const channel = channelOf(to)
+    const flags = { dup: false, syncOnce: false, redDot: false, noPersist: false }
+    const r = this.core.submit(BACKEND_UID, { flags, setting: 0, clientMsgNo: `${BACKEND_UID}-${text}`, channelId: channel.channelId, channelType: channel.channelType, expire: 0 }, new TextEncoder().encode(text))
+    r.deliver?.()
+    this.log(`${BACKEND_UID} send ${text} → ${channel.channelType}:${channel.channelId} seq ${r.messageSeq}`)
+  }
+
   // ---- steps ----
 
   private execute(step: PlanStep): void {
     const d = this.devices[step.kind === 'send' ? step.from : step.client] as Device
-    if (step.kind === 'send') return this.send(d, step.to, step.text)
+    if (step.kind === 'send') return step.backend ? this.backendSend(step.to, step.text) : this.send(d, step.to, step.text)
     this.faults++
     const group = step.group ?? 'random'
     this.faultsBy[group] = (this.faultsBy[group] ?? 0) + 1

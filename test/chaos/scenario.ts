@@ -129,7 +129,10 @@ export interface FaultStep {
   group?: FaultGroup
 }
 
-export type PlanStep = { at: number; kind: 'send'; from: number; to: Target; text: string } | FaultStep
+/** `backend`: posted by the app's backend (POST /message/send as `BACKEND_UID`), stored at once whatever `from`'s device is doing. */
+export type PlanStep = { at: number; kind: 'send'; from: number; to: Target; text: string; backend?: true } | FaultStep
+
+export const BACKEND_UID = 'backend'
 
 export interface Plan {
   seed: number
@@ -146,7 +149,9 @@ export interface Plan {
 export const GROUP_ID = 'g1'
 /** A second group of everyone that only the sync-404 episode writes to: new to a client that was offline. */
 export const NEW_GROUP_ID = 'g2'
-export const GROUP_IDS = [GROUP_ID, NEW_GROUP_ID]
+/** A third group that only the last-launch episode writes to, once: no later push can reveal what a client missed there. */
+export const LATE_GROUP_ID = 'g3'
+export const GROUP_IDS = [GROUP_ID, NEW_GROUP_ID, LATE_GROUP_ID]
 
 /** Every channel of a scenario: each person pair once, and the group. */
 export function channelRefs(clients: number): ChannelRef[] {
@@ -287,6 +292,13 @@ export function generatePlan(seed: number, options: ScenarioOptions): Plan {
   // Late in the phase, so that no later kill ends it with a new client (one that stopped or hangs
   // for good must still be that way in the quiet phase).
   const late = (): number => Math.max(0, faultPhaseMs - 14_000) + rng.int(8_000)
+  /**
+   * Clients a late episode leaves in a state only its protection fixes: killed at a launch
+   * (`takenLate`), or stopped by a DISCONNECT (`stoppedLate`). The last episodes' kills avoid
+   * them, as a kill there would start a fresh process.
+   */
+  const takenLate = new Set<number>()
+  const stoppedLate = new Set<number>()
   /** Offline, then killed just before the network returns: `kind` is armed for the next launch. */
   const atLaunch = (kind: 'sync-404' | 'token-hang'): void => {
     const ms = 2_000 + rng.int(4_000)
@@ -298,6 +310,7 @@ export function generatePlan(seed: number, options: ScenarioOptions): Plan {
     if (kind === 'sync-404') for (let n = 0; n < 2; n++) send(t + 100 + rng.int(ms - 300), (c + 1 + rng.int(clients - 1)) % clients, { kind: 'group', id: NEW_GROUP_ID })
     fault(t + ms - 700, kind, c, { count: 1, durationMs: 5_000 + rng.int(35_000), episode: kind })
     fault(t + ms - 600, 'kill', c, { durationMs: rng.int(300), episode: kind })
+    takenLate.add(c)
   }
   // The server line is detected at a launch's first catch-up; the token is asked for at a launch.
   if (on('sync-404')) atLaunch('sync-404')
@@ -327,6 +340,7 @@ export function generatePlan(seed: number, options: ScenarioOptions): Plan {
     const t = late()
     const c = rng.int(clients)
     fault(t, 'disconnect', c, { count: pick(rng, SOFT_DISCONNECTS), episode: 'disconnect' })
+    stoppedLate.add(c)
     sendsTo(t + 500, c, 2, 3_000)
     sendsFrom(t + 500, c, 1, 3_000)
   }
@@ -338,6 +352,69 @@ export function generatePlan(seed: number, options: ScenarioOptions): Plan {
     const t = at(25_000)
     const c = rng.int(clients)
     const ms = 3_000 + rng.int(15_000)
+    fault(t, 'network-flap', c, { durationMs: ms, episode: 'handler-kill' })
+    sendsTo(t + 100, c, 3 + rng.int(3), ms - 200)
+    fault(t + ms, 'handler-kill', c, { count: 2 + rng.int(3), durationMs: 10_000, episode: 'handler-kill' })
+  }
+
+  // The last launches and sends of the phase, drawn after everything above so the earlier draws
+  // stay as they were. Nothing after them is aimed at their clients, so what a protection must do
+  // for them is left to that protection (a later kill, a later send or push would cover for it).
+  /** A client outside the sets, or outside the first ones when every client is taken. */
+  const spare = (...avoid: ReadonlySet<number>[]): number => {
+    for (let n = avoid.length; n > 0; n--) {
+      const free = Array.from({ length: clients }, (_, i) => i).filter((i) => avoid.slice(0, n).every((set) => !set.has(i)))
+      if (free.length > 0) return pick(rng, free)
+    }
+    return rng.int(clients)
+  }
+  const end = faultPhaseMs
+  if (on('sync-404')) {
+    // A 404 hiccup at the last launch; one message from the backend, into a group nobody else
+    // writes, is missed while offline: only a catch-up that still asks the right line shows it.
+    const ms = 2_000 + rng.int(2_000)
+    const t = end - ms - 1_200 - rng.int(800)
+    // Not the client whose SyncProvider hangs: its calls may not reach the server before the end.
+    const c = spare(stoppedLate, new Set(customSync >= 0 ? [customSync] : []), takenLate)
+    fault(t, 'network-flap', c, { durationMs: ms, episode: 'sync-404' })
+    steps.push({ at: t + 100 + rng.int(ms - 400), kind: 'send', from: c, to: { kind: 'group', id: LATE_GROUP_ID }, text: `m${texts++}`, backend: true })
+    fault(t + ms - 700, 'sync-404', c, { count: 1, episode: 'sync-404' })
+    fault(t + ms - 600, 'kill', c, { durationMs: rng.int(300), episode: 'sync-404' })
+    takenLate.add(c)
+  }
+  if (on('read-fail-kill')) {
+    // The outbox cannot be read once at the last launch, with sends queued: no later send() retries the load.
+    const ms = 2_000 + rng.int(2_000)
+    const t = end - ms - 1_200 - rng.int(800)
+    const c = spare(stoppedLate, takenLate)
+    fault(t, 'network-flap', c, { durationMs: ms, episode: 'read-fail-kill' })
+    sendsFrom(t + 100, c, 1 + rng.int(2), ms - 400)
+    fault(t + ms - 300 - rng.int(300), 'read-fail-kill', c, { variant: ':out:', count: 1, durationMs: rng.int(200), episode: 'read-fail-kill' })
+    takenLate.add(c)
+  }
+  if (!without.has('aimed')) {
+    // SENDACKs lost, then the link: only the re-send after the reconnect finishes these attempts.
+    const t = end - 1_100 + rng.int(200)
+    // Its own kills came before: any client that was not stopped.
+    const c = spare(stoppedLate)
+    const n = 1 + rng.int(3)
+    fault(t, 'lose-sendacks', c, { count: n, episode: 'ackless-drop', group: 'aimed' })
+    sendsFrom(t + 10, c, n, 200)
+    fault(t + 300 + rng.int(500), pick(rng, ['drop-reset', 'drop-close', 'drop-silent'] as const), c, { episode: 'ackless-drop', group: 'aimed' })
+  }
+
+  if (on('disconnect')) {
+    // A second DISCONNECT at the very end, on a client no launch episode killed late: nothing after
+    // it starts a new process there, so a client it stopped stays stopped.
+    const c = spare(takenLate)
+    fault(end - 500 + rng.int(300), 'disconnect', c, { count: pick(rng, SOFT_DISCONNECTS), episode: 'disconnect' })
+  }
+
+  if (on('handler-kill')) {
+    // A second kill inside a handler during a catch-up, late, on a client no launch episode killed.
+    const ms = 3_000 + rng.int(5_000)
+    const t = end - ms - 9_000 - rng.int(2_000)
+    const c = spare(stoppedLate, takenLate)
     fault(t, 'network-flap', c, { durationMs: ms, episode: 'handler-kill' })
     sendsTo(t + 100, c, 3 + rng.int(3), ms - 200)
     fault(t + ms, 'handler-kill', c, { count: 2 + rng.int(3), durationMs: 10_000, episode: 'handler-kill' })

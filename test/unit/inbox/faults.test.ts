@@ -232,6 +232,23 @@ describe('issue 15.2: unreadable inbox state is not a fresh install', () => {
     expect(r.seqs()).toEqual([])
   })
 
+  it('_unsafe.unreadableStateIsEmpty: one failed read of the cursors makes a fresh install, the copy in the seen record unused', async () => {
+    const { sync, store } = previousRun({ v: 1, baseline: true, channels: [[1, 'a', 3]] })
+    store.set('wkmp:me:in:seen', JSON.stringify({ v: 1, ids: [], keys: [], baseline: true, channels: [[1, 'a', 3]] }))
+    const clock = testPlatform(store)
+    const storage = clock.platform.storage as PlatformStorage
+    const get = storage.get.bind(storage)
+    let failReads = 1
+    storage.get = async (key: string) => {
+      if (key === 'wkmp:me:in:cursors' && failReads-- > 0) throw new Error('getStorage:fail')
+      return get(key)
+    }
+    const r = makeInbox({ sync, store, platform: clock, unsafe: { unreadableStateIsEmpty: true } })
+    await r.inbox.load()
+    await r.inbox.onConnected()
+    expect(r.seqs()).toEqual([])
+  })
+
   it('a read that fails is retried; a key that cannot be read is never written over, and is merged once it reads', async () => {
     const { sync, store } = previousRun({ v: 1, baseline: true, channels: [[1, 'a', 3]] })
     const clock = testPlatform(store)

@@ -253,6 +253,16 @@ describe('issue 15.14: a SENDACK lost on a live link is recovered in seconds', (
     expect(h.rebuilds).toEqual([])
   })
 
+  it('_unsafe.disableResend also leaves an attempt whose ack was dropped unsent (the old defect whole)', async () => {
+    const h = makeOutbox({}, undefined, { unsafe: { disableResend: true } })
+    await inFlight(h, 2)
+    await h.time.advance(1_000)
+    h.roundTrips.shift()!()
+    await h.time.advance(1_000)
+    expect(h.wire).toHaveLength(2)
+    expect(h.outbox.pending().map((m) => m.status)).toEqual(['sending', 'sending'])
+  })
+
   it('on v2 the re-send after a dropped ack is looked up first', async () => {
     const time = new VirtualScheduler()
     const fake = fakeLookup(time)
