@@ -154,7 +154,7 @@ describe.each(['v2', 'v3'] as const)('client over real sockets (%s server)', (mo
       ['sent', 1],
     ])
     expect(statuses.items[4]).toMatchObject({ clientMsgNo: m.clientMsgNo, attempts: 2 })
-  })
+  }, 20_000) // real sockets and timers: jest's 5 s default ran out once on a loaded 2-core machine
 
   it('permanent reason (not a subscriber) → failed with the code, never retried; resend after the fix, discard', async () => {
     world.server.core.createGroup('others', ['bob', 'carol'])
