@@ -416,7 +416,9 @@ test('outbox: flushes after a forced reconnect; each message stored once on both
     const s = await storedCounts(a!, b!, 1)
     return inflight.every((m) => s.get(m.clientMsgNo) === 1)
   }, 'the server stored both')
-  expect(A.client.pending().map((m) => m.status)).toEqual(['sending', 'sending'])
+  // Unacked, so still in flight — unless the outbox's PING probe (an ack 1 s late, issue 15.14)
+  // already found the acks dropped and recovered them on this link, which a loaded machine allows.
+  expect(A.client.pending().filter((m) => m.status !== 'sending')).toEqual([])
   const dialed = A.link.dialed
   A.link.kill()
   await waitFor(() => A.client.pending().length === 0, 'the re-send after the reconnect')
