@@ -76,7 +76,7 @@ export async function ours(server: ServerUrls, uid: string, maxOutstanding?: num
   const sim = createSimWx({ scheduler: 'real', connect: realConnector() })
   const client = createClient({ uid, token: 'alice-token', wsAddr: server.wsUrl, apiAddr: server.apiUrl, platform: sim.control.platform(), outbox: { maxMessages: maxOutstanding ? 1_000 : n + 100 } })
   try {
-    await client.ready()
+    await client.restored()
     client.connect()
     // warm-up: one message through, so the connect handshake is outside the measurement
     await new Promise<void>((resolve) => {

@@ -29,7 +29,7 @@ export async function run(): Promise<Record<string, unknown>> {
   }
   const sim = createSimWx({ scheduler: 'real', connect: realConnector(), network: { online: false } })
   const client = createClient({ uid: 'alice', token: 'alice-token', wsAddr: 'ws://127.0.0.1:9', apiAddr: 'http://127.0.0.1:9', platform: sim.control.platform(), outbox: { maxMessages: N + 10 } })
-  await client.ready()
+  await client.restored()
   client.connect()
   const before = await heap()
   for (let i = 0; i < N; i++) await client.send({ channelId: 'bob', channelType: 1, payload: `queued message ${i}` })

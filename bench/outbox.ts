@@ -38,7 +38,7 @@ async function depth(d: number, apiUrl: string, wsUrl: string): Promise<Record<s
   client.on('messageStatus', (m) => {
     if (m.status === 'sent') acked++
   })
-  await client.ready()
+  await client.restored()
   client.connect()
   for (let i = 0; i < d; i++) await client.send({ channelId: 'bob', channelType: 1, payload: `fill ${i}` })
   const before = { ...c }

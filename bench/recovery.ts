@@ -83,7 +83,7 @@ async function offlineToAcked(server: LocalServer): Promise<{ acked: number; ms:
     if (m.status === 'sent') acked++
   })
   try {
-    await client.ready()
+    await client.restored()
     client.connect()
     for (let i = 0; i < N; i++) await client.send({ channelId: 'bob', channelType: 1, payload: `offline ${i}` })
     const t0 = performance.now()
@@ -146,7 +146,7 @@ async function showTrial(server: LocalServer, style: KillStyle, scaledRebuild: b
     check()
   })
   try {
-    await client.ready()
+    await client.restored()
     void client.connect()
     await until(() => client.state === 'connected', 'connected', 10_000)
     // A slow link: the server holds back the SENDACKs of the messages in flight when the app goes away.

@@ -158,7 +158,7 @@ async function ours(): Promise<Result> {
     if (m.source === 'sync') pulled++
   })
   try {
-    await client.ready()
+    await client.restored()
     client.connect()
     await until(() => client.state === 'connected', 'our CONNACK', 10_000)
     const r = await measure(server, { calls: () => calls, distinct: () => seen.size }, 'ours')

@@ -3,6 +3,7 @@
  * (docs/design.md §1–§2). One live client per (platform, uid): pages share the App's client instead of
  * opening stray sockets.
  */
+import { appAddress } from './connection/address'
 import { jitterSource } from './connection/backoff'
 import { Connection } from './connection/connection'
 import { Diagnostics } from './diagnostics/diagnostics'
@@ -11,18 +12,19 @@ import type { DiagnosticReport } from './diagnostics/report'
 import type { DiagnosticsSink } from './diagnostics/types'
 import { Emitter } from './emitter'
 import type { Listener } from './emitter'
-import { ClientError, ImError, isImError } from './errors'
+import { ClientError, ImError, errorText, isImError } from './errors'
 import type { ClientEventName, ClientEvents } from './events'
 import { Inbox } from './inbox/inbox'
 import { resolveOptions } from './options'
-import type { ClientOptions, DiagnosticsSettings, ResolvedOptions } from './options'
+import type { ClientOptions, ResolvedOptions } from './options'
 import { Outbox } from './outbox/outbox'
 import type { Platform, Unsubscribe } from './platform/types'
 import { defaultWxPlatform } from './platform/wx'
+import { hex } from './proto/hex'
 import { PacketType } from './proto/packets'
 import type { ServerPacket } from './proto/packets'
-import { createHttpSyncProvider } from './sync/http'
-import { SYNC_DEADLINE_MS, withDeadlines } from './sync/deadline'
+import { createHttpSyncProvider, routeLookup } from './sync/http'
+import { withDeadlines } from './sync/deadline'
 import type { SyncProvider } from './sync/types'
 import type { ConnectionState, OutboxMessage, SendInput } from './types'
 
@@ -32,11 +34,12 @@ export interface Client {
   /** The connection state (see ConnectionState). */
   readonly state: ConnectionState
   /**
-   * Restores the outbox and the receive-side cursors from storage. Resolves when pending() shows
-   * the restored queue. connect() and send() wait for it; call it to render failed messages early.
+   * Restores the outbox and the receive-side cursors from storage (nothing about the connection).
+   * Resolves when pending() shows the restored queue. connect() and send() wait for it; call it to
+   * render failed messages early.
    */
-  ready(): Promise<void>
-  /** Restores (see ready()) and starts connecting; resolves once dialing began, not once connected. */
+  restored(): Promise<void>
+  /** Restores (see restored()) and starts connecting; resolves once dialing began, not once connected. */
   connect(): Promise<void>
   /**
    * Stops everything, releases the uid for a new client. Final. Unsent messages stay in storage
@@ -89,8 +92,10 @@ class ImClient implements Client {
   private readonly opts: ResolvedOptions
   private readonly platform: Platform
   private readonly lockKey: object
+  /** The client's own bounded log and traces, read by diagnose(). */
+  private readonly log: Diagnostics
+  /** Where the subsystems report: the log, and the app's extra sink when it gave one. */
   private readonly diagnostics: DiagnosticsSink
-  private readonly diag: Diagnostics
   private readonly syncProvider: SyncProvider
   private readonly events: Emitter<ClientEvents>
   private readonly connection: Connection
@@ -115,16 +120,10 @@ class ImClient implements Client {
       throw new ClientError('CLIENT_EXISTS', `a client for uid "${this.uid}" is already live in this app; share it (e.g. getApp().im) or close() it first`, { uid: this.uid })
     }
 
-    const extra = options.diagnostics && 'record' in options.diagnostics ? options.diagnostics : undefined
-    const settings = extra ? {} : (options.diagnostics as DiagnosticsSettings | undefined) ?? {}
-    this.diag = new Diagnostics(this.platform, {
-      capacity: settings.capacity,
-      traceCapacity: settings.traceCapacity,
-      includeBodies: settings.includeBodies,
-      realtimeLog: settings.realtimeLog ? this.platform.realtimeLog : undefined,
-    })
-    this.diagnostics = extra ? tee(this.diag, extra) : this.diag
-    this.syncProvider = options.sync ?? this.defaultSync(options)
+    const { settings, sink: extra } = this.opts.diagnostics
+    this.log = new Diagnostics(this.platform, settings, this.platform.realtimeLog)
+    this.diagnostics = extra ? tee(this.log, extra) : this.log
+    this.syncProvider = options.sync ?? this.defaultSync()
     this.deviceId = this.opts.deviceId ?? ''
     this.events = new Emitter<ClientEvents>((error, event) => {
       if (event === 'error') return
@@ -133,7 +132,11 @@ class ImClient implements Client {
     const randomFloat = jitterSource(this.opts.random, this.platform, this.diagnostics)
     const prefix = `${this.opts.storage.prefix}:${this.uid}`
 
-    this.connection = new Connection(this.platform, this.opts, this.diagnostics, {
+    const { wsAddr, apiAddr, connection } = this.opts
+    const address = wsAddr !== undefined
+      ? appAddress(wsAddr, this.platform, connection.unsafe.noCallbackDeadlines ? undefined : connection.callbackTimeoutMs)
+      : routeLookup({ apiAddr: apiAddr as string, uid: this.uid, platform: this.platform, routeAddr: this.opts.routeAddr }) // resolveOptions: one of the two is given
+    this.connection = new Connection(this.platform, connection, this.diagnostics, {
       onState: (change) => this.events.emit('state', change),
       onConnected: () =>
         this.guard(() => {
@@ -146,6 +149,7 @@ class ImClient implements Client {
           this.inbox.onDisconnected()
         }),
       onPacket: (packet, connectionId) => this.guard(() => this.route(packet, connectionId)),
+      onTampered: (packet, error) => this.guard(() => this.inbox.tampered(packet, error)),
       onShown: () =>
         this.guard(() => {
           this.outbox.onConnected()
@@ -155,7 +159,7 @@ class ImClient implements Client {
         void this.inbox.flush()
       },
       onError: (error) => this.reportError(error),
-    }, () => this.deviceId, randomFloat)
+    }, address, () => this.deviceId, randomFloat)
 
     this.outbox = new Outbox({
       platform: this.platform,
@@ -177,7 +181,7 @@ class ImClient implements Client {
       },
       emitError: (e) => this.reportError(e),
       // v3 de-duplicates re-sends by clientMsgNo itself; on v2 (or not known yet) ask first.
-      lookup: options.serverLine !== 'v3' ? this.sentLookup(options) : undefined,
+      lookup: this.opts.serverLine !== 'v3' ? this.sentLookup() : undefined,
       unsafe: this.opts.unsafe,
     })
 
@@ -193,7 +197,7 @@ class ImClient implements Client {
       },
       emitGap: (gap) => this.events.emit('gap', gap),
       emitError: (e) => this.reportError(e),
-      options: options.inbox,
+      options: this.opts.inbox,
       ownSend: (clientMsgNo) => this.outbox.madeHere(clientMsgNo),
       unsafe: this.opts.unsafe,
     })
@@ -206,7 +210,7 @@ class ImClient implements Client {
     return this.connection.state
   }
 
-  ready(): Promise<void> {
+  restored(): Promise<void> {
     if (this.closed) return Promise.reject(closedError())
     if (!this.restoring) {
       this.restoring = this.restore().then(undefined, (error: unknown) => {
@@ -218,7 +222,7 @@ class ImClient implements Client {
   }
 
   async connect(): Promise<void> {
-    await this.ready()
+    await this.restored()
     if (this.closed) throw closedError()
     this.connection.start()
   }
@@ -237,13 +241,13 @@ class ImClient implements Client {
 
   async logout(): Promise<OutboxMessage[]> {
     // Restored first, so the answer lists what storage held and not only what this run sent.
-    if (!this.closed) await this.ready().catch(() => undefined)
+    if (!this.closed) await this.restored().catch(() => undefined)
     this.loggedOut = true
     await this.close()
     // A send() already past the outbox's checks is writing its record: let it land, then purge it.
     await Promise.all(Array.from(this.sends, (p) => p.catch(() => undefined)))
     const unsent = this.outbox.pending()
-    this.diag.clear()
+    this.log.clear()
     const own = `${this.opts.storage.prefix}:${this.uid}:`
     const keys = await this.platform.storage.keys()
     await Promise.all(keys.filter((key) => key.startsWith(own)).map((key) => this.platform.storage.remove(key)))
@@ -251,7 +255,7 @@ class ImClient implements Client {
   }
 
   async send(input: SendInput): Promise<OutboxMessage> {
-    await this.ready()
+    await this.restored()
     const sending = this.outbox.send(input)
     this.sends.add(sending)
     const done = (): void => void this.sends.delete(sending)
@@ -260,12 +264,12 @@ class ImClient implements Client {
   }
 
   async resend(clientMsgNo: string): Promise<OutboxMessage> {
-    await this.ready()
+    await this.restored()
     return this.outbox.resend(clientMsgNo)
   }
 
   async discard(clientMsgNo: string): Promise<void> {
-    await this.ready()
+    await this.restored()
     return this.outbox.discard(clientMsgNo)
   }
 
@@ -278,7 +282,7 @@ class ImClient implements Client {
   }
 
   async sync(): Promise<void> {
-    await this.ready()
+    await this.restored()
     await this.inbox.catchUp()
     this.synced('manual')
   }
@@ -292,7 +296,7 @@ class ImClient implements Client {
       pending: this.pending(),
       quarantined: this.outbox.quarantined(),
       inbox: this.inbox.snapshot(),
-      diagnostics: this.diag,
+      diagnostics: this.log,
       sync: this.syncProvider,
       ...options,
     })
@@ -315,7 +319,7 @@ class ImClient implements Client {
     const stored = await this.platform.storage.get(key).catch(() => undefined)
     if (typeof stored === 'string' && /^[0-9a-f]{32}M$/.test(stored)) return stored
     const id = `${hex(await this.platform.randomBytes(16))}M`
-    await this.platform.storage.set(key, id).catch((e: unknown) => this.diagnostics.record('storage', 'device-id-not-saved', { error: e instanceof Error ? e.message : String(e) }))
+    await this.platform.storage.set(key, id).catch((e: unknown) => this.diagnostics.record('storage', 'device-id-not-saved', { error: errorText(e) }))
     return id
   }
 
@@ -325,10 +329,10 @@ class ImClient implements Client {
         this.outbox.handleSendack(packet, connectionId)
         return
       case PacketType.RECV:
-        this.inbox.handleRecv(packet, this.connection.session)
+        this.inbox.handleRecv(packet)
         return
       case PacketType.EVENT:
-        this.events.emit('event', { id: packet.id, eventType: packet.eventType, timestamp: packet.timestamp, data: packet.data })
+        this.events.emit('serverEvent', { id: packet.id, eventType: packet.eventType, timestamp: packet.timestamp, data: packet.data })
         return
       default:
         this.diagnostics.record('receive', 'packet ignored', { type: packet.type })
@@ -356,14 +360,14 @@ class ImClient implements Client {
   }
 
   /** The outbox's "is it stored?" question, with the same deadline as every other sync call. */
-  private sentLookup(options: ClientOptions): SyncProvider['findSent'] {
+  private sentLookup(): SyncProvider['findSent'] {
     if (!this.syncProvider.findSent) return undefined
-    const sync = this.opts.unsafe.noCallbackDeadlines ? this.syncProvider : withDeadlines(this.syncProvider, this.platform, options.inbox?.syncDeadlineMs ?? SYNC_DEADLINE_MS)
+    const sync = this.opts.unsafe.noCallbackDeadlines ? this.syncProvider : withDeadlines(this.syncProvider, this.platform, this.opts.inbox.syncDeadlineMs)
     return (req) => (sync.findSent as NonNullable<SyncProvider['findSent']>)(req)
   }
 
-  private defaultSync(options: ClientOptions): SyncProvider {
-    if (this.opts.apiAddr) return createHttpSyncProvider({ apiAddr: this.opts.apiAddr, uid: this.uid, platform: this.platform, serverLine: options.serverLine, unsafe: options._unsafe })
+  private defaultSync(): SyncProvider {
+    if (this.opts.apiAddr) return createHttpSyncProvider({ apiAddr: this.opts.apiAddr, uid: this.uid, platform: this.platform, serverLine: this.opts.serverLine, unsafe: this.opts.unsafe })
     const missing = (): Promise<never> => Promise.reject(new ClientError('SYNC_FAILED', 'catch-up needs apiAddr or a sync provider'))
     return { syncMessages: missing, syncConversations: missing }
   }
@@ -389,10 +393,4 @@ function tee(a: DiagnosticsSink, b: DiagnosticsSink): DiagnosticsSink {
 
 function closedError(): ImError {
   return new ClientError('CLIENT_CLOSED', 'the client is closed')
-}
-
-function hex(bytes: Uint8Array): string {
-  let s = ''
-  for (let i = 0; i < bytes.length; i++) s += ((bytes[i] as number) + 0x100).toString(16).slice(1)
-  return s
 }

@@ -15,7 +15,6 @@ export type ImErrorCode =
   | 'TIMEOUT'
   | 'CLIENT_CLOSED'
   | 'CLIENT_EXISTS'
-  | 'SEND_FAILED'
   | 'AUTH_FAILED'
   | 'KICKED'
   | 'SYNC_FAILED'
@@ -100,4 +99,7 @@ export const isImError = (e: unknown): e is ImError =>
 export const isProtocolError = (e: unknown): e is ProtocolError => isImError(e) && e.code === 'PROTOCOL'
 export const isStorageError = (e: unknown): e is StorageError =>
   isImError(e) && (e.code === 'STORAGE_FULL' || e.code === 'STORAGE_FAILED' || e.code === 'STORAGE_CORRUPT')
+/** The message of anything thrown, for diagnostics lines and error texts. */
+export const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e))
+
 export const isInvalidArgumentError = (e: unknown): e is InvalidArgumentError => isImError(e) && e.code === 'INVALID_ARGUMENT'

@@ -38,8 +38,8 @@ export type ClientEvents = {
   error: ImError
   /** The receive side caught up with the server. */
   synced: SyncedEvent
-  /** A server EVENT packet. */
-  event: ServerEvent
+  /** A server EVENT packet (custom server-side events), passed through. */
+  serverEvent: ServerEvent
 }
 
 export type ClientEventName = keyof ClientEvents

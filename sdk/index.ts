@@ -9,7 +9,11 @@ export type { LogEntry, TraceStep, DiagnosticCounters } from './diagnostics/diag
 export type { DiagnosticsSink, DiagCategory } from './diagnostics/types'
 export type { ClientEvents, ClientEventName, ServerEvent, SyncedEvent } from './events'
 export type { Listener } from './emitter'
-export * from './errors'
+export {
+  ImError, ProtocolError, InvalidArgumentError, InvalidOptionError, StorageError, PlatformError, NetworkError, ClientError,
+  isImError, isProtocolError, isStorageError, isInvalidArgumentError,
+} from './errors'
+export type { ImErrorCode } from './errors'
 export { ReasonCode, ChannelType, DeviceFlag, classifySendack } from './codes'
 export type { SendackClass } from './codes'
 export type * from './types'

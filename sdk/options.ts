@@ -3,23 +3,17 @@
  * function that validates them and fills the defaults.
  */
 import { DeviceFlag } from './codes'
-import type { DiagnosticsSink } from './diagnostics/types'
-
-export interface DiagnosticsSettings {
-  /** Event-log entries kept. Default 500. */
-  capacity?: number
-  /** Messages whose traces are kept. Default 500. */
-  traceCapacity?: number
-  /** Keep token / payload / body fields in log details. Default false (never logged). */
-  includeBodies?: boolean
-  /** Forward anomalies to WeChat's realtime log manager (≤ 5 KB a line, ≤ 200 lines). Default false. */
-  realtimeLog?: boolean
-}
+import { isWsUrl } from './connection/address'
+import type { ConnectionOptions } from './connection/connection'
+import type { DiagnosticsSettings, DiagnosticsSink } from './diagnostics/types'
 import { InvalidOptionError } from './errors'
 import type { Platform } from './platform/types'
-import type { InboxOptions } from './inbox/inbox'
+import type { InboxOptions, InboxSettings } from './inbox/inbox'
 import type { OutboxLimits } from './outbox/outbox'
+import { SYNC_DEADLINE_MS } from './sync/deadline'
 import type { SyncProvider } from './sync/types'
+
+export type { DiagnosticsSettings }
 
 /**
  * Every option is checked by createClient (resolveOptions below): a wrong type or range, and an
@@ -161,25 +155,27 @@ export interface UnsafeSwitches {
 }
 
 
-/** Options after validation, with every default filled in. */
+/**
+ * Options after validation, with every default filled in: one slice per subsystem (each declares
+ * the slice it reads), plus what the client itself wires.
+ */
 export interface ResolvedOptions {
   uid: string
+  /** Where to dial; when absent, the route lookup at apiAddr answers before every dial. */
   wsAddr?: string | (() => string | Promise<string>)
+  /** Without trailing slashes. */
   apiAddr?: string
   routeAddr: 'wss_addr' | 'ws_addr'
-  token: string
-  tokenProvider?: () => string | Promise<string>
-  deviceFlag: number
+  serverLine: 'v2' | 'v3' | 'auto'
   deviceId?: string
-  heartbeat: { intervalMs: number; deadAfterMs: number; probeTimeoutMs: number }
-  backoff: { initialMs: number; maxMs: number }
-  connectTimeoutMs: number
-  callbackTimeoutMs: number
-  rebuildAfterHiddenMs: number
+  connection: ConnectionOptions
   outbox: OutboxLimits
+  inbox: InboxSettings
+  /** The log's settings (defaults applied by Diagnostics), or the app's extra sink when it passed one instead. */
+  diagnostics: { settings: DiagnosticsSettings; sink?: DiagnosticsSink }
   storage: { prefix: string; encrypt: boolean }
   random?: () => number
-  /** @internal Test-only switches (see UnsafeSwitches). */
+  /** @internal Test-only switches (see UnsafeSwitches); each subsystem reads its own. */
   unsafe: UnsafeSwitches
 }
 
@@ -193,24 +189,33 @@ export function resolveOptions(o: ClientOptions): ResolvedOptions {
   const heartbeat = o.heartbeat ?? {}
   const outbox = o.outbox ?? {}
   const intervalMs = heartbeat.intervalMs ?? 25_000
+  const unsafe = o._unsafe ?? {}
+  const sink = o.diagnostics && 'record' in o.diagnostics ? o.diagnostics : undefined
   return {
     uid: o.uid,
     wsAddr: o.wsAddr,
     apiAddr: o.apiAddr?.replace(/\/+$/, ''),
     routeAddr: o.routeAddr ?? 'wss_addr',
-    token: o.token ?? '',
-    tokenProvider: o.tokenProvider,
-    deviceFlag: o.deviceFlag ?? DeviceFlag.Web,
+    serverLine: o.serverLine ?? 'auto',
     deviceId: o.deviceId,
-    heartbeat: {
-      intervalMs,
-      deadAfterMs: heartbeat.deadAfterMs ?? 2 * intervalMs + 5_000,
-      probeTimeoutMs: heartbeat.probeTimeoutMs ?? 3_000,
+    connection: {
+      uid: o.uid,
+      token: o.token ?? '',
+      tokenProvider: o.tokenProvider,
+      deviceFlag: o.deviceFlag ?? DeviceFlag.Web,
+      heartbeat: {
+        intervalMs,
+        deadAfterMs: heartbeat.deadAfterMs ?? 2 * intervalMs + 5_000,
+        probeTimeoutMs: heartbeat.probeTimeoutMs ?? 3_000,
+      },
+      backoff: { initialMs: o.backoff?.initialMs ?? 500, maxMs: o.backoff?.maxMs ?? 30_000 },
+      connectTimeoutMs: o.connectTimeoutMs ?? 10_000,
+      callbackTimeoutMs: o.callbackTimeoutMs ?? 10_000,
+      rebuildAfterHiddenMs: o.rebuildAfterHiddenMs ?? 5_000,
+      unsafe,
     },
-    backoff: { initialMs: o.backoff?.initialMs ?? 500, maxMs: o.backoff?.maxMs ?? 30_000 },
-    connectTimeoutMs: o.connectTimeoutMs ?? 10_000,
-    callbackTimeoutMs: o.callbackTimeoutMs ?? 10_000,
-    rebuildAfterHiddenMs: o.rebuildAfterHiddenMs ?? 5_000,
+    inbox: inboxSettings(o.inbox),
+    diagnostics: sink ? { settings: {}, sink } : { settings: (o.diagnostics as DiagnosticsSettings | undefined) ?? {} },
     outbox: {
       window: outbox.window ?? 32,
       channelWindow: outbox.channelWindow ?? 0,
@@ -222,7 +227,23 @@ export function resolveOptions(o: ClientOptions): ResolvedOptions {
     },
     storage: { prefix: o.storage?.prefix ?? 'wkmp', encrypt: o.storage?.encrypt === true },
     random: o.random,
-    unsafe: o._unsafe ?? {},
+    unsafe,
+  }
+}
+
+/** The inbox's slice with its defaults (the values were checked by resolveOptions). */
+export function inboxSettings(o: InboxOptions = {}): InboxSettings {
+  return {
+    continuityCheckMs: o.continuityCheckMs ?? 60_000,
+    maxHeldPerChannel: o.maxHeldPerChannel ?? 500,
+    syncPageLimit: o.syncPageLimit ?? 100,
+    gapRetries: o.gapRetries ?? 3,
+    gapRetryDelayMs: o.gapRetryDelayMs ?? 1_000,
+    gapRetryMaxDelayMs: o.gapRetryMaxDelayMs ?? 60_000,
+    syncDeadlineMs: o.syncDeadlineMs ?? SYNC_DEADLINE_MS,
+    dedupCapacity: o.dedupCapacity ?? 1_000,
+    maxChannels: o.maxChannels ?? 2_000,
+    newChannelBacklog: o.newChannelBacklog ?? 1_000,
   }
 }
 
@@ -249,8 +270,6 @@ const nonNegative = rule('a finite number >= 0', (v) => typeof v === 'number' &&
 const integer = (min: number, max = Number.MAX_SAFE_INTEGER): Check =>
   rule(`an integer ${min}..${max}`, (v) => Number.isInteger(v) && (v as number) >= min && (v as number) <= max)
 const oneOf = (...values: string[]): Check => rule(`one of ${values.join(', ')}`, (v) => values.indexOf(v as string) >= 0)
-/** A ws:// or wss:// URL (also what a wsAddr function must answer at dial time). */
-export const isWsUrl = (v: unknown): v is string => typeof v === 'string' && /^wss?:\/\/[^/\s]/.test(v)
 
 /**
  * An options object: every key must have a rule (the mapped type makes a new option without a
@@ -299,7 +318,6 @@ const CLIENT_OPTIONS = shape<ClientOptions>({
   diagnostics: (v, option) => (isObject(v) && 'record' in v ? diagnosticsSink : diagnosticsSettings)(v, option),
   sync: rule('a SyncProvider (syncMessages and syncConversations functions)', (v) => isObject(v) && isFunction(v.syncMessages) && isFunction(v.syncConversations)),
   serverLine: oneOf('v2', 'v3', 'auto'),
-  // Ranges as the inbox applies them (it checks them again itself, for its own unit tests).
   inbox: shape<InboxOptions>({
     continuityCheckMs: integer(0),
     maxHeldPerChannel: integer(1),

@@ -60,7 +60,7 @@ export class ChatStore {
       client.on('message', (m) => this.onMessage(m)),
     ]
     // After a cold start the outbox comes back from storage: show those rows (failed ones with retry).
-    client.ready().then(
+    client.restored().then(
       () => client.pending().forEach((m) => this.onStatus(m)),
       () => undefined,
     )

@@ -345,7 +345,7 @@ export async function runStory(options: StoryOptions = {}): Promise<StoryResult>
       await until(() => storedRows().length >= before + n, 'in-flight messages stored', 5_000)
       const inFlight = alice.im.client.pending().length
       alice.boot() // the old instance is killed: no close(), its wx is gone
-      await alice.im.client.ready()
+      await alice.im.client.restored()
       log(`${t()}        cold start #${alice.instances - 1}: outbox restored with ${alice.im.client.pending().length} message(s) (${inFlight} unacked when killed)`)
     })
 

@@ -1,4 +1,5 @@
 import type { DiagnosticsSink } from '../diagnostics/types'
+import { errorText } from '../errors'
 import type { Platform } from '../platform/types'
 
 /**
@@ -45,7 +46,7 @@ export function jitterSource(random: (() => number) | undefined, platform: Pick<
     try {
       value = random()
     } catch (error) {
-      value = error instanceof Error ? `threw ${error.message}` : 'threw'
+      value = `threw ${errorText(error)}`
     }
     if (typeof value === 'number' && value >= 0 && value < 1) return value
     if (!reported) diagnostics.record('connection', 'random-invalid', { value: String(value) })

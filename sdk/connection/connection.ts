@@ -12,31 +12,46 @@
  */
 import { ReasonCode, endsSession } from '../codes'
 import type { DiagnosticsSink } from '../diagnostics/types'
-import { ClientError, ImError, InvalidArgumentError, NetworkError, ProtocolError, isImError } from '../errors'
-import { isWsUrl } from '../options'
-import type { ResolvedOptions } from '../options'
+import { ClientError, ImError, NetworkError, ProtocolError, errorText, isImError } from '../errors'
 import type { Platform, PlatformSocket, TimerId, Unsubscribe } from '../platform/types'
-import { encodeBase64 } from '../proto/base64'
 import { decodeServerPacket, encodeClientPacket } from '../proto/codec'
-import { deriveSession, generateKeyPair, sealSend } from '../proto/crypto'
+import { deriveSession, encodePublicKey, generateKeyPair, openRecv, sealSend } from '../proto/crypto'
 import type { SessionCrypto } from '../proto/crypto'
 import { FrameDecoder } from '../proto/frame-decoder'
-import { PacketType, PROTOCOL_VERSION } from '../proto/packets'
-import type { ClientPacket, ConnackPacket, ServerPacket } from '../proto/packets'
+import { PacketType, PROTOCOL_VERSION, Setting } from '../proto/packets'
+import type { ClientPacket, ConnackPacket, RecvPacket, ServerPacket } from '../proto/packets'
 import type { ConnectionState, StateChange } from '../types'
 import { backoffDelay } from './backoff'
+import type { BackoffPolicy } from './backoff'
 import { withDeadline } from '../deadline'
 import { canTransition } from './state'
+
+/** The connection's slice of the client options (validated and defaulted in options.ts). */
+export interface ConnectionOptions {
+  uid: string
+  token: string
+  tokenProvider?: () => string | Promise<string>
+  deviceFlag: number
+  heartbeat: { intervalMs: number; deadAfterMs: number; probeTimeoutMs: number }
+  backoff: BackoffPolicy
+  connectTimeoutMs: number
+  callbackTimeoutMs: number
+  rebuildAfterHiddenMs: number
+  /** @internal Test-only switches (options.ts UnsafeSwitches). */
+  unsafe: { noCallbackDeadlines?: boolean; stopOnAnyDisconnect?: boolean; acceptPlainRecv?: boolean }
+}
 
 /** What the connection tells its owner (the client). */
 export interface ConnectionHooks {
   onState(change: StateChange): void
-  /** CONNACK 1 arrived; `connectionId` names this socket until onDisconnected. */
-  onConnected(info: { connectionId: number; version: number; session: SessionCrypto | null }): void
+  /** CONNACK 1 arrived (`connectionId` names this socket in onPacket until onDisconnected). */
+  onConnected(): void
   /** The connected socket is gone (any reason). */
   onDisconnected(info: { connectionId: number; reason: string }): void
-  /** SENDACK, RECV, EVENT, SUBACK of the current connected socket. */
+  /** SENDACK, RECV (opened: its payload is the plaintext), EVENT, SUBACK of the current connected socket. */
   onPacket(packet: ServerPacket, connectionId: number): void
+  /** A RECV that failed verification (see openPushed): dropped, never acked. */
+  onTampered(packet: RecvPacket, error: ImError): void
   /** The app came back to the foreground and the link was kept (probed, not rebuilt). */
   onShown(): void
   /** The app went to the background: persist what is pending. */
@@ -91,9 +106,11 @@ export class Connection {
 
   constructor(
     private readonly platform: Platform,
-    private readonly options: ResolvedOptions,
+    private readonly options: ConnectionOptions,
     private readonly diagnostics: DiagnosticsSink,
     private readonly hooks: ConnectionHooks,
+    /** The WebSocket URL to dial, asked before every dial (a rejection fails that dial). */
+    private readonly address: () => Promise<string>,
     /** CONNECT deviceID (known once the client restored). */
     private readonly deviceId: () => string,
     /** Uniform floats in [0, 1) for backoff jitter (backoff.ts jitterSource). */
@@ -107,14 +124,6 @@ export class Connection {
   /** Id of the connected socket, or 0 when not connected. */
   get connectionId(): number {
     return this.current === 'connected' ? this.gen : 0
-  }
-
-  get version(): number {
-    return this.negotiated
-  }
-
-  get session(): SessionCrypto | null {
-    return this.sessionCrypto
   }
 
   /** connect(): from idle, or again after a kick / auth failure. */
@@ -264,16 +273,16 @@ export class Connection {
     let token: string
     let clientKey: string
     try {
-      url = await this.resolveAddress()
+      url = await this.address()
       token = await this.resolveToken()
       const keys = generateKeyPair(await this.platform.randomBytes(32))
       if (gen !== this.gen) return
       this.secretKey = keys.secretKey
-      clientKey = encodeBase64(keys.publicKey)
+      clientKey = encodePublicKey(keys.publicKey)
     } catch (error) {
       if (gen !== this.gen) return
-      this.hooks.onError(isImError(error) ? error : new NetworkError(`could not prepare the connection: ${messageOf(error)}`, {}, error))
-      this.teardown('waiting', `dial failed: ${messageOf(error)}`)
+      this.hooks.onError(isImError(error) ? error : new NetworkError(`could not prepare the connection: ${errorText(error)}`, {}, error))
+      this.teardown('waiting', `dial failed: ${errorText(error)}`)
       return
     }
     this.decoder = new FrameDecoder()
@@ -325,22 +334,6 @@ export class Connection {
     this.teardown('waiting', reason)
   }
 
-  private async resolveAddress(): Promise<string> {
-    const { wsAddr, apiAddr, uid } = this.options
-    if (typeof wsAddr === 'string') return wsAddr
-    if (typeof wsAddr === 'function') {
-      const addr = await this.appCallback('wsAddr', wsAddr)
-      if (!isWsUrl(addr)) throw new InvalidArgumentError('wsAddr() must return a ws:// or wss:// URL', { option: 'wsAddr' })
-      return addr
-    }
-    const res = await this.platform.request({ url: `${apiAddr}/route?uid=${encodeURIComponent(uid)}`, method: 'GET' })
-    const data = (typeof res.data === 'string' ? safeJson(res.data) : res.data) as { wss_addr?: unknown; ws_addr?: unknown } | undefined
-    const first = this.options.routeAddr
-    const addr = data && (nonEmpty(data[first]) ?? nonEmpty(data[first === 'wss_addr' ? 'ws_addr' : 'wss_addr']))
-    if (res.status !== 200 || !addr) throw new NetworkError('route lookup gave no WebSocket address', { status: res.status })
-    return addr
-  }
-
   private async resolveToken(): Promise<string> {
     const provider = this.options.tokenProvider
     if (!provider) return this.options.token
@@ -354,7 +347,7 @@ export class Connection {
     return this.token
   }
 
-  /** App code on the dial path gets callbackTimeoutMs to answer (unless the test-only switch is on). */
+  /** The token provider gets callbackTimeoutMs to answer (unless the test-only switch is on). */
   private appCallback<T>(name: string, call: () => T | Promise<T>): Promise<T> {
     return withDeadline(this.platform, name, this.options.unsafe.noCallbackDeadlines ? undefined : this.options.callbackTimeoutMs, call)
   }
@@ -447,6 +440,17 @@ export class Connection {
       case PacketType.DISCONNECT:
         this.refused('disconnect', packet.reasonCode, packet.reason)
         return
+      case PacketType.RECV: {
+        let payload: Uint8Array
+        try {
+          payload = openPushed(this.sessionCrypto, packet, this.options.unsafe.acceptPlainRecv === true)
+        } catch (error) {
+          this.hooks.onTampered(packet, isImError(error) ? error : new ProtocolError('RECV failed verification', { messageId: packet.messageId }, error))
+          return
+        }
+        this.hooks.onPacket({ ...packet, payload }, this.gen)
+        return
+      }
       default:
         this.hooks.onPacket(packet, this.gen)
     }
@@ -462,7 +466,7 @@ export class Connection {
     }
     // Adopt the server's version when it answers lower than we asked (docs/protocol.md §1).
     this.negotiated = p.hasServerVersion && p.serverVersion > 0 ? Math.min(PROTOCOL_VERSION, p.serverVersion) : PROTOCOL_VERSION
-    let session: SessionCrypto | null = null
+    let session: SessionCrypto | null
     try {
       session = this.secretKey ? deriveSession(this.secretKey, p.serverKey, p.salt) : null
     } catch (error) {
@@ -479,7 +483,7 @@ export class Connection {
     this.connectedAt = now
     this.setState('connected', 'connack')
     this.armHeartbeat()
-    this.hooks.onConnected({ connectionId: this.gen, version: this.negotiated, session })
+    this.hooks.onConnected()
   }
 
   /**
@@ -654,18 +658,16 @@ export class Connection {
   }
 }
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
-}
-
-function nonEmpty(v: unknown): string | undefined {
-  return typeof v === 'string' && v !== '' ? v : undefined
-}
-
-function safeJson(s: string): unknown {
-  try {
-    return JSON.parse(s)
-  } catch {
-    return undefined
+/**
+ * The plaintext of a pushed RECV, opened with the session its socket agreed (the counterpart of
+ * sealSend). On an encrypted session every RECV is encrypted: a plaintext one (the NoEncrypt
+ * setting, which a v3 server honours per packet) cannot be told from a forged one, so it is refused
+ * like a bad msgKey and the message comes over the sync API instead. `acceptPlain` is the
+ * test-only switch that brings the old defect back. Throws ProtocolError.
+ */
+export function openPushed(session: SessionCrypto | null, packet: RecvPacket, acceptPlain = false): Uint8Array {
+  if (session && (packet.setting & Setting.NO_ENCRYPT) !== 0 && !acceptPlain) {
+    throw new ProtocolError('plaintext RECV on an encrypted session', { messageId: packet.messageId })
   }
+  return openRecv(session, packet)
 }

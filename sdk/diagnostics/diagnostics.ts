@@ -6,21 +6,7 @@
  * unless the app opts in with `includeBodies`. Nothing here holds a message body otherwise.
  */
 import type { Clock, RealtimeLog } from '../platform/types'
-import type { DiagCategory, DiagnosticsSink } from './types'
-
-export interface DiagnosticsOptions {
-  /** Event-log entries kept (oldest dropped first). Default 500. */
-  capacity?: number
-  /** Messages whose traces are kept (oldest dropped first). Default 500. */
-  traceCapacity?: number
-  /** Keep token / payload / body fields in details. Default false. */
-  includeBodies?: boolean
-  /**
-   * Forward warnings and anomalies (errors included) to WeChat's realtime log. Default: off, and
-   * then nothing of the SDK's reaches the realtime log: every line goes through forward().
-   */
-  realtimeLog?: RealtimeLog
-}
+import type { DiagCategory, DiagnosticsSettings, DiagnosticsSink } from './types'
 
 export interface LogEntry {
   /** Platform ms. */
@@ -78,9 +64,13 @@ export class Diagnostics implements DiagnosticsSink {
     storageFailures: 0,
   }
 
-  constructor(private readonly clock: Clock, private readonly options: DiagnosticsOptions = {}) {
-    this.capacity = options.capacity ?? 500
-    this.traceCapacity = options.traceCapacity ?? 500
+  private readonly realtimeLog: RealtimeLog | undefined
+
+  /** `realtimeLog`: the platform's, used only when `settings.realtimeLog` is on. */
+  constructor(private readonly clock: Clock, private readonly settings: DiagnosticsSettings = {}, realtimeLog?: RealtimeLog) {
+    this.capacity = settings.capacity ?? 500
+    this.traceCapacity = settings.traceCapacity ?? 500
+    this.realtimeLog = settings.realtimeLog ? realtimeLog : undefined
   }
 
   record(category: DiagCategory, event: string, detail?: Record<string, unknown>): void {
@@ -177,7 +167,7 @@ export class Diagnostics implements DiagnosticsSink {
   }
 
   private forward(e: LogEntry): void {
-    const log = this.options.realtimeLog
+    const log = this.realtimeLog
     if (!log || this.realtimeCalls >= REALTIME_MAX_CALLS) return
     this.realtimeCalls++
     let line = `[wkmp] ${e.category} ${e.event} ${e.detail ? JSON.stringify(e.detail) : ''}`
@@ -187,7 +177,7 @@ export class Diagnostics implements DiagnosticsSink {
   }
 
   private redact(detail: Record<string, unknown>): Record<string, unknown> {
-    if (this.options.includeBodies) return { ...detail }
+    if (this.settings.includeBodies) return { ...detail }
     const out: Record<string, unknown> = {}
     for (const k of Object.keys(detail)) if (!REDACTED.has(k.toLowerCase())) out[k] = detail[k]
     return out

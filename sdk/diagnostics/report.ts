@@ -6,6 +6,7 @@
  * The report is plain JSON so a page can setData it.
  */
 import { ReasonCode } from '../codes'
+import { errorText } from '../errors'
 import type { InboxSnapshot } from '../inbox/inbox'
 import type { QuarantinedRecord } from '../outbox/store'
 import type { SyncProvider } from '../sync/types'
@@ -170,7 +171,7 @@ async function diagnoseMessage(input: ReportInput, clientMsgNo: string): Promise
       const found = await find({ channelId: channel.channelId, channelType: channel.channelType, clientMsgNo })
       out.server = found ? { lookedUp: true, found: true, messageId: found.messageId, messageSeq: found.messageSeq } : { lookedUp: true, found: false }
     } catch (e) {
-      out.server = { lookedUp: true, error: e instanceof Error ? e.message : String(e) }
+      out.server = { lookedUp: true, error: errorText(e) }
     }
   } else {
     out.server = { lookedUp: false }

@@ -17,4 +17,17 @@ export interface DiagnosticsSink {
   trace(clientMsgNo: string, step: string, detail?: Record<string, unknown>): void
 }
 
-export const noopDiagnostics: DiagnosticsSink = { record() {}, trace() {} }
+/** createClient's `diagnostics` settings: the client's own log and traces (diagnostics.ts). */
+export interface DiagnosticsSettings {
+  /** Event-log entries kept (oldest dropped first). Default 500. */
+  capacity?: number
+  /** Messages whose traces are kept (oldest dropped first). Default 500. */
+  traceCapacity?: number
+  /** Keep token / payload / body fields in log details. Default false (never logged). */
+  includeBodies?: boolean
+  /**
+   * Forward warnings and anomalies (errors included) to WeChat's realtime log manager (≤ 5 KB a
+   * line, ≤ 200 lines per foreground session). Default false: nothing of the SDK's reaches it.
+   */
+  realtimeLog?: boolean
+}

@@ -7,10 +7,10 @@
  * start their channels by the first-contact policy (inbox.ts).
  */
 import type { DiagnosticsSink } from '../diagnostics/types'
-import type { ImError } from '../errors'
+import { errorText, type ImError } from '../errors'
 import type { Platform, TimerId } from '../platform/types'
 import type { ConversationState, SyncProvider } from '../sync/types'
-import { type Channel, errorText, lowestHeld } from './channel'
+import { type Channel, lowestHeld } from './channel'
 import { asSyncError } from './gap-fill'
 
 export interface CatchUpDeps {
@@ -28,7 +28,7 @@ export interface CatchUpDeps {
   setBaseline(): void
   firstContact(ch: Channel, seq: number): void
   /** Runs the channel's drain; resolves when it stops. */
-  kick(ch: Channel): Promise<void>
+  drain(ch: Channel): Promise<void>
 }
 
 export class CatchUp {
@@ -38,13 +38,13 @@ export class CatchUp {
   last: { at: number; ok: boolean } | undefined
   private connected = false
   private running: Promise<void> | null = null
-  private again = false
+  private runAgain = false
   private timer: TimerId | undefined
   private retryTimer: TimerId | undefined
   /** Conversation syncs failed in a row, for the retry's backoff. */
   private failures = 0
 
-  constructor(private readonly d: CatchUpDeps) {}
+  constructor(private readonly deps: CatchUpDeps) {}
 
   onConnected(): Promise<void> {
     this.connected = true
@@ -59,17 +59,17 @@ export class CatchUp {
 
   /** Runs a catch-up now; concurrent calls share one run (followed by one more when asked meanwhile). */
   run(): Promise<void> {
-    if (this.d.isClosed()) return Promise.resolve()
-    this.again = true
+    if (this.deps.isClosed()) return Promise.resolve()
+    this.runAgain = true
     if (this.running) return this.running
     const loop = async (): Promise<void> => {
       try {
-        while (this.again && !this.d.isClosed()) {
-          this.again = false
+        while (this.runAgain && !this.deps.isClosed()) {
+          this.runAgain = false
           await this.once()
         }
       } catch (e) {
-        this.d.diagnostics.record('sync', 'catch-up-crashed', { error: errorText(e) })
+        this.deps.diagnostics.record('sync', 'catch-up-crashed', { error: errorText(e) })
       } finally {
         this.running = null
       }
@@ -80,63 +80,63 @@ export class CatchUp {
 
   close(): void {
     this.disarm()
-    if (this.retryTimer !== undefined) this.d.platform.clearTimeout(this.retryTimer)
+    if (this.retryTimer !== undefined) this.deps.platform.clearTimeout(this.retryTimer)
     this.retryTimer = undefined
   }
 
   private async once(): Promise<void> {
-    const cursors = this.d
+    const cursors = this.deps
       .channels()
       .filter((ch) => ch.cursor !== undefined)
       .map((ch) => ({ channelId: ch.channelId, channelType: ch.channelType, lastSeq: ch.cursor as number }))
     let states: ConversationState[] | undefined
     this.conversationSyncInFlight = true
     try {
-      states = await this.d.sync.syncConversations(cursors)
+      states = await this.deps.sync.syncConversations(cursors)
     } catch (e) {
-      this.d.diagnostics.record('sync', 'conversations-failed', { error: errorText(e) })
-      this.d.emitError(asSyncError(e, { known: cursors.length }))
+      this.deps.diagnostics.record('sync', 'conversations-failed', { error: errorText(e) })
+      this.deps.emitError(asSyncError(e, { known: cursors.length }))
     } finally {
       this.conversationSyncInFlight = false
     }
-    if (this.d.isClosed()) return
+    if (this.deps.isClosed()) return
     if (states) {
       this.failures = 0
-      this.d.diagnostics.record('sync', 'conversations', { count: states.length })
+      this.deps.diagnostics.record('sync', 'conversations', { count: states.length })
       for (const s of states) {
-        const ch = this.d.channel(s.channelId, s.channelType)
+        const ch = this.deps.channel(s.channelId, s.channelType)
         if (ch.cursor === undefined) ch.cursor = this.startingCursor(ch, s.lastSeq)
         ch.wantUpTo = Math.max(ch.wantUpTo, s.lastSeq)
       }
-      if (!this.d.baseline()) this.d.setBaseline()
+      if (!this.deps.baseline()) this.deps.setBaseline()
     } else {
       this.retryLater()
     }
-    for (const ch of this.d.channels()) {
+    for (const ch of this.deps.channels()) {
       // Pushes that waited for the conversation sync on a channel it did not list (or it failed).
       const low = ch.cursor === undefined ? lowestHeld(ch) : undefined
-      if (low !== undefined) this.d.firstContact(ch, low)
+      if (low !== undefined) this.deps.firstContact(ch, low)
     }
-    for (const ch of this.d.channels()) {
-      if (this.d.isClosed()) return
-      if (ch.cursor !== undefined && (ch.held.size > 0 || ch.wantUpTo > ch.cursor)) await this.d.kick(ch)
+    for (const ch of this.deps.channels()) {
+      if (this.deps.isClosed()) return
+      if (ch.cursor !== undefined && (ch.held.size > 0 || ch.wantUpTo > ch.cursor)) await this.deps.drain(ch)
     }
-    this.last = { at: this.d.platform.now(), ok: states !== undefined }
+    this.last = { at: this.deps.platform.now(), ok: states !== undefined }
   }
 
   /** A conversation sync failed: another catch-up later, backing off like a stalled gap. */
   private retryLater(): void {
     if (this.retryTimer !== undefined || !this.connected) return
-    const o = this.d.options
+    const o = this.deps.options
     const delay = Math.min(o.gapRetryMaxDelayMs, o.gapRetryDelayMs * 2 ** (o.gapRetries + this.failures++))
-    this.retryTimer = this.d.platform.setTimeout(() => {
+    this.retryTimer = this.deps.platform.setTimeout(() => {
       this.retryTimer = undefined
       void this.run()
     }, delay)
   }
 
   private startingCursor(ch: Channel, lastSeq: number): number {
-    const start = this.d.baseline() ? Math.max(0, lastSeq - this.d.options.newChannelBacklog) : lastSeq
+    const start = this.deps.baseline() ? Math.max(0, lastSeq - this.deps.options.newChannelBacklog) : lastSeq
     // Live pushes that waited for this answer are never history.
     const low = lowestHeld(ch)
     return low !== undefined ? Math.min(start, low - 1) : start
@@ -144,15 +144,15 @@ export class CatchUp {
 
   private armContinuityCheck(): void {
     this.disarm()
-    if (this.d.options.continuityCheckMs <= 0 || this.d.isClosed() || !this.connected) return
-    this.timer = this.d.platform.setTimeout(() => {
+    if (this.deps.options.continuityCheckMs <= 0 || this.deps.isClosed() || !this.connected) return
+    this.timer = this.deps.platform.setTimeout(() => {
       this.timer = undefined
       void this.run().then(() => this.armContinuityCheck())
-    }, this.d.options.continuityCheckMs)
+    }, this.deps.options.continuityCheckMs)
   }
 
   private disarm(): void {
-    if (this.timer !== undefined) this.d.platform.clearTimeout(this.timer)
+    if (this.timer !== undefined) this.deps.platform.clearTimeout(this.timer)
     this.timer = undefined
   }
 }

@@ -41,7 +41,8 @@ export interface Channel {
   gaps: Gap[]
   stall: Stall | undefined
   draining: Promise<void> | null
-  again: boolean
+  /** Asked to drain again while draining: the drain makes one more pass. */
+  drainAgain: boolean
 }
 
 export const keyOf = (channelType: number, channelId: string): string => `${channelType}:${channelId}`
@@ -58,7 +59,7 @@ export function newChannel(channelId: string, channelType: number): Channel {
     gaps: [],
     stall: undefined,
     draining: null,
-    again: false,
+    drainAgain: false,
   }
 }
 
@@ -85,4 +86,3 @@ export function recvackFor(p: RecvPacket): RecvackPacket {
   }
 }
 
-export const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e))

@@ -20,17 +20,17 @@ export class Dedup {
   private readonly ids: BoundedSet
   private readonly keys: BoundedSet
 
-  constructor(private readonly d: DedupDeps) {
-    this.ids = new BoundedSet(d.capacity)
-    this.keys = new BoundedSet(d.capacity)
+  constructor(private readonly deps: DedupDeps) {
+    this.ids = new BoundedSet(deps.capacity)
+    this.keys = new BoundedSet(deps.capacity)
   }
 
   isDuplicate(msg: InboundMessage): boolean {
-    if (this.d.disabled) return false
+    if (this.deps.disabled) return false
     if (this.ids.has(msg.messageId)) return true
     if (msg.clientMsgNo === '') return false
     if (this.keys.has(pairKey(msg))) return true
-    return msg.fromUid === this.d.uid && this.d.ownSend?.(msg.clientMsgNo) === true
+    return msg.fromUid === this.deps.uid && this.deps.ownSend?.(msg.clientMsgNo) === true
   }
 
   /** Seen only by messageId (NoPersist messages have no seq to guard them). */

@@ -18,8 +18,8 @@
 import type { DiagnosticsSink } from '../diagnostics/types'
 import type { Platform } from '../platform/types'
 import type { SyncProvider } from '../sync/types'
-import { ClientError, type ImError, isImError } from '../errors'
-import { type Channel, errorText, lowestHeld } from './channel'
+import { ClientError, type ImError, errorText, isImError } from '../errors'
+import { type Channel, lowestHeld } from './channel'
 
 export interface GapFillOptions {
   syncPageLimit: number
@@ -53,14 +53,14 @@ export class GapFiller {
   /** Sync answers with malformed items, and failed or timed-out requests, for diagnose(). */
   readonly faults = { failed: 0, malformed: 0, lastError: undefined as string | undefined }
 
-  constructor(private readonly d: GapFillDeps) {}
+  constructor(private readonly deps: GapFillDeps) {}
 
   /**
    * Pulls [start, end) into `held`. Returns true when the drain can go on (the next seq is held, or
    * a range was given up on proof), false to stop for now (the gap stays open).
    */
   async fill(ch: Channel, start: number, end: number): Promise<boolean> {
-    const o = this.d.options
+    const o = this.deps.options
     const where = { channelId: ch.channelId, channelType: ch.channelType, startSeq: start }
     // Reach up to a seq the server is known to have (the lowest held one), so an answer can prove.
     const probe = (): number => Math.max(end, (lowestHeld(ch) ?? ch.wantUpTo) + 1)
@@ -71,43 +71,43 @@ export class GapFiller {
     // A push may have brought it, or the cursor moved, while we waited.
     const moved = (): boolean => ch.held.has(start) || ch.cursor === undefined || ch.cursor + 1 !== start
     for (let attempt = 0; attempt <= o.gapRetries; attempt++) {
-      if (attempt > 0) await this.d.sleep(o.gapRetryDelayMs * 2 ** (attempt - 1))
-      if (this.d.isClosed()) return false
+      if (attempt > 0) await this.deps.sleep(o.gapRetryDelayMs * 2 ** (attempt - 1))
+      if (this.deps.isClosed()) return false
       if (moved()) return true
       let page
       try {
-        page = await this.d.sync.syncMessages({ channelId: ch.channelId, channelType: ch.channelType, startSeq: start, endSeq: reqEnd, limit: o.syncPageLimit })
+        page = await this.deps.sync.syncMessages({ channelId: ch.channelId, channelType: ch.channelType, startSeq: start, endSeq: reqEnd, limit: o.syncPageLimit })
       } catch (e) {
         failure = e
         proof = false
         this.faults.failed++
         this.faults.lastError = errorText(e)
-        this.d.diagnostics.record('sync', 'messages-failed', { ...where, endSeq: reqEnd, attempt, error: errorText(e) })
+        this.deps.diagnostics.record('sync', 'messages-failed', { ...where, endSeq: reqEnd, attempt, error: errorText(e) })
         continue
       }
       failure = undefined
       answered = true
-      if (this.d.isClosed()) return false
+      if (this.deps.isClosed()) return false
       if (moved()) return true
       const malformed = page.malformed ?? 0
       for (const m of page.messages) {
         if (m.messageSeq < start || m.messageSeq >= reqEnd) continue
         if (!ch.held.has(m.messageSeq)) ch.held.set(m.messageSeq, { msg: { ...m, source: 'sync' }, acks: [] })
       }
-      this.d.diagnostics.record('sync', 'messages', { ...where, endSeq: reqEnd, count: page.messages.length, ...(malformed > 0 && { malformed }) })
+      this.deps.diagnostics.record('sync', 'messages', { ...where, endSeq: reqEnd, count: page.messages.length, ...(malformed > 0 && { malformed }) })
       if (malformed > 0) {
         this.faults.malformed += malformed
         this.faults.lastError = `${malformed} malformed message(s) left out of a sync page`
-        this.d.diagnostics.record('sync', 'messages-malformed', { ...where, count: malformed })
+        this.deps.diagnostics.record('sync', 'messages-malformed', { ...where, count: malformed })
       }
       if (ch.held.has(start)) return true
       proof = malformed === 0 && page.messages.some((m) => m.messageSeq > start && m.messageSeq < reqEnd)
       if (!proof) reqEnd = Math.max(reqEnd, probe())
     }
-    if (this.d.isClosed() || moved()) return !this.d.isClosed()
-    const giveUp = this.d.giveUpOnError ? answered || ch.held.size > 0 : proof
+    if (this.deps.isClosed() || moved()) return !this.deps.isClosed()
+    const giveUp = this.deps.giveUpOnError ? answered || ch.held.size > 0 : proof
     if (giveUp) {
-      this.d.skip(ch, start, (lowestHeld(ch) ?? end) - 1)
+      this.deps.skip(ch, start, (lowestHeld(ch) ?? end) - 1)
       return true
     }
     this.stall(ch, start, failure, where)
@@ -117,25 +117,25 @@ export class GapFiller {
   /** The cursor moved: whatever stalled there is over. */
   resolved(ch: Channel): void {
     if (!ch.stall) return
-    if (ch.stall.retry !== undefined) this.d.platform.clearTimeout(ch.stall.retry)
-    this.d.diagnostics.record('receive', 'gap-resumed', { channelId: ch.channelId, channelType: ch.channelType, fromSeq: ch.stall.fromSeq, stalledMs: this.d.platform.now() - ch.stall.since })
+    if (ch.stall.retry !== undefined) this.deps.platform.clearTimeout(ch.stall.retry)
+    this.deps.diagnostics.record('receive', 'gap-resumed', { channelId: ch.channelId, channelType: ch.channelType, fromSeq: ch.stall.fromSeq, stalledMs: this.deps.platform.now() - ch.stall.since })
     ch.stall = undefined
   }
 
   /** Clears a pending retry (close()). */
   cancel(ch: Channel): void {
-    if (ch.stall?.retry !== undefined) this.d.platform.clearTimeout(ch.stall.retry)
+    if (ch.stall?.retry !== undefined) this.deps.platform.clearTimeout(ch.stall.retry)
     if (ch.stall) ch.stall.retry = undefined
   }
 
   private stall(ch: Channel, start: number, failure: unknown, where: Record<string, unknown>): void {
-    const o = this.d.options
+    const o = this.deps.options
     const lastError = failure === undefined ? 'no answer proved the range gone' : errorText(failure)
     if (!ch.stall || ch.stall.fromSeq !== start) {
       this.resolved(ch)
-      ch.stall = { fromSeq: start, since: this.d.platform.now(), rounds: 0, lastError, retry: undefined }
-      this.d.diagnostics.record('receive', 'gap-stalled', { ...where, error: lastError })
-      if (failure !== undefined) this.d.emitError(asSyncError(failure, where))
+      ch.stall = { fromSeq: start, since: this.deps.platform.now(), rounds: 0, lastError, retry: undefined }
+      this.deps.diagnostics.record('receive', 'gap-stalled', { ...where, error: lastError })
+      if (failure !== undefined) this.deps.emitError(asSyncError(failure, where))
     }
     const s = ch.stall
     s.rounds++
@@ -143,9 +143,9 @@ export class GapFiller {
     // Only what waits needs the timer; a gap with nothing held behind it is retried by the next catch-up.
     if (ch.held.size === 0 || s.retry !== undefined) return
     const delay = Math.min(o.gapRetryMaxDelayMs, o.gapRetryDelayMs * 2 ** (o.gapRetries + s.rounds - 1))
-    s.retry = this.d.platform.setTimeout(() => {
+    s.retry = this.deps.platform.setTimeout(() => {
       s.retry = undefined
-      this.d.retry(ch)
+      this.deps.retry(ch)
     }, delay)
   }
 }

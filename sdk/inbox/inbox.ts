@@ -1,5 +1,5 @@
 /**
- * The receive side (docs/design.md §4): RECV → verify/decrypt → de-duplicate → order → deliver →
+ * The receive side (docs/design.md §4): RECV (opened by the connection) → de-duplicate → order → deliver →
  * RECVACK; per-channel cursors; gap detection and filling; offline catch-up. This file orders
  * and delivers; de-duplication is in dedup.ts, gap filling in gap-fill.ts, catch-up in
  * catch-up.ts, stored state in store.ts, the per-channel state in channel.ts.
@@ -43,13 +43,10 @@ import type { InboundMessage, GapEvent } from '../types'
 import type { Platform, TimerId } from '../platform/types'
 import type { SyncProvider } from '../sync/types'
 import type { DiagnosticsSink } from '../diagnostics/types'
-import { Setting } from '../proto/packets'
 import type { RecvPacket, RecvackPacket } from '../proto/packets'
-import { openRecv } from '../proto/crypto'
-import type { SessionCrypto } from '../proto/crypto'
-import { ImError, InvalidOptionError, ProtocolError, isImError } from '../errors'
-import { SYNC_DEADLINE_MS, withDeadlines } from '../sync/deadline'
-import { type Channel, type Held, errorText, keyOf, lowestHeld, newChannel, recvackFor, runEnd } from './channel'
+import { ImError, errorText } from '../errors'
+import { withDeadlines } from '../sync/deadline'
+import { type Channel, type Held, keyOf, lowestHeld, newChannel, recvackFor, runEnd } from './channel'
 import { Dedup } from './dedup'
 import { CatchUp } from './catch-up'
 import { GapFiller } from './gap-fill'
@@ -91,7 +88,7 @@ export interface InboxDeps {
   sendRecvack(ack: RecvackPacket): void
   emitGap(e: GapEvent): void
   emitError(e: ImError): void
-  options?: InboxOptions
+  options: InboxSettings
   /**
    * Whether this install made the clientMsgNo (it ends with this install's tag). A copy of the
    * user's message with such a clientMsgNo is this device's own send coming back, not an incoming
@@ -106,10 +103,12 @@ export interface InboxDeps {
     giveUpGapsOnSyncError?: boolean
     unreadableStateIsEmpty?: boolean
     noCallbackDeadlines?: boolean
-    acceptPlainRecv?: boolean
     cursorAfterDelivery?: boolean
   }
 }
+
+/** The inbox's slice of the client options, every default filled in (options.ts inboxSettings). */
+export type InboxSettings = Required<InboxOptions>
 
 /** What the outbox learnt from a SENDACK: this device's own message, which the server never pushes back to it. */
 export interface SentMessage {
@@ -128,8 +127,6 @@ export interface InboxSnapshot {
   held: number
   /** Messages whose handlers have not settled yet. */
   delivering: number
-  /** Gap events so far, by outcome. */
-  gaps: Record<GapEvent['outcome'], number>
   /** The last catch-up: when it ended (platform ms) and whether its conversation sync answered. */
   lastCatchUp?: { at: number; ok: boolean }
   /** Gaps kept open because the sync API could not fill them yet (failed, timed out, proved nothing). */
@@ -140,38 +137,10 @@ export interface InboxSnapshot {
   unreadableState: boolean
 }
 
-const DEFAULTS: Required<InboxOptions> = {
-  continuityCheckMs: 60_000,
-  maxHeldPerChannel: 500,
-  syncPageLimit: 100,
-  gapRetries: 3,
-  gapRetryDelayMs: 1_000,
-  gapRetryMaxDelayMs: 60_000,
-  syncDeadlineMs: SYNC_DEADLINE_MS,
-  dedupCapacity: 1_000,
-  maxChannels: 2_000,
-  newChannelBacklog: 1_000,
-}
-/** Options that must be at least 1; the others at least 0. */
-const AT_LEAST_ONE = new Set<keyof InboxOptions>(['maxHeldPerChannel', 'syncPageLimit', 'dedupCapacity', 'maxChannels', 'syncDeadlineMs'])
 /** Microtask turns within which a handler counts as quick (it cannot have waited for a timer or I/O). */
 const QUICK_TURNS = 12
 /** Shortest run worth a claim (one write of the seen record); a shorter one can be shown again after a kill. */
 const MIN_CLAIMED_RUN = 8
-
-function resolveOptions(o: InboxOptions): Required<InboxOptions> {
-  const out = { ...DEFAULTS }
-  for (const name of Object.keys(DEFAULTS) as Array<keyof InboxOptions>) {
-    const v = o[name]
-    if (v === undefined) continue
-    const min = AT_LEAST_ONE.has(name) ? 1 : 0
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
-      throw new InvalidOptionError(`inbox.${name} must be an integer >= ${min}`, { option: `inbox.${name}`, value: v })
-    }
-    out[name] = v
-  }
-  return out
-}
 
 /** Whether `p` settles within QUICK_TURNS microtask turns. */
 async function settlesQuickly(p: Promise<unknown>): Promise<boolean> {
@@ -183,8 +152,8 @@ async function settlesQuickly(p: Promise<unknown>): Promise<boolean> {
 }
 
 export class Inbox {
-  private readonly d: InboxDeps
-  private readonly opt: Required<InboxOptions>
+  private readonly deps: InboxDeps
+  private readonly options: InboxSettings
   private readonly sync: SyncProvider
   private readonly channels = new Map<string, Channel>()
   private readonly dedup: Dedup
@@ -198,7 +167,6 @@ export class Inbox {
   private closed = false
   private readonly sleepers = new Set<() => void>()
   private readonly catchUps: CatchUp
-  private readonly gapCounts: Record<GapEvent['outcome'], number> = { detected: 0, filled: 0, unfillable: 0 }
   /** The app's last handler settled within a few microtasks: runs may be claimed (see "Kills"). */
   private quick = false
   /** Runs claimed in storage whose handlers have not all settled: messages, and cursor per channel key. */
@@ -211,21 +179,21 @@ export class Inbox {
   private saving: Promise<void> | null = null
 
   constructor(deps: InboxDeps) {
-    this.d = deps
-    this.opt = resolveOptions(deps.options ?? {})
+    this.deps = deps
+    this.options = deps.options
     const unsafe = deps.unsafe ?? {}
-    this.sync = unsafe.noCallbackDeadlines ? deps.sync : withDeadlines(deps.sync, deps.platform, this.opt.syncDeadlineMs)
-    this.dedup = new Dedup({ uid: deps.uid, capacity: this.opt.dedupCapacity, ...(deps.ownSend && { ownSend: deps.ownSend }), disabled: unsafe.disableDedup === true })
+    this.sync = unsafe.noCallbackDeadlines ? deps.sync : withDeadlines(deps.sync, deps.platform, this.options.syncDeadlineMs)
+    this.dedup = new Dedup({ uid: deps.uid, capacity: this.options.dedupCapacity, ...(deps.ownSend && { ownSend: deps.ownSend }), disabled: unsafe.disableDedup === true })
     this.gaps = new GapFiller({
       platform: deps.platform,
       sync: this.sync,
       diagnostics: deps.diagnostics,
       emitError: (e) => deps.emitError(e),
-      options: this.opt,
+      options: this.options,
       isClosed: () => this.closed,
       sleep: (ms) => this.sleep(ms),
       skip: (ch, from, to) => this.skip(ch, from, to),
-      retry: (ch) => void this.kick(ch),
+      retry: (ch) => void this.drainSoon(ch),
       giveUpOnError: unsafe.giveUpGapsOnSyncError === true,
     })
     this.catchUps = new CatchUp({
@@ -233,7 +201,7 @@ export class Inbox {
       sync: this.sync,
       diagnostics: deps.diagnostics,
       emitError: (e) => deps.emitError(e),
-      options: this.opt,
+      options: this.options,
       isClosed: () => this.closed,
       channels: () => Array.from(this.channels.values()),
       channel: (id, type) => this.channel(id, type),
@@ -243,7 +211,7 @@ export class Inbox {
         this.store.cursorsChanged()
       },
       firstContact: (ch, seq) => this.firstContact(ch, seq),
-      kick: (ch) => this.kick(ch),
+      drain: (ch) => this.drainSoon(ch),
     })
     this.store = new InboxStore({
       platform: deps.platform,
@@ -268,7 +236,7 @@ export class Inbox {
     if (unreadable) {
       this.unreadableState = true
       this.baseline = true
-      this.d.diagnostics.record('storage', 'inbox-state-unreadable', { channels: this.cursorList().length })
+      this.deps.diagnostics.record('storage', 'inbox-state-unreadable', { channels: this.cursorList().length })
     }
   }
 
@@ -292,7 +260,6 @@ export class Inbox {
       channels,
       held,
       delivering: this.inflight.size,
-      gaps: { ...this.gapCounts },
       stalled,
       syncFaults: { failed: f.failed, malformed: f.malformed, ...(f.lastError !== undefined && { lastError: f.lastError }) },
       unreadableState: this.unreadableState,
@@ -301,24 +268,22 @@ export class Inbox {
     return snap
   }
 
-  handleRecv(packet: RecvPacket, session: SessionCrypto | null): void {
+  /**
+   * A RECV that failed verification in the connection (bad msgKey, undecryptable, plaintext on an
+   * encrypted session): reported and dropped. No RECVACK: a v2 server redelivers it, and the gap
+   * logic pulls the message over HTTP otherwise.
+   */
+  tampered(packet: RecvPacket, error: ImError): void {
     if (this.closed) return
-    let payload: Uint8Array
-    try {
-      // On an encrypted session every RECV is encrypted: a plaintext one (the NoEncrypt setting,
-      // which a v3 server honours per packet) cannot be told from a forged one, so it is dropped
-      // like a bad msgKey and the message comes over the sync API instead.
-      if (session && (packet.setting & Setting.NO_ENCRYPT) !== 0 && !this.d.unsafe?.acceptPlainRecv) {
-        throw new ProtocolError('plaintext RECV on an encrypted session', { messageId: packet.messageId })
-      }
-      payload = openRecv(session, packet)
-    } catch (e) {
-      // No RECVACK: a v2 server redelivers it, and the gap logic pulls it over HTTP otherwise.
-      const detail = { messageId: packet.messageId, messageSeq: packet.messageSeq, channelId: packet.channelId, channelType: packet.channelType }
-      this.d.diagnostics.record('receive', 'rejected', { ...detail, error: errorText(e) })
-      this.d.emitError(isImError(e) ? e : new ProtocolError('RECV failed verification', detail, e))
-      return
-    }
+    const detail = { messageId: packet.messageId, messageSeq: packet.messageSeq, channelId: packet.channelId, channelType: packet.channelType }
+    this.deps.diagnostics.record('receive', 'rejected', { ...detail, error: error.message })
+    this.deps.emitError(error)
+  }
+
+  /** A pushed RECV, already opened by the connection (`payload` is the plaintext). */
+  handleRecv(packet: RecvPacket): void {
+    if (this.closed) return
+    const payload = packet.payload
     const msg: InboundMessage = {
       messageId: packet.messageId,
       messageSeq: packet.messageSeq,
@@ -361,7 +326,7 @@ export class Inbox {
     }
     ch.topPushed = Math.max(ch.topPushed, msg.messageSeq)
     this.hold(ch, { msg, acks: [ack] })
-    if (ch.cursor !== undefined) void this.kick(ch)
+    if (ch.cursor !== undefined) void this.drainSoon(ch)
   }
 
   /**
@@ -375,7 +340,7 @@ export class Inbox {
       messageId: sent.messageId,
       messageSeq: sent.messageSeq,
       clientMsgNo: sent.clientMsgNo,
-      fromUid: this.d.uid,
+      fromUid: this.deps.uid,
       channelId: sent.channelId,
       channelType: sent.channelType,
       timestamp: 0,
@@ -390,7 +355,7 @@ export class Inbox {
     ch.topPushed = Math.max(ch.topPushed, sent.messageSeq)
     ch.held.set(sent.messageSeq, { msg: placeholder, acks: [] })
     // Only step over it now when nothing is missing before it; otherwise the next push or catch-up fills.
-    if (ch.cursor !== undefined && sent.messageSeq === ch.cursor + 1) void this.kick(ch)
+    if (ch.cursor !== undefined && sent.messageSeq === ch.cursor + 1) void this.drainSoon(ch)
   }
 
   /** After every (re)connect and on app show: conversation sync, then message sync per channel. */
@@ -442,16 +407,16 @@ export class Inbox {
 
   /** Starts a channel first met on a push or on our own SENDACK at `seq` (the first-contact policy). */
   private firstContact(ch: Channel, seq: number): void {
-    ch.cursor = this.baseline ? Math.max(0, seq - 1 - this.opt.newChannelBacklog) : seq - 1
+    ch.cursor = this.baseline ? Math.max(0, seq - 1 - this.options.newChannelBacklog) : seq - 1
     // What lies below is expected (pulled by the drain), not a gap.
     ch.wantUpTo = Math.max(ch.wantUpTo, seq - 1)
   }
 
   /** Forgets the least recently active idle channels beyond maxChannels. */
   private evictChannels(): void {
-    if (this.channels.size <= this.opt.maxChannels) return
+    if (this.channels.size <= this.options.maxChannels) return
     for (const ch of Array.from(this.channels.values())) {
-      if (this.channels.size <= this.opt.maxChannels) break
+      if (this.channels.size <= this.options.maxChannels) break
       if (ch.held.size === 0 && !ch.draining && !ch.stall) {
         this.channels.delete(ch.key)
         this.store.cursorsChanged()
@@ -461,29 +426,30 @@ export class Inbox {
 
   private hold(ch: Channel, h: Held): void {
     ch.held.set(h.msg.messageSeq, h)
-    if (ch.held.size <= this.opt.maxHeldPerChannel) return
+    if (ch.held.size <= this.options.maxHeldPerChannel) return
     // Over the bound: drop the newest. It is stored on the server above the cursor, so it is pulled
     // later; ack it now so a v3 server's un-acked cap is not reached while we wait.
     const top = Math.max(...Array.from(ch.held.keys()))
     const evicted = ch.held.get(top)
     ch.held.delete(top)
     ch.wantUpTo = Math.max(ch.wantUpTo, top)
-    this.d.diagnostics.record('receive', 'held-evicted', { channelId: ch.channelId, channelType: ch.channelType, messageSeq: top })
-    for (const ack of evicted?.acks ?? []) this.d.sendRecvack(ack)
+    this.deps.diagnostics.record('receive', 'held-evicted', { channelId: ch.channelId, channelType: ch.channelType, messageSeq: top })
+    for (const ack of evicted?.acks ?? []) this.deps.sendRecvack(ack)
   }
 
-  private kick(ch: Channel): Promise<void> {
+  /** Starts the channel's drain, or asks the running one for another pass; resolves when it stops. */
+  private drainSoon(ch: Channel): Promise<void> {
     if (this.closed) return Promise.resolve()
-    ch.again = true
+    ch.drainAgain = true
     if (ch.draining) return ch.draining
     const run = async (): Promise<void> => {
       try {
-        while (ch.again && !this.closed) {
-          ch.again = false
+        while (ch.drainAgain && !this.closed) {
+          ch.drainAgain = false
           await this.drain(ch)
         }
       } catch (e) {
-        this.d.diagnostics.record('receive', 'drain-crashed', { channelId: ch.channelId, channelType: ch.channelType, error: errorText(e) })
+        this.deps.diagnostics.record('receive', 'drain-crashed', { channelId: ch.channelId, channelType: ch.channelType, error: errorText(e) })
       } finally {
         ch.draining = null
       }
@@ -499,7 +465,7 @@ export class Inbox {
       const h = ch.held.get(next)
       if (h) {
         const to = runEnd(ch, next)
-        if (to - next + 1 >= MIN_CLAIMED_RUN && this.quick && !this.claimed.cursors.has(ch.key) && !this.d.unsafe?.cursorAfterDelivery) await this.claim(ch, next, to)
+        if (to - next + 1 >= MIN_CLAIMED_RUN && this.quick && !this.claimed.cursors.has(ch.key) && !this.deps.unsafe?.cursorAfterDelivery) await this.claim(ch, next, to)
         while (this.saving) await this.saving
         if (ch.held.get(next) !== h) continue
         ch.held.delete(next)
@@ -523,7 +489,7 @@ export class Inbox {
     // A claimed seq is in storage already: no urgent write.
     const unsaved = shown && (this.claimed.cursors.get(ch.key) ?? 0) < seq
     this.advance(ch, seq, unsaved)
-    if (unsaved && !this.d.unsafe?.cursorAfterDelivery) {
+    if (unsaved && !this.deps.unsafe?.cursorAfterDelivery) {
       const saving: Promise<void> = this.store.commit('cursors').then(() => {
         if (this.saving === saving) this.saving = null
       })
@@ -564,18 +530,18 @@ export class Inbox {
     this.inflight.set(h.msg.messageId, h)
     let quick = false
     try {
-      const p = this.d.deliver(h.msg)
+      const p = this.deps.deliver(h.msg)
       quick = await settlesQuickly(p)
       if (!quick) onSlow?.()
       await p
     } catch (e) {
       // deliver() promises never to reject; keep the inbox going if it does anyway.
-      this.d.diagnostics.record('receive', 'deliver-failed', { messageId: h.msg.messageId, error: errorText(e) })
+      this.deps.diagnostics.record('receive', 'deliver-failed', { messageId: h.msg.messageId, error: errorText(e) })
     }
     this.inflight.delete(h.msg.messageId)
     // Without a seq there is no cursor to guard it: its id is what must reach storage at once.
     this.remember(h.msg, h.msg.messageSeq === 0)
-    for (const ack of h.acks) this.d.sendRecvack(ack)
+    for (const ack of h.acks) this.deps.sendRecvack(ack)
     return quick
   }
 
@@ -602,8 +568,8 @@ export class Inbox {
 
   /** A duplicate is still acked: a v2 server keeps redelivering what was not acked. */
   private duplicate(msg: InboundMessage, acks: RecvackPacket[]): void {
-    this.d.diagnostics.record('receive', 'duplicate', { messageId: msg.messageId, messageSeq: msg.messageSeq, source: msg.source })
-    for (const ack of acks) this.d.sendRecvack(ack)
+    this.deps.diagnostics.record('receive', 'duplicate', { messageId: msg.messageId, messageSeq: msg.messageSeq, source: msg.source })
+    for (const ack of acks) this.deps.sendRecvack(ack)
   }
 
   // ---- gaps ----
@@ -615,9 +581,8 @@ export class Inbox {
 
   private reportGap(ch: Channel, fromSeq: number, toSeq: number, outcome: GapEvent['outcome']): void {
     const e: GapEvent = { channelId: ch.channelId, channelType: ch.channelType, fromSeq, toSeq, outcome }
-    this.gapCounts[outcome]++
-    this.d.diagnostics.record('receive', `gap-${outcome}`, { ...e })
-    this.d.emitGap(e)
+    this.deps.diagnostics.record('receive', `gap-${outcome}`, { ...e })
+    this.deps.emitGap(e)
   }
 
   private skip(ch: Channel, from: number, to: number): void {
@@ -632,11 +597,11 @@ export class Inbox {
       let id: TimerId | undefined
       const wake = (): void => {
         this.sleepers.delete(wake)
-        if (id !== undefined) this.d.platform.clearTimeout(id)
+        if (id !== undefined) this.deps.platform.clearTimeout(id)
         resolve()
       }
       this.sleepers.add(wake)
-      id = this.d.platform.setTimeout(wake, ms)
+      id = this.deps.platform.setTimeout(wake, ms)
     })
   }
 

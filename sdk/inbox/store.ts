@@ -28,8 +28,7 @@
  */
 import type { Platform } from '../platform/types'
 import type { DiagnosticsSink } from '../diagnostics/types'
-import { ImError, StorageError, isImError } from '../errors'
-import { errorText } from './channel'
+import { ImError, StorageError, errorText, isImError } from '../errors'
 
 export type CursorList = Array<[channelType: number, channelId: string, seq: number]>
 
@@ -132,18 +131,18 @@ export class InboxStore {
   /** Ends the current spacing wait early. */
   private wake: (() => void) | null = null
 
-  constructor(private readonly d: InboxStoreDeps) {
+  constructor(private readonly deps: InboxStoreDeps) {
     const part = (key: string, value: () => object, parse: (v: unknown) => object | undefined): Part => ({ key, value, parse, dirty: false, urgent: false, writtenAt: -Infinity, unread: false, commits: [] })
-    this.cursors = part(`${d.prefix}:in:cursors`, () => d.cursors(), parseCursors)
+    this.cursors = part(`${deps.prefix}:in:cursors`, () => deps.cursors(), parseCursors)
     this.seen = part(
-      `${d.prefix}:in:seen`,
+      `${deps.prefix}:in:seen`,
       () => {
-        const { ids, keys, cursors } = d.seen()
+        const { ids, keys, cursors } = deps.seen()
         return { ids, keys, ...(cursors && { baseline: cursors.baseline, channels: cursors.channels }) }
       },
       parseSeen,
     )
-    const { lifecycle } = d.platform
+    const { lifecycle } = deps.platform
     this.unsubscribe = [lifecycle.onHide(() => void (this.hidden = true)), lifecycle.onShow(() => void (this.hidden = false))]
   }
 
@@ -156,7 +155,7 @@ export class InboxStore {
   async load(): Promise<LoadedState> {
     const cursors = await this.load1(this.cursors)
     const seen = await this.load1(this.seen)
-    if (this.d.unreadableIsEmpty && !(cursors.ok && seen.ok)) {
+    if (this.deps.unreadableIsEmpty && !(cursors.ok && seen.ok)) {
       // The old defect whole: one unreadable part makes a fresh install (the other copy of the cursors unused).
       this.changed(this.cursors, false)
       this.changed(this.seen, false)
@@ -219,7 +218,7 @@ export class InboxStore {
     const blocked = new Set<Part>()
     const pending = (): Part[] => parts.filter((p) => p.dirty && !blocked.has(p))
     while (pending().length > 0) {
-      const now = this.d.platform.now()
+      const now = this.deps.platform.now()
       const due = pending().filter((p) => this.flushing > 0 || p.urgent || now >= p.writtenAt + WRITE_SPACING_MS)
       if (due.length === 0) {
         await this.spacing(Math.min(...pending().map((p) => p.writtenAt + WRITE_SPACING_MS)) - now)
@@ -238,8 +237,8 @@ export class InboxStore {
             served.forEach((done) => done(false))
             continue
           }
-          await this.d.platform.storage.set(p.key, { v: VERSION, ...p.value() })
-          p.writtenAt = this.d.platform.now()
+          await this.deps.platform.storage.set(p.key, { v: VERSION, ...p.value() })
+          p.writtenAt = this.deps.platform.now()
           served.forEach((done) => done(true))
         } catch (e) {
           served.forEach((done) => done(false))
@@ -256,8 +255,8 @@ export class InboxStore {
         this.failing = false
         continue
       }
-      this.d.diagnostics.record('storage', 'inbox-write-failed', { error: errorText(failed) })
-      if (!this.failing) this.d.emitError(isImError(failed) ? failed : new StorageError('STORAGE_FAILED', 'inbox state could not be saved', {}, failed))
+      this.deps.diagnostics.record('storage', 'inbox-write-failed', { error: errorText(failed) })
+      if (!this.failing) this.deps.emitError(isImError(failed) ? failed : new StorageError('STORAGE_FAILED', 'inbox state could not be saved', {}, failed))
       this.failing = true
       break
     }
@@ -272,9 +271,9 @@ export class InboxStore {
         this.wake = null
         resolve()
       }
-      const id = this.d.platform.setTimeout(done, ms)
+      const id = this.deps.platform.setTimeout(done, ms)
       this.wake = () => {
-        this.d.platform.clearTimeout(id)
+        this.deps.platform.clearTimeout(id)
         done()
       }
     })
@@ -283,16 +282,16 @@ export class InboxStore {
   /** Loads one key: tried READ_ATTEMPTS times; garbage is kept aside and replaced. */
   private async load1(part: Part): Promise<ReadResult<object>> {
     let r: ReadResult<object> = { ok: false, failed: true }
-    for (let i = 0; i < (this.d.unreadableIsEmpty ? 1 : READ_ATTEMPTS); i++) {
+    for (let i = 0; i < (this.deps.unreadableIsEmpty ? 1 : READ_ATTEMPTS); i++) {
       r = await this.read(part)
       if (r.ok || !r.failed) break
     }
-    if (r.ok || this.d.unreadableIsEmpty) return r
+    if (r.ok || this.deps.unreadableIsEmpty) return r
     if (r.failed) {
       part.unread = true
-      this.d.emitError(new StorageError('STORAGE_FAILED', 'inbox state could not be read; it is kept and caught up from the server', { key: part.key }))
+      this.deps.emitError(new StorageError('STORAGE_FAILED', 'inbox state could not be read; it is kept and caught up from the server', { key: part.key }))
     } else {
-      this.d.emitError(new StorageError('STORAGE_CORRUPT', 'stored inbox state was unreadable; it is kept aside and caught up from the server', { key: part.key }))
+      this.deps.emitError(new StorageError('STORAGE_CORRUPT', 'stored inbox state was unreadable; it is kept aside and caught up from the server', { key: part.key }))
       this.changed(part, false)
     }
     return r
@@ -303,25 +302,25 @@ export class InboxStore {
     const r = await this.read(part)
     if (!r.ok && r.failed) return false
     part.unread = false
-    if (r.ok && r.value) this.d.merge(part === this.cursors ? { cursors: r.value as CursorsState } : { seen: r.value as SeenState })
+    if (r.ok && r.value) this.deps.merge(part === this.cursors ? { cursors: r.value as CursorsState } : { seen: r.value as SeenState })
     return true
   }
 
   private async read(part: Part): Promise<ReadResult<object>> {
     let value: unknown
     try {
-      value = await this.d.platform.storage.get(part.key)
+      value = await this.deps.platform.storage.get(part.key)
     } catch (e) {
-      this.d.diagnostics.record('storage', 'inbox-read-failed', { key: part.key, error: errorText(e) })
+      this.deps.diagnostics.record('storage', 'inbox-read-failed', { key: part.key, error: errorText(e) })
       return { ok: false, failed: true }
     }
     if (value === undefined) return { ok: true, value: undefined }
     const parsed = part.parse(value)
     if (parsed !== undefined) return { ok: true, value: parsed }
-    this.d.diagnostics.record('storage', 'inbox-corrupt', { key: part.key })
-    if (!this.d.unreadableIsEmpty) {
+    this.deps.diagnostics.record('storage', 'inbox-corrupt', { key: part.key })
+    if (!this.deps.unreadableIsEmpty) {
       // Kept aside (best effort) so what was there can still be looked at; the key is then replaced.
-      await this.d.platform.storage.set(`${part.key}:corrupt`, { v: VERSION, raw: value }).catch(() => undefined)
+      await this.deps.platform.storage.set(`${part.key}:corrupt`, { v: VERSION, raw: value }).catch(() => undefined)
     }
     return { ok: false, failed: false }
   }

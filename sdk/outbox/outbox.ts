@@ -26,10 +26,10 @@
  */
 import { ReasonCode, classifySendack } from '../codes'
 import type { DiagnosticsSink } from '../diagnostics/types'
-import { ClientError, InvalidArgumentError, StorageError, isImError, isStorageError } from '../errors'
+import { ClientError, InvalidArgumentError, StorageError, errorText, isImError, isStorageError } from '../errors'
 import type { ImError } from '../errors'
-import type { UnsafeSwitches } from '../options'
 import type { Platform, TimerId } from '../platform/types'
+import { hex } from '../proto/hex'
 import { PacketType } from '../proto/packets'
 import type { SendPacket, SendackPacket } from '../proto/packets'
 import type { SentLookup, SentLookupResult } from '../sync/types'
@@ -89,7 +89,7 @@ export interface OutboxDeps {
    */
   lookup?(req: SentLookup): Promise<SentLookupResult>
   /** @internal Test-only switches (chaos simulator). */
-  unsafe?: Pick<UnsafeSwitches, 'disableResend' | 'strictOutboxLoad' | 'skipRestoreValidation' | 'resendWithoutLookup'>
+  unsafe?: { disableResend?: boolean; strictOutboxLoad?: boolean; skipRestoreValidation?: boolean; resendWithoutLookup?: boolean }
 }
 
 interface Entry {
@@ -410,7 +410,7 @@ export class Outbox {
         },
         async (error: unknown) => {
           const now = this.deps.platform.now()
-          this.deps.diagnostics.record('ack', 'lookup failed', { channel, messages: batch.length, error: isImError(error) ? error.message : String(error) })
+          this.deps.diagnostics.record('ack', 'lookup failed', { channel, messages: batch.length, error: errorText(error) })
           const r = await this.deps.random()
           for (const entry of batch) {
             if (this.closed || !current(entry)) continue
@@ -508,7 +508,7 @@ export class Outbox {
       // The encoder refused it: this message can never go out; the ones behind it still can.
       if (this.deps.unsafe?.skipRestoreValidation) throw error
       this.deps.emitError(new InvalidArgumentError('a queued message could not be encoded; it is failed', { clientMsgNo: m.clientMsgNo }))
-      void this.fail(entry, 'invalid', `encoder refused it: ${error instanceof Error ? error.message : String(error)}`)
+      void this.fail(entry, 'invalid', `encoder refused it: ${errorText(error)}`)
       return
     }
     if (!written) {
@@ -667,12 +667,6 @@ const channelOf = (m: OutboxMessage): string => `${m.channelType}:${m.channelId}
 
 function snapshot(m: OutboxMessage): OutboxMessage {
   return { ...m, flags: { ...m.flags } }
-}
-
-function hex(bytes: Uint8Array): string {
-  let s = ''
-  for (let i = 0; i < bytes.length; i++) s += ((bytes[i] as number) + 0x100).toString(16).slice(1)
-  return s
 }
 
 function asStorageError(error: unknown): StorageError {

@@ -87,8 +87,14 @@ export class SessionCrypto {
   }
 }
 
-/** Session key from the client's secret key, the peer's base64 public key and the salt (= IV). */
-function derive(secretKey: Uint8Array, peerKeyB64: string, salt: string): SessionCrypto {
+/**
+ * After CONNACK: null when the server sent no key (plaintext mode), else the session from the
+ * client's secret key, the server's base64 public key and the salt (= IV). Throws ProtocolError
+ * for a malformed key or salt. (The test server derives the same session from its own secret key
+ * and CONNECT.clientKey: the agreement is symmetric.)
+ */
+export function deriveSession(secretKey: Uint8Array, peerKeyB64: string, salt: string): SessionCrypto | null {
+  if (peerKeyB64 === '') return null
   const peer = decodeBase64(peerKeyB64)
   if (peer.length !== 32) throw new ProtocolError('peer X25519 key must be 32 bytes', { length: peer.length })
   let shared: Uint8Array
@@ -100,19 +106,6 @@ function derive(secretKey: Uint8Array, peerKeyB64: string, salt: string): Sessio
   const aesKey = md5Hex(encodeUtf8(encodeBase64(shared))).slice(0, 16)
   if (salt.length < 16) throw new ProtocolError('salt must have at least 16 characters', { length: salt.length })
   return new SessionCrypto(aesKey, salt.slice(0, 16))
-}
-
-/**
- * Client side, after CONNACK: null when the server sent no key (plaintext mode), else the session.
- * Throws ProtocolError for a malformed key or salt.
- */
-export function deriveSession(secretKey: Uint8Array, serverKeyB64: string, salt: string): SessionCrypto | null {
-  return serverKeyB64 === '' ? null : derive(secretKey, serverKeyB64, salt)
-}
-
-/** Server side: the same session from the server's secret key and CONNECT.clientKey. */
-export function deriveServerSession(serverSecretKey: Uint8Array, clientKeyB64: string, salt: string): SessionCrypto {
-  return derive(serverSecretKey, clientKeyB64, salt)
 }
 
 const passThrough = (session: SessionCrypto | null, setting: number): session is null => session === null || (setting & Setting.NO_ENCRYPT) !== 0

@@ -4,6 +4,7 @@
  * mini-program engines without BigInt; so the SDK carries this small version. Tests check it
  * against @noble/hashes and node:crypto.
  */
+import { hex } from './hex'
 
 // K[i] = floor(|sin(i + 1)| * 2^32)
 const K = new Int32Array([
@@ -68,11 +69,6 @@ export function md5(data: Uint8Array): Uint8Array {
   return out
 }
 
-const HEX = '0123456789abcdef'
-
 export function md5Hex(data: Uint8Array): string {
-  const h = md5(data)
-  let s = ''
-  for (let i = 0; i < 16; i++) s += HEX[(h[i] as number) >> 4]! + HEX[(h[i] as number) & 15]!
-  return s
+  return hex(md5(data))
 }

@@ -13,6 +13,9 @@
  * - Message objects carry the channel as the *sender* addressed it (observed on a real v2 server),
  *   so results are keyed by the channel that was asked for.
  *
+ * - Route: `GET /route?uid=` answers the WebSocket address to dial (routeLookup below, the
+ *   connection's `address()` when the app gives no wsAddr).
+ *
  * HTTP payloads are plaintext base64 (never AES-encrypted). Every failure is an ImError with code
  * SYNC_FAILED carrying the path and status. A malformed item in a message page is left out and
  * counted in `malformed` (the inbox reports it and does not take that page as proof that a seq
@@ -21,7 +24,7 @@
 import type { Platform } from '../platform/types'
 import type { InboundMessage } from '../types'
 import type { ConversationCursor, ConversationState, MessageSyncRequest, MessageSyncResult, SentLookup, SentLookupResult, SyncProvider } from './types'
-import { ClientError, ImError } from '../errors'
+import { ClientError, ImError, NetworkError } from '../errors'
 import { decodeBase64 } from '../proto/base64'
 
 export interface HttpSyncOptions {
@@ -278,4 +281,29 @@ export function createHttpSyncProvider(options: HttpSyncOptions): SyncProvider {
   }
 
   return { syncMessages, syncConversations, findByClientMsgNo, findSent }
+}
+
+/**
+ * The connection's `address()` without a wsAddr: `GET <apiAddr>/route?uid=<uid>` before every
+ * dial, its `routeAddr` field (or the other one when that is empty). Rejects with NetworkError.
+ */
+export function routeLookup(options: { apiAddr: string; uid: string; platform: Pick<Platform, 'request'>; routeAddr: 'wss_addr' | 'ws_addr' }): () => Promise<string> {
+  const { apiAddr, uid, platform, routeAddr } = options
+  const other = routeAddr === 'wss_addr' ? 'ws_addr' : 'wss_addr'
+  const text = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined)
+  return async () => {
+    const res = await platform.request({ url: `${apiAddr.replace(/\/+$/, '')}/route?uid=${encodeURIComponent(uid)}`, method: 'GET' })
+    const data = typeof res.data === 'string' ? parseJson(res.data) : res.data
+    const addr = isObject(data) ? text(data[routeAddr]) ?? text(data[other]) : undefined
+    if (res.status !== 200 || !addr) throw new NetworkError('route lookup gave no WebSocket address', { status: res.status })
+    return addr
+  }
+}
+
+function parseJson(s: string): unknown {
+  try {
+    return JSON.parse(s)
+  } catch {
+    return undefined
+  }
 }

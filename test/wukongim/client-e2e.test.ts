@@ -459,7 +459,7 @@ test('outbox: flushes after a cold restart; queued messages stored once', async 
   const link2 = new Link()
   const sim2 = A1.sim.control.coldRestart({ network: { online: true }, connect: link2.connector(), seed: nextSeed() })
   const A2 = peer(a!, { storage: A1.storage, sim: sim2, link: link2 })
-  await A2.client.ready()
+  await A2.client.restored()
   expect(A2.client.pending().map((m) => [text(m), m.status])).toEqual([
     ['in flight when killed', 'queued'],
     ['queued 1', 'queued'],

@@ -112,7 +112,7 @@ describe.each(['v2', 'v3'] as const)('client over real sockets (%s server)', (mo
     expect(first.client.pending()[0]?.status).toBe('sending')
     // The mini-program is killed: no close(); a new instance starts over the same storage.
     const second = world.client(first.sim.control.coldRestart().control.platform())
-    await second.ready()
+    await second.restored()
     expect(second.pending().map((p) => [p.clientMsgNo, p.status])).toEqual([[m.clientMsgNo, 'queued']])
     const statuses = collect(second, 'messageStatus')
     await second.connect()
@@ -183,7 +183,7 @@ describe.each(['v2', 'v3'] as const)('client over real sockets (%s server)', (mo
 
   it('storage full → send() rejects with the typed error; queue and storage unchanged', async () => {
     const { client: im, sim } = world.app()
-    await im.ready()
+    await im.restored()
     await im.send(toBob('fits'))
     const before = new Map(world.storage.items)
     sim.control.storage.setLimits({ totalBytes: world.storage.totalBytes() + 50 })

@@ -4,10 +4,15 @@
  * [0-9A-Za-z], e.g. `saltFromBytes(random16)`) and derives with `deriveServerSession`.
  */
 import { ProtocolError } from '../../../sdk/errors'
-import { deriveServerSession, type SessionCrypto } from '../../../sdk/proto/crypto'
+import { deriveSession, type SessionCrypto } from '../../../sdk/proto/crypto'
 import { Setting, type RecvPacket, type SendPacket } from '../../../sdk/proto/packets'
 
-export { deriveServerSession }
+/** The session from the server's secret key and CONNECT.clientKey (the client's derivation, mirrored). */
+export function deriveServerSession(serverSecretKey: Uint8Array, clientKeyB64: string, salt: string): SessionCrypto {
+  const session = deriveSession(serverSecretKey, clientKeyB64, salt)
+  if (!session) throw new ProtocolError('CONNECT carried no client key')
+  return session
+}
 
 const SALT_CHARS = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
 

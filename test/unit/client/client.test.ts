@@ -249,7 +249,7 @@ describe('client over the server core in virtual time', () => {
     expect(device.opened).toBe(opened) // no dial after close, whatever the network does
     expect(JSON.parse(device.data.get(`wkmp:alice:out:${m.clientMsgNo}`) as string)).toMatchObject({ clientMsgNo: m.clientMsgNo })
     const next = start()
-    await next.ready()
+    await next.restored()
     expect(next.pending().map((p) => p.clientMsgNo)).toEqual([m.clientMsgNo])
   })
 

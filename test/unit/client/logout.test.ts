@@ -32,7 +32,7 @@ describe('logout()', () => {
 
   it("drops this uid's outbox, cursors, seen ids and traces, resolves with the unsent messages, and keeps other uids' keys", async () => {
     const bob = start('bob')
-    await bob.ready()
+    await bob.restored()
     const bobsUnsent = await bob.send({ channelId: 'carol', channelType: 1, payload: 'bob, never connected' })
     const alice = start('alice')
     const got = collect(alice, 'message')
@@ -75,7 +75,7 @@ describe('logout()', () => {
 
   it('a send() still on its way to storage when logout() begins is purged too, and listed as dropped', async () => {
     const c = start('alice')
-    await c.ready()
+    await c.restored()
     device.setNetwork(false)
     const sending = [1, 2, 3].map((n) => c.send({ channelId: 'bob', channelType: 1, payload: `racing ${n}` }).then((m) => m.clientMsgNo, (e: { code: string }) => e.code))
     const dropped = await c.logout()
@@ -87,7 +87,7 @@ describe('logout()', () => {
 
   it('after close() still purges what close() kept', async () => {
     const c = start('alice')
-    await c.ready()
+    await c.restored()
     device.setNetwork(false)
     await c.send({ channelId: 'bob', channelType: 1, payload: 'x' })
     await c.close()

@@ -119,11 +119,15 @@ describe('createClient options', () => {
       random: () => 0.5,
       _unsafe: {},
     })
-    expect(r).toMatchObject({ apiAddr: 'https://im.example.com', routeAddr: 'ws_addr', callbackTimeoutMs: 10_000, heartbeat: { intervalMs: 1_000, deadAfterMs: 7_000, probeTimeoutMs: 3_000 } })
+    expect(r).toMatchObject({ apiAddr: 'https://im.example.com', routeAddr: 'ws_addr', serverLine: 'v3' })
+    expect(r.connection).toMatchObject({ deviceFlag: 0, callbackTimeoutMs: 10_000, heartbeat: { intervalMs: 1_000, deadAfterMs: 7_000, probeTimeoutMs: 3_000 } })
     expect(r.outbox).toMatchObject({ window: 4, channelWindow: 1, maxMessages: 1_000 })
+    expect(r.inbox).toMatchObject({ gapRetries: 0, syncPageLimit: 100, syncDeadlineMs: 15_000 })
+    expect(r.diagnostics).toEqual({ settings: { capacity: 10, realtimeLog: true } })
     expect(r.storage).toEqual({ prefix: 'app', encrypt: true })
     // A diagnostics sink is a different shape from the settings, and is accepted as such.
-    expect(() => resolveOptions({ ...BASE, diagnostics: { record: () => undefined, trace: () => undefined } })).not.toThrow()
+    const sink = { record: () => undefined, trace: () => undefined }
+    expect(resolveOptions({ ...BASE, diagnostics: sink }).diagnostics).toEqual({ settings: {}, sink })
   })
 })
 

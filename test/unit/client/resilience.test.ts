@@ -118,7 +118,7 @@ describe.each(['v2', 'v3'] as const)('client resilience (%s server, virtual time
     device.killSockets(false)
     const restarted = makeDevice(world, { data: device.data })
     const second = start({}, restarted)
-    await second.ready()
+    await second.restored()
     expect(second.pending().map((p) => [p.clientMsgNo, p.status])).toEqual([[m.clientMsgNo, 'queued']])
     const statuses = collect(second, 'messageStatus')
     await connected(second)
@@ -202,14 +202,14 @@ describe.each(['v2', 'v3'] as const)('client resilience (%s server, virtual time
     expect(world.core.report().rejected).toBe(rejected)
     await c.close()
     const again = start({}, makeDevice(world, { data: device.data }))
-    await again.ready()
+    await again.restored()
     expect(again.pending()).toMatchObject([{ clientMsgNo: m.clientMsgNo, status: 'failed', reasonCode: 3 }])
   })
 
   it('storage full → send() rejects with the typed error; queue and storage unchanged', async () => {
     device = makeDevice(world, { limits: { perKeyBytes: 1024 * 1024, totalBytes: 1_000 } })
     const c = start()
-    await c.ready()
+    await c.restored()
     await c.send({ channelId: 'bob', channelType: 1, payload: 'kept' })
     const before = new Map(device.data)
     const error = (await c.send({ channelId: 'bob', channelType: 1, payload: 'too much '.repeat(100) }).catch((e: ImError) => e)) as ImError

@@ -97,7 +97,7 @@ describe('connection against a scripted server', () => {
     const platform = createMemoryPlatform({ clock: time, timers: time, connect: virtualConnector(server.accept) })
     client = createClient({ uid: 'alice', token: 't', wsAddr: 'ws://scripted', platform })
     const events: unknown[] = []
-    client.on('event', (e) => {
+    client.on('serverEvent', (e) => {
       events.push(e)
     })
     await client.connect()

@@ -11,7 +11,6 @@ const idleInbox: InboxSnapshot = {
   channels: 0,
   held: 0,
   delivering: 0,
-  gaps: { detected: 0, filled: 0, unfillable: 0 },
   stalled: [],
   syncFaults: { failed: 0, malformed: 0 },
   unreadableState: false,
@@ -75,7 +74,7 @@ describe('Diagnostics event log', () => {
   it('forwards anomalies to the realtime log within its limits (≤ 5 KB a line, ≤ 200 lines)', () => {
     const lines: string[] = []
     const sink = { info: (m: string) => lines.push(m), warn: (m: string) => lines.push(m), error: (m: string) => lines.push(m) }
-    const d = new Diagnostics(clock(), { realtimeLog: sink })
+    const d = new Diagnostics(clock(), { realtimeLog: true }, sink)
     d.record('send', 'queued', { n: 1 }) // not an anomaly: not forwarded
     d.record('storage', 'enqueue failed', { code: 'STORAGE_FULL', big: 'x'.repeat(20_000), token: 'never' })
     expect(lines).toHaveLength(1)

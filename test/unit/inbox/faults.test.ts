@@ -13,10 +13,10 @@ const range = (from: number, to: number) => Array.from({ length: to - from + 1 }
 
 /** Push 1 and 3 of channel a, with 2 missing from the socket. */
 async function gapAt2(r: Rig): Promise<void> {
-  r.inbox.handleRecv(recvOf(r.sync.add('a', 1)), null)
+  r.push(recvOf(r.sync.add('a', 1)), null)
   r.sync.add('a', 2)
   await settle()
-  r.inbox.handleRecv(recvOf(r.sync.add('a', 3)), null)
+  r.push(recvOf(r.sync.add('a', 3)), null)
   await settle()
 }
 
@@ -66,9 +66,9 @@ describe('issue 15.1: a sync outage never skips a message', () => {
 
   it('a sync answer that lacks the newest messages (v3 cluster lag) is not proof: nothing is given up', async () => {
     const r = makeInbox()
-    r.inbox.handleRecv(recvOf(r.sync.add('a', 1)), null)
+    r.push(recvOf(r.sync.add('a', 1)), null)
     await settle()
-    r.inbox.handleRecv(recvOf(msg('a', 4)), null) // pushed, but the sync API does not show 2..4 yet
+    r.push(recvOf(msg('a', 4)), null) // pushed, but the sync API does not show 2..4 yet
     await r.clock.advance(120_000)
     expect(r.seqs()).toEqual([1])
     expect(r.gaps.map((g) => g.outcome)).toEqual(['detected'])
@@ -82,9 +82,9 @@ describe('issue 15.1: a sync outage never skips a message', () => {
     const r = makeInbox()
     for (const s of [1, 2, 3, 4]) r.sync.add('a', s)
     r.sync.malformed.add('1:a:2')
-    r.inbox.handleRecv(recvOf(msg('a', 1)), null)
+    r.push(recvOf(msg('a', 1)), null)
     await settle()
-    r.inbox.handleRecv(recvOf(msg('a', 4)), null)
+    r.push(recvOf(msg('a', 4)), null)
     await r.clock.advance(20_000)
     expect(r.seqs()).toEqual([1])
     expect(r.diag.some((d) => d.event === 'messages-malformed' && d.detail?.count === 1)).toBe(true)
@@ -97,7 +97,7 @@ describe('issue 15.1: a sync outage never skips a message', () => {
   it('a gap with nothing held behind it is filled by a later sync()', async () => {
     const r = makeInbox()
     await r.inbox.onConnected() // baseline
-    r.inbox.handleRecv(recvOf(r.sync.add('a', 1)), null)
+    r.push(recvOf(r.sync.add('a', 1)), null)
     await settle()
     r.sync.add('a', 2)
     r.sync.add('a', 3)
@@ -121,7 +121,7 @@ describe('issue 15.7: a sync provider that never answers', () => {
     r.sync.hang = true
     void r.inbox.onConnected()
     await settle()
-    r.inbox.handleRecv(recvOf(r.sync.add('b', 1)), null)
+    r.push(recvOf(r.sync.add('b', 1)), null)
     await r.clock.advance(1_999)
     expect(r.seqs()).toEqual([])
     await r.clock.advance(1)
@@ -136,11 +136,11 @@ describe('issue 15.7: a sync provider that never answers', () => {
 
   it('a gap fill that never answers times out, stays open, and is filled once the provider answers', async () => {
     const r = makeInbox({ options: { syncDeadlineMs: 1_000 } })
-    r.inbox.handleRecv(recvOf(r.sync.add('a', 1)), null)
+    r.push(recvOf(r.sync.add('a', 1)), null)
     r.sync.add('a', 2)
     await settle()
     r.sync.hang = true
-    r.inbox.handleRecv(recvOf(r.sync.add('a', 3)), null)
+    r.push(recvOf(r.sync.add('a', 3)), null)
     await r.clock.advance(30_000)
     expect(r.seqs()).toEqual([1])
     expect(r.inbox.snapshot().stalled[0]?.lastError).toMatch(/did not answer/)
@@ -155,7 +155,7 @@ describe('issue 15.7: a sync provider that never answers', () => {
     r.sync.hang = true
     void r.inbox.onConnected()
     await settle()
-    r.inbox.handleRecv(recvOf(r.sync.add('b', 1)), null)
+    r.push(recvOf(r.sync.add('b', 1)), null)
     await r.clock.advance(600_000)
     expect(r.seqs()).toEqual([])
   })
@@ -171,12 +171,12 @@ describe('issue 15.8: a plaintext RECV on an encrypted session', () => {
 
   it('is tampered: dropped, counted as rejected, not acked; the real message comes from sync', async () => {
     const r = makeInbox()
-    r.inbox.handleRecv(sealed(r.sync.add('a', 1)), session)
+    r.push(sealed(r.sync.add('a', 1)), session)
     await settle()
     const real = r.sync.add('a', 2, { payload: new Uint8Array([7]) })
     const forged = { ...recvOf({ ...real, payload: new Uint8Array([66, 66]) }), setting: Setting.NO_ENCRYPT }
-    r.inbox.handleRecv(forged, session)
-    r.inbox.handleRecv(sealed(r.sync.add('a', 3)), session)
+    r.push(forged, session)
+    r.push(sealed(r.sync.add('a', 3)), session)
     await settle()
     expect(r.seqs()).toEqual([1, 2, 3])
     expect(Array.from(r.delivered[1]!.payload)).toEqual([7])
@@ -187,11 +187,11 @@ describe('issue 15.8: a plaintext RECV on an encrypted session', () => {
 
   it('still passes on a plaintext session, and with _unsafe.acceptPlainRecv the forgery is delivered', async () => {
     const plain = makeInbox()
-    plain.inbox.handleRecv({ ...recvOf(msg('a', 1)), setting: Setting.NO_ENCRYPT }, null)
+    plain.push({ ...recvOf(msg('a', 1)), setting: Setting.NO_ENCRYPT }, null)
     await settle()
     expect(plain.seqs()).toEqual([1])
     const r = makeInbox({ unsafe: { acceptPlainRecv: true } })
-    r.inbox.handleRecv({ ...recvOf(msg('a', 1, { payload: new Uint8Array([66]) })), setting: Setting.NO_ENCRYPT }, session)
+    r.push({ ...recvOf(msg('a', 1, { payload: new Uint8Array([66]) })), setting: Setting.NO_ENCRYPT }, session)
     await settle()
     expect(Array.from(r.delivered[0]!.payload)).toEqual([66])
     expect(r.diag.some((d) => d.event === 'rejected')).toBe(false)
@@ -273,7 +273,7 @@ describe('issue 15.2: unreadable inbox state is not a fresh install', () => {
     expect(JSON.parse(store.get('wkmp:me:in:seen')!).channels).toEqual([[1, 'a', 5]])
 
     failReads = 0
-    r.inbox.handleRecv(recvOf(sync.add('a', 6)), null)
+    r.push(recvOf(sync.add('a', 6)), null)
     await settle()
     await r.inbox.flush()
     expect(JSON.parse(store.get('wkmp:me:in:cursors')!).channels).toEqual([[1, 'a', 6]])
@@ -348,7 +348,7 @@ describe('issue 15.12: a kill during catch-up', () => {
     const first = a.inbox.onConnected() // fresh install: baseline
     await clock.advance(10)
     await first
-    a.inbox.handleRecv(recvOf(sync.add('a', 1)), null)
+    a.push(recvOf(sync.add('a', 1)), null)
     await clock.advance(10)
     for (const s of range(2, last)) sync.add('a', s)
     let disk: Map<string, string> | undefined
@@ -398,7 +398,7 @@ describe('issue 15.12: a kill during catch-up', () => {
     const store = new Map<string, string>()
     const clock = slowWrites(store)
     const a = makeInbox({ sync, platform: clock })
-    a.inbox.handleRecv(recvOf(sync.add('a', 1)), null)
+    a.push(recvOf(sync.add('a', 1)), null)
     await clock.advance(10)
     for (const s of range(2, 10)) sync.add('a', s)
     a.handler = (m) => (m.messageSeq === 5 ? new Promise<void>(() => {}) : Promise.resolve()) // killed inside it

@@ -1,9 +1,13 @@
 /**
  * Test harness for the inbox: a hand-written SyncProvider over an in-memory "server" of channels,
  * the memory platform on virtual time, and recorders for everything the inbox hands out
- * (deliveries, RECVACKs, gap events, errors, diagnostics).
+ * (deliveries, RECVACKs, gap events, errors, diagnostics). RECVs go in as the client routes them:
+ * opened by the connection's openPushed, a tampered one as the inbox's `tampered` signal.
  */
+import { openPushed } from '../../../sdk/connection/connection'
 import { Inbox } from '../../../sdk/inbox/inbox'
+import { inboxSettings } from '../../../sdk/options'
+import type { SessionCrypto } from '../../../sdk/proto/crypto'
 import type { InboxDeps, InboxOptions } from '../../../sdk/inbox/inbox'
 import type { InboundMessage, GapEvent } from '../../../sdk/types'
 import { createMemoryPlatform } from '../../../sdk/platform/memory'
@@ -11,8 +15,7 @@ import { VirtualScheduler } from '../../support/virtual-time'
 import type { ConversationCursor, ConversationState, MessageSyncRequest, MessageSyncResult, SyncProvider } from '../../../sdk/sync/types'
 import { PacketType } from '../../../sdk/proto/packets'
 import type { RecvPacket, RecvackPacket } from '../../../sdk/proto/packets'
-import type { ImError } from '../../../sdk/errors'
-import { ClientError } from '../../../sdk/errors'
+import { ClientError, ProtocolError, isImError, type ImError } from '../../../sdk/errors'
 
 export const UID = 'me'
 
@@ -156,10 +159,20 @@ export interface Rig {
   /** Replace to control how the app's handler settles. */
   handler: (m: InboundMessage) => Promise<void>
   seqs(channelId?: string): number[]
+  /** A RECV as the connection of a session (null: plaintext) hands it over. */
+  push(packet: RecvPacket, session?: SessionCrypto | null): void
 }
 
 export function makeInbox(
-  opts: { sync?: FakeSync; store?: Map<string, string>; options?: InboxOptions; ownSend?: (clientMsgNo: string) => boolean; unsafe?: InboxDeps['unsafe']; platform?: ReturnType<typeof testPlatform> } = {},
+  opts: {
+    sync?: FakeSync
+    store?: Map<string, string>
+    options?: InboxOptions
+    ownSend?: (clientMsgNo: string) => boolean
+    /** The inbox's switches, and the connection's acceptPlainRecv. */
+    unsafe?: InboxDeps['unsafe'] & { acceptPlainRecv?: boolean }
+    platform?: ReturnType<typeof testPlatform>
+  } = {},
 ): Rig {
   const clock = opts.platform ?? testPlatform(opts.store)
   const sync = opts.sync ?? new FakeSync()
@@ -174,6 +187,16 @@ export function makeInbox(
     handler: async (_m: InboundMessage) => {},
     seqs(channelId?: string) {
       return rig.delivered.filter((m) => channelId === undefined || m.channelId === channelId).map((m) => m.messageSeq)
+    },
+    push(packet: RecvPacket, session: SessionCrypto | null = null) {
+      let payload: Uint8Array
+      try {
+        payload = openPushed(session, packet, opts.unsafe?.acceptPlainRecv === true)
+      } catch (e) {
+        rig.inbox.tampered(packet, isImError(e) ? e : new ProtocolError('RECV failed verification', {}, e))
+        return
+      }
+      rig.inbox.handleRecv({ ...packet, payload })
     },
   } as Rig
   rig.inbox = new Inbox({
@@ -192,7 +215,7 @@ export function makeInbox(
     sendRecvack: (a) => rig.acks.push(a),
     emitGap: (e) => rig.gaps.push(e),
     emitError: (e) => rig.errors.push(e),
-    options: { continuityCheckMs: 0, ...opts.options },
+    options: inboxSettings({ continuityCheckMs: 0, ...opts.options }),
     ...(opts.ownSend && { ownSend: opts.ownSend }),
     ...(opts.unsafe && { unsafe: opts.unsafe }),
   })

@@ -103,7 +103,7 @@ describe('client send side under issue 15 faults', () => {
     world = makeWorld('v2')
     const first = makeDevice(world)
     const queued = start(first.platform)
-    await queued.ready()
+    await queued.restored()
     const kept = await queued.send(toBob(1))
     const lost = await queued.send(toBob(2))
     await queued.close()

@@ -83,7 +83,7 @@ describe.each([
     const errors: string[] = []
     alice.on('message', (m) => void afterGot.push(text(m)))
     alice.on('error', (e) => void errors.push(e.code))
-    await alice.ready()
+    await alice.restored()
     expect(alice.pending().map((m) => Buffer.from(m.payload).toString('utf8'))).toEqual(['a1', 'a2'])
     await alice.connect()
     await waitFor(() => bobGot.length === 2 && afterGot.length >= 1, tick)
