@@ -335,7 +335,7 @@ class ImClient implements Client {
         this.events.emit('serverEvent', { id: packet.id, eventType: packet.eventType, timestamp: packet.timestamp, data: packet.data })
         return
       default:
-        this.diagnostics.record('receive', 'packet ignored', { type: packet.type })
+        this.diagnostics.record('receive', 'packet-ignored', { type: packet.type })
     }
   }
 

@@ -3,10 +3,10 @@
  */
 export { createClient } from './client'
 export type { Client } from './client'
-export type { ClientOptions, DiagnosticsSettings } from './options'
+export type { ClientOptions } from './options'
 export type { DiagnosticReport, MessageDiagnosis } from './diagnostics/report'
 export type { LogEntry, TraceStep, DiagnosticCounters } from './diagnostics/diagnostics'
-export type { DiagnosticsSink, DiagCategory } from './diagnostics/types'
+export type { DiagnosticsSink, DiagnosticsSettings, DiagCategory, DiagEvents, DiagEventName, TraceStepName } from './diagnostics/types'
 export type { ClientEvents, ClientEventName, ServerEvent, SyncedEvent } from './events'
 export type { Listener } from './emitter'
 export {

@@ -342,7 +342,7 @@ export class Connection {
       if (typeof token !== 'string') throw new ClientError('AUTH_FAILED', 'tokenProvider must return a string')
       this.token = token
       this.tokenStale = false
-      this.diagnostics.record('connection', 'token refreshed')
+      this.diagnostics.record('connection', 'token-refreshed')
     }
     return this.token
   }
@@ -399,7 +399,7 @@ export class Connection {
     if (this.probeSince !== undefined) {
       this.probeSince = undefined
       this.redialAtOnce = undefined
-      this.diagnostics.record('connection', 'probe answered')
+      this.diagnostics.record('connection', 'probe-answered')
     }
     this.decoder.push(data)
     // A handler below may tear this socket down; stop as soon as the generation moved on.
@@ -426,7 +426,7 @@ export class Connection {
       return
     }
     if (!this.connackSeen) {
-      this.diagnostics.record('connection', 'packet before CONNACK ignored', { type: packet.type })
+      this.diagnostics.record('connection', 'packet-before-connack', { type: packet.type })
       return
     }
     switch (packet.type) {

@@ -6,20 +6,29 @@
  * unless the app opts in with `includeBodies`. Nothing here holds a message body otherwise.
  */
 import type { Clock, RealtimeLog } from '../platform/types'
-import type { DiagCategory, DiagnosticsSettings, DiagnosticsSink } from './types'
+import { STORAGE_FAILURES, isAnomaly } from './anomaly'
+import type { DiagEntry } from './anomaly'
+import type { DiagCategory, DiagEvents, DiagnosticsSettings, DiagnosticsSink, TraceStepName } from './types'
 
-export interface LogEntry {
-  /** Platform ms. */
-  at: number
-  category: DiagCategory
-  event: string
-  detail?: Record<string, unknown>
-}
+/** One event-log entry: a category and one of its event names (DiagEvents). */
+export type LogEntry = {
+  [C in DiagCategory]: DiagEntry<C> & {
+    /** Platform ms. */
+    at: number
+  }
+}[DiagCategory]
 
 export interface TraceStep {
   at: number
-  step: string
+  step: TraceStepName
   detail?: Record<string, unknown>
+}
+
+/** The receive events that count gaps, by the outcome they count. */
+const GAP_OUTCOMES: Partial<Record<DiagEvents['receive'], keyof DiagnosticCounters['gaps']>> = {
+  'gap-detected': 'detected',
+  'gap-filled': 'filled',
+  'gap-unfillable': 'unfillable',
 }
 
 /** Counters since the client started. */
@@ -73,15 +82,15 @@ export class Diagnostics implements DiagnosticsSink {
     this.realtimeLog = settings.realtimeLog ? realtimeLog : undefined
   }
 
-  record(category: DiagCategory, event: string, detail?: Record<string, unknown>): void {
-    const entry: LogEntry = { at: this.clock.now(), category, event }
+  record<C extends DiagCategory>(category: C, event: DiagEvents[C], detail?: Record<string, unknown>): void {
+    const entry = { at: this.clock.now(), category, event } as LogEntry
     if (detail) entry.detail = this.redact(detail)
     this.entries.push(entry)
     if (this.entries.length > this.capacity) this.entries.shift()
-    if (this.count(entry)) this.forward(entry)
+    if (this.count(entry) || isAnomaly(entry)) this.forward(entry)
   }
 
-  trace(clientMsgNo: string, step: string, detail?: Record<string, unknown>): void {
+  trace(clientMsgNo: string, step: TraceStepName, detail?: Record<string, unknown>): void {
     let steps = this.traces.get(clientMsgNo)
     if (!steps) {
       steps = []
@@ -124,46 +133,52 @@ export class Diagnostics implements DiagnosticsSink {
     return { count: sorted.length, p50: at(0.5), p90: at(0.9), p99: at(0.99) }
   }
 
-  /** Updates the counters; true when the entry is an anomaly worth forwarding. */
+  /** Updates the counters; true for a background kill, the one anomaly known only from history. */
   private count(e: LogEntry): boolean {
     const d = e.detail ?? {}
     const c = this.counters
-    if (e.category === 'connection' && e.event === 'state') {
-      if (d.to === 'connected') {
-        if (this.connectedOnce) c.reconnects++
-        this.connectedOnce = true
+    switch (e.category) {
+      case 'connection':
+        if (e.event !== 'state') return false
+        if (d.to === 'connected') {
+          if (this.connectedOnce) c.reconnects++
+          this.connectedOnce = true
+        }
+        if (d.from === 'connected') {
+          const reason = String(d.reason)
+          c.disconnectReasons[reason] = (c.disconnectReasons[reason] ?? 0) + 1
+        } else if (d.from === 'connecting' && d.to !== 'connected') c.failedDials++
+        return false
+      case 'network':
+        if (e.event === 'change') c.networkChanges++
+        return false
+      case 'lifecycle':
+        if (e.event === 'hide') {
+          this.connectedWhenHidden = d.state === 'connected'
+          return false
+        }
+        // WeChat aggregates realtime logs per foreground session (show → hide): the quota starts again.
+        this.realtimeCalls = 0
+        if (!this.connectedWhenHidden) return false
+        // WeChat closes a background app's socket ~10 s after hide, often without a close event.
+        this.connectedWhenHidden = false
+        if (d.state !== 'connected' || Number(d.hiddenForMs) >= BACKGROUND_KILL_MS) {
+          c.backgroundKills++
+          return true
+        }
+        return false
+      case 'receive': {
+        if (e.event === 'rejected') c.rejectedRecvs++
+        const outcome = GAP_OUTCOMES[e.event]
+        if (outcome) c.gaps[outcome]++
+        return false
       }
-      if (d.from === 'connected') {
-        const reason = String(d.reason)
-        c.disconnectReasons[reason] = (c.disconnectReasons[reason] ?? 0) + 1
-        return true
-      }
-      if (d.from === 'connecting' && d.to !== 'connected') {
-        c.failedDials++
-        return true
-      }
-      return d.to === 'stopped'
+      case 'storage':
+        if (STORAGE_FAILURES.indexOf(e.event) >= 0) c.storageFailures++
+        return false
+      default:
+        return false
     }
-    if (e.category === 'network' && e.event === 'change') c.networkChanges++
-    if (e.category === 'lifecycle' && e.event === 'hide') this.connectedWhenHidden = d.state === 'connected'
-    // WeChat aggregates realtime logs per foreground session (show → hide): the quota starts again.
-    if (e.category === 'lifecycle' && e.event === 'show') this.realtimeCalls = 0
-    if (e.category === 'lifecycle' && e.event === 'show' && this.connectedWhenHidden) {
-      // WeChat closes a background app's socket ~10 s after hide, often without a close event.
-      this.connectedWhenHidden = false
-      if (d.state !== 'connected' || Number(d.hiddenForMs) >= BACKGROUND_KILL_MS) {
-        c.backgroundKills++
-        return true
-      }
-    }
-    if (e.category === 'receive' && e.event === 'rejected') c.rejectedRecvs++
-    if (e.category === 'storage' && /failed|corrupt/.test(e.event)) c.storageFailures++
-    if (e.category === 'receive' && e.event.startsWith('gap-')) {
-      const outcome = e.event.slice(4) as keyof DiagnosticCounters['gaps']
-      if (outcome in c.gaps) c.gaps[outcome]++
-      return outcome === 'unfillable'
-    }
-    return /rejected|failed|corrupt|unmatched|overdue|stalled|unreadable|malformed|invalid|^error$/.test(e.event)
   }
 
   private forward(e: LogEntry): void {

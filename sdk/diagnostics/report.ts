@@ -11,6 +11,7 @@ import type { InboxSnapshot } from '../inbox/inbox'
 import type { QuarantinedRecord } from '../outbox/store'
 import type { SyncProvider } from '../sync/types'
 import type { ConnectionState, MessageStatus, OutboxMessage } from '../types'
+import { isAnomaly } from './anomaly'
 import type { DiagnosticCounters, Diagnostics, LogEntry, TraceStep } from './diagnostics'
 
 export interface MessageDiagnosis {
@@ -97,7 +98,7 @@ export async function buildReport(input: ReportInput): Promise<DiagnosticReport>
   const c = d.counters
   const count = (s: MessageStatus) => input.pending.filter((m) => m.status === s).length
   const oldest = input.pending.reduce<number | undefined>((min, m) => (min === undefined || m.createdAt < min ? m.createdAt : min), undefined)
-  const anomalies = d.log().filter((e) => isAnomaly(e)).slice(-20)
+  const anomalies = d.log().filter(isAnomaly).slice(-20)
   const report: DiagnosticReport = {
     generatedAt: input.now,
     uid: input.uid,
@@ -177,14 +178,6 @@ async function diagnoseMessage(input: ReportInput, clientMsgNo: string): Promise
     out.server = { lookedUp: false }
   }
   return out
-}
-
-function isAnomaly(e: LogEntry): boolean {
-  if (e.category === 'connection' && e.event === 'state') {
-    const d = e.detail ?? {}
-    return d.from === 'connected' || (d.from === 'connecting' && d.to !== 'connected') || d.to === 'stopped'
-  }
-  return /rejected|failed|corrupt|unmatched|overdue|unfillable|stalled|unreadable|malformed|invalid|^error$/.test(e.event)
 }
 
 function summarize(r: DiagnosticReport): string[] {

@@ -1,20 +1,61 @@
 /**
- * What the subsystems report to diagnostics. The real implementation (bounded event log,
- * per-message traces, diagnose()) lives beside this file; subsystems only see this narrow port.
- * Detail objects must never carry tokens or message bodies.
+ * What the subsystems report to diagnostics, and the one vocabulary they report in. The real
+ * implementation (bounded event log, per-message traces, diagnose()) lives beside this file;
+ * subsystems only see this narrow port. Detail objects must never carry tokens or message bodies.
+ *
+ * Event names are a closed union per category (kebab-case): the counters and the anomaly rule
+ * (anomaly.ts) name them too, so a renamed event is a compile error, not a silently zeroed counter.
  */
-/** 'client': every error the app is told about (an `error` event) is logged too, as event 'error'. */
-export type DiagCategory = 'connection' | 'send' | 'ack' | 'receive' | 'sync' | 'storage' | 'network' | 'lifecycle' | 'client'
+export interface DiagEvents {
+  /** The socket's life: `state` carries {from, to, reason, code?}. */
+  connection: 'state' | 'dial' | 'backoff' | 'connack' | 'probe' | 'probe-answered' | 'token-refreshed' | 'packet-before-connack' | 'random-invalid'
+  /** SENDACKs and what the outbox does when they are missing. */
+  ack: 'sendack-unmatched' | 'sendack-overdue' | 'sendack-dropped' | 'lookup-failed'
+  /** The receive side: verification, de-duplication, ordering, gaps. */
+  receive:
+    | 'rejected'
+    | 'duplicate'
+    | 'held-evicted'
+    | 'drain-crashed'
+    | 'deliver-failed'
+    | 'packet-ignored'
+    | 'gap-detected'
+    | 'gap-filled'
+    | 'gap-unfillable'
+    | 'gap-stalled'
+    | 'gap-resumed'
+  /** Calls into the SyncProvider (catch-up and gap filling). */
+  sync: 'conversations' | 'conversations-failed' | 'messages' | 'messages-failed' | 'messages-malformed' | 'catch-up-crashed'
+  storage:
+    | 'device-id-not-saved'
+    | 'enqueue-failed'
+    | 'outbox-restored'
+    | 'quarantined-record-discarded'
+    | 'inbox-state-unreadable'
+    | 'inbox-read-failed'
+    | 'inbox-write-failed'
+    | 'inbox-corrupt'
+  network: 'change'
+  lifecycle: 'hide' | 'show'
+  /** Every error the app is told about (an `error` event) is logged too. */
+  client: 'error'
+}
+export type DiagCategory = keyof DiagEvents
+/** Any event name of any category. */
+export type DiagEventName = DiagEvents[DiagCategory]
+
+/** The steps of one message's trace (the outbox writes them; diagnose() reads them). */
+export type TraceStepName = 'persisted' | 'attempt' | 'ack' | 'lookup' | 'requeued' | 'resent-unverified' | 'failed' | 'discarded'
 
 export interface DiagnosticsSink {
   /** One entry in the bounded event log. */
-  record(category: DiagCategory, event: string, detail?: Record<string, unknown>): void
+  record<C extends DiagCategory>(category: C, event: DiagEvents[C], detail?: Record<string, unknown>): void
   /**
-   * One step in a message's trace, keyed by clientMsgNo. Steps used by the outbox:
-   * 'persisted', 'attempt' ({attempt, connectionId, clientSeq}), 'ack' ({reasonCode, messageId,
-   * messageSeq, latencyMs}), 'requeued' ({reason}), 'failed' ({reasonCode?, failure}), 'discarded'.
+   * One step in a message's trace, keyed by clientMsgNo: 'persisted', 'attempt' ({attempt,
+   * connectionId, clientSeq}), 'ack' ({reasonCode, messageId, messageSeq, latencyMs}), 'lookup'
+   * ({found}), 'requeued' ({reason}), 'resent-unverified', 'failed' ({reasonCode?, failure}), 'discarded'.
    */
-  trace(clientMsgNo: string, step: string, detail?: Record<string, unknown>): void
+  trace(clientMsgNo: string, step: TraceStepName, detail?: Record<string, unknown>): void
 }
 
 /** createClient's `diagnostics` settings: the client's own log and traces (diagnostics.ts). */

@@ -176,7 +176,7 @@ export class Outbox {
       } catch (error) {
         // Nothing half-written may stay behind: drop whatever part of the write landed.
         await this.store.remove(clientMsgNo).catch(() => undefined)
-        this.deps.diagnostics.record('storage', 'enqueue failed', { code: isStorageError(error) ? error.code : 'STORAGE_FAILED' })
+        this.deps.diagnostics.record('storage', 'enqueue-failed', { code: isStorageError(error) ? error.code : 'STORAGE_FAILED' })
         throw error
       }
       this.deps.diagnostics.trace(clientMsgNo, 'persisted', { order, channelId: msg.channelId, channelType: msg.channelType })
@@ -224,7 +224,7 @@ export class Outbox {
     if (!entry && this.quarantine.has(clientMsgNo)) {
       await this.store.remove(clientMsgNo)
       this.quarantine.delete(clientMsgNo)
-      this.deps.diagnostics.record('storage', 'quarantined outbox record discarded', { clientMsgNo })
+      this.deps.diagnostics.record('storage', 'quarantined-record-discarded', { clientMsgNo })
       return
     }
     if (!entry) throw new InvalidArgumentError('no such message in the outbox', { clientMsgNo })
@@ -269,7 +269,7 @@ export class Outbox {
   handleSendack(ack: SendackPacket, connectionId: number): void {
     const entry = this.inFlight.get(ack.clientSeq)
     if (!entry || entry.connectionId !== connectionId || (ack.clientMsgNo && ack.clientMsgNo !== entry.msg.clientMsgNo)) {
-      this.deps.diagnostics.record('ack', 'unmatched SENDACK', { clientSeq: ack.clientSeq, reasonCode: ack.reasonCode })
+      this.deps.diagnostics.record('ack', 'sendack-unmatched', { clientSeq: ack.clientSeq, reasonCode: ack.reasonCode })
       return
     }
     this.inFlight.delete(ack.clientSeq)
@@ -336,7 +336,7 @@ export class Outbox {
       if (problem) invalid.push([entry, problem])
     }
     this.loaded = true
-    this.deps.diagnostics.record('storage', 'outbox restored', { messages: entries.length, quarantined: quarantined.length, invalid: invalid.length })
+    this.deps.diagnostics.record('storage', 'outbox-restored', { messages: entries.length, quarantined: quarantined.length, invalid: invalid.length })
     // Persisted as failed, so the next launch restores it failed and reports nothing again.
     for (const [entry, problem] of invalid) void this.fail(entry, 'invalid', problem.message)
     this.flush()
@@ -410,14 +410,14 @@ export class Outbox {
         },
         async (error: unknown) => {
           const now = this.deps.platform.now()
-          this.deps.diagnostics.record('ack', 'lookup failed', { channel, messages: batch.length, error: errorText(error) })
+          this.deps.diagnostics.record('ack', 'lookup-failed', { channel, messages: batch.length, error: errorText(error) })
           const r = await this.deps.random()
           for (const entry of batch) {
             if (this.closed || !current(entry)) continue
             if (!entry.lookupFailingSince) entry.lookupFailingSince = now
             if (now - entry.lookupFailingSince >= LOOKUP_GIVE_UP_MS) {
               entry.verify = false
-              this.deps.diagnostics.trace(entry.msg.clientMsgNo, 'resent unverified', { failingForMs: now - entry.lookupFailingSince })
+              this.deps.diagnostics.trace(entry.msg.clientMsgNo, 'resent-unverified', { failingForMs: now - entry.lookupFailingSince })
               continue
             }
             entry.retryAt = now + backoffDelay(entry.retries++, { initialMs: this.deps.config.retryInitialMs, maxMs: this.deps.config.retryMaxMs }, r)
@@ -604,7 +604,7 @@ export class Outbox {
       }
     }
     if (rebuild) {
-      this.deps.diagnostics.record('ack', 'sendack overdue', { inFlight: this.inFlight.size })
+      this.deps.diagnostics.record('ack', 'sendack-overdue', { inFlight: this.inFlight.size })
       this.deps.transport.rebuild('sendack overdue')
     } else if (late) {
       const connectionId = this.deps.transport.connectionId()
@@ -620,7 +620,7 @@ export class Outbox {
       .filter((e) => e.connectionId === connectionId && e.writtenAt <= pingAt)
       .sort((a, b) => a.order - b.order)
     if (lost.length === 0) return
-    this.deps.diagnostics.record('ack', 'sendack dropped', { messages: lost.length })
+    this.deps.diagnostics.record('ack', 'sendack-dropped', { messages: lost.length })
     for (const entry of lost) {
       this.inFlight.delete(entry.clientSeq)
       this.unconfirmed(entry, 'sendack dropped')

@@ -24,6 +24,16 @@ im.on('message', (m: string) => void m)
 // @ts-expect-error wrong handler shape: a state change is not an OutboxMessage
 im.on('state', (m: OutboxMessage) => void m)
 
+// Diagnostics: event names are a closed vocabulary per category, so a rename breaks the build.
+declare const sink: import('../../sdk').DiagnosticsSink
+sink.record('receive', 'gap-detected', { fromSeq: 2 })
+// @ts-expect-error the old spelling of an event name
+sink.record('receive', 'gap detected')
+// @ts-expect-error an event of another category
+sink.record('storage', 'gap-detected')
+// @ts-expect-error a trace step that does not exist
+sink.trace('m1', 'acked')
+
 // Options: known names with their types.
 createClient({ uid: 'alice', token: 't', wsAddr: 'wss://x', heartbeat: { intervalMs: 25_000 }, outbox: { window: 8 } })
 createClient({ uid: 'alice', tokenProvider: async () => 't', apiAddr: 'https://x', platform: createMemoryPlatform() })

@@ -160,7 +160,7 @@ describe.each(['v2', 'v3'] as const)('client resilience (%s server, virtual time
     expect(states.items).toEqual([])
     expect(device.opened).toBe(1)
     expect(records).toContain('probe (round trip)')
-    expect(records).toContain('probe answered')
+    expect(records).toContain('probe-answered')
   })
 
   it.each([15, 22])('retryable reason %i → backs off and retries with the same clientMsgNo', async (code) => {

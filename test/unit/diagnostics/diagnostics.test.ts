@@ -22,13 +22,13 @@ describe('Diagnostics event log', () => {
     const d = new Diagnostics(c, { capacity: 3 })
     for (let i = 0; i < 5; i++) {
       c.t += 10
-      d.record('send', `e${i}`, { i, token: 'secret', payload: 'hello', Body: 'x' })
+      d.record('sync', 'messages', { i, token: 'secret', payload: 'hello', Body: 'x' })
     }
-    expect(d.log().map((e) => [e.at, e.event])).toEqual([[1030, 'e2'], [1040, 'e3'], [1050, 'e4']])
+    expect(d.log().map((e) => [e.at, e.detail?.i])).toEqual([[1030, 2], [1040, 3], [1050, 4]])
     expect(d.log()[0]?.detail).toEqual({ i: 2 })
 
     const open = new Diagnostics(c, { includeBodies: true })
-    open.record('send', 'x', { token: 't', payload: 'p' })
+    open.record('sync', 'messages', { token: 't', payload: 'p' })
     expect(open.log()[0]?.detail).toEqual({ token: 't', payload: 'p' })
   })
 
@@ -75,17 +75,38 @@ describe('Diagnostics event log', () => {
     const lines: string[] = []
     const sink = { info: (m: string) => lines.push(m), warn: (m: string) => lines.push(m), error: (m: string) => lines.push(m) }
     const d = new Diagnostics(clock(), { realtimeLog: true }, sink)
-    d.record('send', 'queued', { n: 1 }) // not an anomaly: not forwarded
-    d.record('storage', 'enqueue failed', { code: 'STORAGE_FULL', big: 'x'.repeat(20_000), token: 'never' })
+    d.record('sync', 'messages', { n: 1 }) // not an anomaly: not forwarded
+    d.record('storage', 'enqueue-failed', { code: 'STORAGE_FULL', big: 'x'.repeat(20_000), token: 'never' })
     expect(lines).toHaveLength(1)
     expect(Buffer.byteLength(lines[0] as string)).toBeLessThanOrEqual(5 * 1024)
-    expect(lines[0]).toContain('enqueue failed')
+    expect(lines[0]).toContain('enqueue-failed')
     expect(lines[0]).not.toContain('never')
     for (let i = 0; i < 500; i++) d.record('sync', 'messages-failed', { i })
     expect(lines).toHaveLength(200)
     d.record('lifecycle', 'show', { state: 'connected', hiddenForMs: 0 }) // a new foreground session
     d.record('sync', 'messages-failed', { i: 501 })
     expect(lines).toHaveLength(201)
+  })
+})
+
+describe('one anomaly rule', () => {
+  it('what is forwarded to the realtime log is what diagnose() lists as recent anomalies', async () => {
+    const lines: string[] = []
+    const warn = (m: string) => void lines.push(m)
+    const d = new Diagnostics(clock(), { realtimeLog: true }, { info: warn, warn, error: warn })
+    d.record('connection', 'state', { from: 'idle', to: 'connecting', reason: 'connect()' })
+    d.record('connection', 'state', { from: 'connecting', to: 'waiting', reason: 'socket closed 1006' })
+    d.record('receive', 'gap-detected', { fromSeq: 2 })
+    d.record('receive', 'gap-stalled', { fromSeq: 2 })
+    d.record('receive', 'gap-unfillable', { fromSeq: 2 })
+    d.record('sync', 'messages', { count: 3 })
+    d.record('storage', 'inbox-corrupt', { key: 'k' })
+    d.record('client', 'error', { code: 'TIMEOUT' })
+    const report = await buildReport({ uid: 'u', state: 'waiting', platform: { name: 'memory' }, now: 0, pending: [], inbox: idleInbox, diagnostics: d })
+    const listed = report.connection.recentAnomalies.map((e) => `${e.category} ${e.event}`)
+    expect(listed).toEqual(['connection state', 'receive gap-stalled', 'receive gap-unfillable', 'storage inbox-corrupt', 'client error'])
+    expect(lines.map((l) => l.split(' ').slice(1, 3).join(' '))).toEqual(listed)
+    expect(d.counters).toMatchObject({ failedDials: 1, gaps: { detected: 1, filled: 0, unfillable: 1 }, storageFailures: 1 })
   })
 })
 
