@@ -39,22 +39,24 @@ export class ImError extends Error {
   }
 }
 
-/** Malformed or unexpected bytes from the peer. The decoder that raised it stays usable. */
-export class ProtocolError extends ImError {
-  // Narrows `code`, and keeps the classes apart for the guards: a guard's false branch is not `never`.
-  declare readonly code: 'PROTOCOL'
-  constructor(message: string, context: Record<string, unknown> = {}, cause?: unknown) {
-    super('PROTOCOL', message, context, cause)
+/**
+ * The base of an error class with one code. The narrowed `code` keeps the classes apart for the
+ * guards: a guard's false branch is not `never`.
+ */
+function withCode<C extends ImErrorCode>(code: C) {
+  return class extends ImError {
+    declare readonly code: C
+    constructor(message: string, context: Record<string, unknown> = {}, cause?: unknown) {
+      super(code, message, context, cause)
+    }
   }
 }
 
+/** Malformed or unexpected bytes from the peer. The decoder that raised it stays usable. */
+export class ProtocolError extends withCode('PROTOCOL') {}
+
 /** A bad argument to a public API call (empty channel, unknown channel type, oversize payload...). */
-export class InvalidArgumentError extends ImError {
-  declare readonly code: 'INVALID_ARGUMENT'
-  constructor(message: string, context: Record<string, unknown> = {}) {
-    super('INVALID_ARGUMENT', message, context)
-  }
-}
+export class InvalidArgumentError extends withCode('INVALID_ARGUMENT') {}
 
 /** A bad option passed to createClient: an INVALID_ARGUMENT whose `context.option` names it ('storage.prefix'). */
 export class InvalidOptionError extends InvalidArgumentError {}
@@ -68,20 +70,10 @@ export class StorageError extends ImError {
 }
 
 /** The platform lacks a capability the SDK needs (old base library, missing API). */
-export class PlatformError extends ImError {
-  declare readonly code: 'PLATFORM_UNSUPPORTED'
-  constructor(message: string, context: Record<string, unknown> = {}, cause?: unknown) {
-    super('PLATFORM_UNSUPPORTED', message, context, cause)
-  }
-}
+export class PlatformError extends withCode('PLATFORM_UNSUPPORTED') {}
 
 /** A network-level failure: socket could not open, request failed, link died. */
-export class NetworkError extends ImError {
-  declare readonly code: 'NETWORK'
-  constructor(message: string, context: Record<string, unknown> = {}, cause?: unknown) {
-    super('NETWORK', message, context, cause)
-  }
-}
+export class NetworkError extends withCode('NETWORK') {}
 
 /** Any other SDK failure; `code` says which. */
 export class ClientError extends ImError {}

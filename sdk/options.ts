@@ -187,7 +187,6 @@ export function resolveOptions(o: ClientOptions): ResolvedOptions {
     throw new InvalidOptionError('give wsAddr, or apiAddr for the route lookup', { option: 'wsAddr' })
   }
   const heartbeat = o.heartbeat ?? {}
-  const outbox = o.outbox ?? {}
   const intervalMs = heartbeat.intervalMs ?? 25_000
   const unsafe = o._unsafe ?? {}
   const sink = o.diagnostics && 'record' in o.diagnostics ? o.diagnostics : undefined
@@ -216,35 +215,49 @@ export function resolveOptions(o: ClientOptions): ResolvedOptions {
     },
     inbox: inboxSettings(o.inbox),
     diagnostics: sink ? { settings: {}, sink } : { settings: (o.diagnostics as DiagnosticsSettings | undefined) ?? {} },
-    outbox: {
-      window: outbox.window ?? 32,
-      channelWindow: outbox.channelWindow ?? 0,
-      maxMessages: outbox.maxMessages ?? 1_000,
-      sendackTimeoutMs: outbox.sendackTimeoutMs ?? 10_000,
-      expireAfterMs: outbox.expireAfterMs ?? 0,
-      retryInitialMs: outbox.retryInitialMs ?? 1_000,
-      retryMaxMs: outbox.retryMaxMs ?? 60_000,
-    },
+    outbox: withDefaults(o.outbox, OUTBOX_DEFAULTS),
     storage: { prefix: o.storage?.prefix ?? 'wkmp', encrypt: o.storage?.encrypt === true },
     random: o.random,
     unsafe,
   }
 }
 
+const OUTBOX_DEFAULTS: OutboxLimits = {
+  window: 32,
+  channelWindow: 0,
+  maxMessages: 1_000,
+  sendackTimeoutMs: 10_000,
+  expireAfterMs: 0,
+  retryInitialMs: 1_000,
+  retryMaxMs: 60_000,
+}
+
+const INBOX_DEFAULTS: InboxSettings = {
+  continuityCheckMs: 60_000,
+  maxHeldPerChannel: 500,
+  syncPageLimit: 100,
+  gapRetries: 3,
+  gapRetryDelayMs: 1_000,
+  gapRetryMaxDelayMs: 60_000,
+  syncDeadlineMs: SYNC_DEADLINE_MS,
+  dedupCapacity: 1_000,
+  maxChannels: 2_000,
+  newChannelBacklog: 1_000,
+}
+
 /** The inbox's slice with its defaults (the values were checked by resolveOptions). */
-export function inboxSettings(o: InboxOptions = {}): InboxSettings {
-  return {
-    continuityCheckMs: o.continuityCheckMs ?? 60_000,
-    maxHeldPerChannel: o.maxHeldPerChannel ?? 500,
-    syncPageLimit: o.syncPageLimit ?? 100,
-    gapRetries: o.gapRetries ?? 3,
-    gapRetryDelayMs: o.gapRetryDelayMs ?? 1_000,
-    gapRetryMaxDelayMs: o.gapRetryMaxDelayMs ?? 60_000,
-    syncDeadlineMs: o.syncDeadlineMs ?? SYNC_DEADLINE_MS,
-    dedupCapacity: o.dedupCapacity ?? 1_000,
-    maxChannels: o.maxChannels ?? 2_000,
-    newChannelBacklog: o.newChannelBacklog ?? 1_000,
+export function inboxSettings(o?: InboxOptions): InboxSettings {
+  return withDefaults(o, INBOX_DEFAULTS)
+}
+
+/** `defaults`, with every value `given` defines in its place. */
+function withDefaults<T extends object>(given: Partial<T> | undefined, defaults: T): T {
+  const out = { ...defaults }
+  for (const key of Object.keys(defaults) as Array<keyof T>) {
+    const value = given?.[key]
+    if (value !== undefined) out[key] = value as T[keyof T]
   }
+  return out
 }
 
 // ---- the rules ----------------------------------------------------------------------------------

@@ -184,25 +184,24 @@ export class Inbox {
     const unsafe = deps.unsafe ?? {}
     this.sync = unsafe.noCallbackDeadlines ? deps.sync : withDeadlines(deps.sync, deps.platform, this.options.syncDeadlineMs)
     this.dedup = new Dedup({ uid: deps.uid, capacity: this.options.dedupCapacity, ...(deps.ownSend && { ownSend: deps.ownSend }), disabled: unsafe.disableDedup === true })
-    this.gaps = new GapFiller({
+    // What the gap filler and the catch-up both get.
+    const common = {
       platform: deps.platform,
       sync: this.sync,
       diagnostics: deps.diagnostics,
-      emitError: (e) => deps.emitError(e),
+      emitError: (e: ImError) => deps.emitError(e),
       options: this.options,
       isClosed: () => this.closed,
+    }
+    this.gaps = new GapFiller({
+      ...common,
       sleep: (ms) => this.sleep(ms),
       skip: (ch, from, to) => this.skip(ch, from, to),
       retry: (ch) => void this.drainSoon(ch),
       giveUpOnError: unsafe.giveUpGapsOnSyncError === true,
     })
     this.catchUps = new CatchUp({
-      platform: deps.platform,
-      sync: this.sync,
-      diagnostics: deps.diagnostics,
-      emitError: (e) => deps.emitError(e),
-      options: this.options,
-      isClosed: () => this.closed,
+      ...common,
       channels: () => Array.from(this.channels.values()),
       channel: (id, type) => this.channel(id, type),
       baseline: () => this.baseline,
