@@ -1,6 +1,12 @@
 /**
  * Client half of the WKProto codec (shipped): encode what a client sends, decode what a server
  * sends. The server half lives in test/support/server/codec.ts so it never reaches the client bundle.
+ *
+ * SUB and SUBACK stay although the client never subscribes (docs/protocol.md §4.9–4.10), for two
+ * reasons: a SUBACK a server sends anyway is decoded and ignored (a 'packet-ignored' line) instead
+ * of being an undecodable frame that tears a healthy link down; and the one client encoder covers
+ * every client packet, so the test server's SUB handling and the byte-for-byte checks against the
+ * official SDK and the golden vectors run through it. The cost is two small layouts.
  */
 import { encodeBare, readConnack, readDisconnect, readEvent, readRecv, readSendack, readSuback, unexpected, writeConnect, writeRecvack, writeSend, writeSub } from './layouts'
 import { PacketType, type ClientPacket, type Frame, type ServerPacket } from './packets'

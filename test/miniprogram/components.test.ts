@@ -1,7 +1,8 @@
 /**
- * The two components alone: the banner follows the state it is given; a message row shows its
- * status and, when failed, raises retry / discard with its clientMsgNo.
+ * The two components alone: the banner follows the app client's state by itself; a message row
+ * shows its status and, when failed, raises retry / discard with its clientMsgNo.
  */
+import { waitFor } from '../support/waiters'
 import { byClass, startDemo, textOf, textsOf } from './harness'
 import type { Demo } from './harness'
 
@@ -14,23 +15,38 @@ afterEach(async () => {
 })
 
 describe('status-banner', () => {
-  it('is hidden while connected or idle, and names the problem otherwise', async () => {
-    const banner = demo.mount('components/status-banner/status-banner', { state: 'connected' })
+  it('is hidden while nobody is signed in', async () => {
+    const banner = demo.mount('components/status-banner/status-banner')
     await demo.simulate.sleep(0)
     expect(byClass(banner, 'banner')).toEqual([])
-    const cases: Array<[string, string, string, RegExp]> = [
-      ['offline', '', 'banner-offline', /^No network/],
-      ['waiting', 'socket closed 1006', 'banner-reconnecting', /^Reconnecting… \(socket closed 1006\)$/],
-      ['connecting', '', 'banner-reconnecting', /^Reconnecting…$/],
-      ['stopped', 'kicked', 'banner-stopped', /^Disconnected: kicked/],
-      ['idle', '', '', /^$/],
-    ]
-    for (const [state, reason, cls, text] of cases) {
-      banner.setData({ state, reason })
-      await demo.simulate.sleep(0)
-      expect(textOf(banner, 'banner')).toMatch(text)
-      if (cls) expect(byClass(banner, cls)).toHaveLength(1)
-    }
+  })
+
+  it("follows the client's state by itself: hidden while connected, names the problem otherwise", async () => {
+    demo.app.signIn(demo.session('alice'))
+    const banner = demo.mount('components/status-banner/status-banner')
+    await waitFor(() => demo.app.im!.state === 'connected')
+    await demo.simulate.sleep(0)
+    expect(byClass(banner, 'banner')).toEqual([])
+    demo.sim.control.setNetwork({ online: false })
+    await waitFor(() => textOf(banner, 'banner').startsWith('No network'))
+    expect(byClass(banner, 'banner-offline')).toHaveLength(1)
+    demo.sim.control.setNetwork({ online: true })
+    await waitFor(() => byClass(banner, 'banner').length === 0, { message: 'hidden again once connected' })
+    // The server kicks this device: stopped, with the reason.
+    demo.core.faults.disconnect('alice', 12, 'kicked')
+    await waitFor(() => textOf(banner, 'banner').startsWith('Disconnected: kicked'))
+    expect(byClass(banner, 'banner-stopped')).toHaveLength(1)
+  })
+
+  it('stops following once detached', async () => {
+    demo.app.signIn(demo.session('alice'))
+    const banner = demo.mount('components/status-banner/status-banner')
+    await waitFor(() => demo.app.im!.state === 'connected')
+    banner.detach()
+    demo.sim.control.setNetwork({ online: false })
+    await waitFor(() => demo.app.im!.state === 'offline')
+    await demo.simulate.sleep(0)
+    expect(byClass(banner, 'banner')).toEqual([])
   })
 })
 

@@ -1,21 +1,22 @@
 /**
- * The offline / reconnecting banner. The page feeds it the client's connection state (from the
- * client's `state` events); it is hidden while connected.
+ * The offline / reconnecting banner. It follows the app client's connection state itself (its
+ * `state` events, from attach to detach), so a page only places `<status-banner />`; hidden while
+ * connected, and while nobody is signed in.
  */
 import { bannerFor } from '../../services/format'
-import type { ConnectionState } from 'wukongim-mp'
+import { hold, releaseAll } from '../../services/page-subscriptions'
 
 Component({
-  properties: {
-    /** ConnectionState of the app's client. */
-    state: { type: String, value: 'idle' },
-    /** The reason of the last state change. */
-    reason: { type: String, value: '' },
-  },
   data: { visible: false, kind: 'none', text: '' },
-  observers: {
-    'state, reason'(state: string, reason: string) {
-      this.setData(bannerFor(state as ConnectionState, reason))
+  lifetimes: {
+    attached() {
+      const { im } = getApp<IAppOption>()
+      if (!im) return
+      this.setData(bannerFor(im.state))
+      hold(this, im.on('state', ({ to, reason }) => this.setData(bannerFor(to, reason))))
+    },
+    detached() {
+      releaseAll(this)
     },
   },
 })

@@ -1,6 +1,6 @@
 /**
  * A conversation: rows from the app's chat store (local echo with status, received messages),
- * the offline/reconnecting banner from the client's `state` events, a composer, and Retry /
+ * the offline/reconnecting banner (status-banner follows the client itself), a composer, and Retry /
  * Discard on failed messages, which act on the client's outbox. Everything it subscribes to is
  * released on unload. Written with Component() (the simulator has no Page()).
  */
@@ -22,8 +22,6 @@ Component({
     title: '',
     items: [] as unknown[],
     draft: '',
-    state: 'idle',
-    reason: '',
     error: '',
   },
   lifetimes: {
@@ -41,13 +39,12 @@ Component({
         this.setData({ error: 'Not signed in.' })
         return
       }
-      this.setData({ channelId, channelType, title: channelType === 2 ? `Group ${channelId}` : channelId, state: im.state })
+      this.setData({ channelId, channelType, title: channelType === 2 ? `Group ${channelId}` : channelId })
       hold(
         this,
         chats.on(({ key }) => {
           if (key === `${channelType}:${channelId}`) this.render()
         }),
-        im.on('state', ({ to, reason }) => this.setData({ state: to, reason })),
       )
       this.render()
     },

@@ -9,8 +9,6 @@ Component({
     uid: '',
     peer: '',
     conversations: [] as unknown[],
-    state: 'idle',
-    reason: '',
   },
   lifetimes: {
     detached() {
@@ -24,12 +22,8 @@ Component({
         wx.redirectTo({ url: '/pages/login/login' })
         return
       }
-      this.setData({ uid: im.uid, state: im.state })
-      hold(
-        this,
-        chats.on(() => this.render()),
-        im.on('state', ({ to, reason }) => this.setData({ state: to, reason })),
-      )
+      this.setData({ uid: im.uid })
+      hold(this, chats.on(() => this.render()))
       this.render()
     },
     onUnload() {

@@ -11,8 +11,6 @@ Component({
     summary: [] as string[],
     metrics: [] as Array<{ name: string; value: string }>,
     json: '',
-    state: 'idle',
-    reason: '',
   },
   lifetimes: {
     detached() {
@@ -22,16 +20,8 @@ Component({
   methods: {
     onLoad() {
       const { im } = getApp<IAppOption>()
-      if (im) {
-        this.setData({ state: im.state })
-        hold(
-          this,
-          im.on('state', ({ to, reason }) => {
-            this.setData({ state: to, reason })
-            this.refresh()
-          }),
-        )
-      }
+      // The banner follows the state itself; the report is rebuilt on every change.
+      if (im) hold(this, im.on('state', () => this.refresh()))
       this.refresh()
     },
     onUnload() {
