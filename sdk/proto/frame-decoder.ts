@@ -81,13 +81,3 @@ export class FrameDecoder {
     throw new ProtocolError(message, context)
   }
 }
-
-/** Splits a complete buffer (e.g. one WebSocket message) into frames; throws if bytes are left over. */
-export function splitFrames(bytes: Uint8Array, maxRemainingLength = MAX_REMAINING_LENGTH): Frame[] {
-  const d = new FrameDecoder(maxRemainingLength)
-  d.push(bytes)
-  const frames: Frame[] = []
-  for (let f = d.next(); f; f = d.next()) frames.push(f)
-  if (d.buffered > 0) throw new ProtocolError('incomplete frame at the end of the buffer', { left: d.buffered })
-  return frames
-}

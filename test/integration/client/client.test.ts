@@ -5,7 +5,7 @@
 import type { ImError } from '../../../sdk/errors'
 import { collect, waitFor } from '../../support/waiters'
 import { World } from './setup'
-import { splitFrames } from '../../../sdk/proto/frame-decoder'
+import { splitFrames } from '../../support/frames'
 
 const BOB = { channelId: 'bob', channelType: 1, loginUid: 'alice' }
 const toBob = (text: string) => ({ channelId: 'bob', channelType: 1, payload: text })

@@ -4,7 +4,7 @@
 import fc from 'fast-check'
 import { encodeClientPacket } from '../../../sdk/proto/codec'
 import { sealSend } from '../../../sdk/proto/crypto'
-import { splitFrames } from '../../../sdk/proto/frame-decoder'
+import { splitFrames } from '../../support/frames'
 import { PacketType, Setting, type ClientPacket, type RecvPacket, type SendPacket } from '../../../sdk/proto/packets'
 import { decodeClientPacket, encodeServerPacket } from '../../support/server/codec'
 import { openSend, sealRecv } from '../../support/server/crypto'
