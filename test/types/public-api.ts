@@ -23,6 +23,12 @@ im.on('connected', () => undefined)
 im.on('message', (m: string) => void m)
 // @ts-expect-error wrong handler shape: a state change is not an OutboxMessage
 im.on('state', (m: OutboxMessage) => void m)
+im.on('serverEvent', (e) => void (e.eventType satisfies string))
+// @ts-expect-error the old name of 'serverEvent'
+im.on('event', () => undefined)
+void im.restored()
+// @ts-expect-error the old name of restored()
+void im.ready()
 
 // Diagnostics: event names are a closed vocabulary per category, so a rename breaks the build.
 declare const sink: import('../../sdk').DiagnosticsSink
