@@ -31,6 +31,11 @@ it("renders what the real client's diagnose() reports, and follows state changes
   await waitFor(() => im.state === 'connected')
   await demo.app.chats!.sendText('bob', 1, 'for the report')
   await waitFor(() => im.pending().length === 0)
+  // The report the page renders once must be the one compared below: let the first catch-up end.
+  await waitFor(async () => {
+    const r = await im.diagnose()
+    return r.gapFilling.lastCatchUp !== undefined && r.gapFilling.held === 0
+  })
   const page = demo.mount('pages/diagnostics/diagnostics')
   page.instance.onLoad({})
   await waitFor(() => page.data.available === true)
