@@ -1,6 +1,6 @@
 /**
- * The receive side (docs/design.md §4): RECV (opened by the connection) → de-duplicate → order → deliver →
- * RECVACK; per-channel cursors; gap detection and filling; offline catch-up. This file orders
+ * The receive side (docs/design.md §4): RECV (already opened by the connection) → de-duplicate →
+ * order → deliver → RECVACK; per-channel cursors; gap detection and filling; offline catch-up. This file orders
  * and delivers; de-duplication is in dedup.ts, gap filling in gap-fill.ts, catch-up in
  * catch-up.ts, stored state in store.ts, the per-channel state in channel.ts.
  *
