@@ -9,12 +9,15 @@
 // parts as options (or entries) and the rest is trimmed. The no-loss hardening of issue 15 (option
 // validation table, inbox split and its new rules, outbox quarantine and lookup, deadlines) took it
 // from 31.8 KB to 37.9 KB; the budgets below hold that until the trim lands (issue 18 stays open).
+// Typed content (issue 19) is core, not an add-on: every `message` event carries the decoded
+// content and send() encodes it, so the codec and the ten built-in types' field tables ship with
+// createClient: +1.45 KB (38.26 → 39.71 KB core, 38.42 → 40.02 KB full), hence 40.5 KB.
 const { sdkOptions } = require('./scripts/esbuild-options')
 
 const withSdkOptions = (config) => ({ ...config, ...sdkOptions, format: 'cjs' })
 
 module.exports = [
-  { name: 'core: createClient + createWxPlatform', path: 'sdk/index.ts', import: '{ createClient, createWxPlatform }', limit: '39 KB', gzip: true, modifyEsbuildConfig: withSdkOptions },
-  { name: 'full SDK (wukongim-mp)', path: 'sdk/index.ts', import: '*', limit: '39 KB', gzip: true, modifyEsbuildConfig: withSdkOptions },
+  { name: 'core: createClient + createWxPlatform', path: 'sdk/index.ts', import: '{ createClient, createWxPlatform }', limit: '40.5 KB', gzip: true, modifyEsbuildConfig: withSdkOptions },
+  { name: 'full SDK (wukongim-mp)', path: 'sdk/index.ts', import: '*', limit: '40.5 KB', gzip: true, modifyEsbuildConfig: withSdkOptions },
   { name: 'wukongim-mp/testing', path: 'sdk/testing.ts', import: '*', limit: '4 KB', gzip: true, modifyEsbuildConfig: withSdkOptions },
 ]

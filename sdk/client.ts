@@ -5,6 +5,7 @@
  */
 import { jitterSource } from './connection/backoff'
 import { Connection } from './connection/connection'
+import { decodeContent } from './content/codec'
 import { Diagnostics } from './diagnostics/diagnostics'
 import { buildReport } from './diagnostics/report'
 import type { DiagnosticReport } from './diagnostics/report'
@@ -187,7 +188,7 @@ class ImClient implements Client {
       storagePrefix: prefix,
       sync: this.syncProvider,
       diagnostics: this.diagnostics,
-      deliver: (msg) => this.events.emitAndWait('message', msg),
+      deliver: (msg) => this.events.emitAndWait('message', { ...msg, content: decodeContent(msg.payload) }),
       sendRecvack: (ack) => {
         this.connection.write(ack)
       },

@@ -2,6 +2,7 @@
  * Public data shapes shared by the client, its subsystems, the demo and the tests.
  * Byte payloads are Uint8Array; 64-bit ids are decimal strings.
  */
+import type { Content } from './content/types'
 
 /** Outbox status (docs/design.md §3): queued → sending → sent; sending → queued; → failed. */
 export type MessageStatus = 'queued' | 'sending' | 'sent' | 'failed'
@@ -22,20 +23,33 @@ export interface MessageFlags {
   noPersist: boolean
 }
 
-/** What the app passes to send(). */
-export interface SendInput {
+/** Where and how a message goes: the part of send()'s input shared by raw and typed sends. */
+export interface SendTarget {
   /** Peer uid for person chats (channelType 1), group id for groups. Non-empty, at most 255 UTF-8 bytes. */
   channelId: string
   /** 1 person, 2 group, ... (ChannelType). */
   channelType: number
-  /** Bytes, or a string sent as UTF-8. */
-  payload: Uint8Array | string
   topic?: string
   /** Partial header flags; redDot defaults to true, the others to false. */
   flags?: Partial<MessageFlags>
   /** Server-side lifetime in seconds; 0 (default) = never expires. */
   expire?: number
 }
+
+/**
+ * What the app passes to send(): a typed `content` (encoded as the WuKongIM JSON payload, see
+ * docs/content.md), or a raw `payload` for apps with a schema of their own. Not both.
+ */
+export type SendInput =
+  | (SendTarget & {
+      /** Bytes, or a string sent as UTF-8. */
+      payload: Uint8Array | string
+      content?: never
+    })
+  | (SendTarget & {
+      content: Content
+      payload?: never
+    })
 
 /** One message in the outbox, as reported by send(), pending() and `messageStatus` events. */
 export interface OutboxMessage {
@@ -82,6 +96,12 @@ export interface InboundMessage {
   flags: MessageFlags
   /** Pushed over the socket, or pulled over the sync API (gap fill / catch-up). */
   source: 'push' | 'sync'
+}
+
+/** A received message as the `message` event delivers it: the payload and its decoded content. */
+export interface ReceivedMessage extends InboundMessage {
+  /** The payload decoded (never throws: an unknown or malformed payload is UnknownContent). */
+  content: Content
 }
 
 /**

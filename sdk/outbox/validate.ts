@@ -3,6 +3,7 @@
  * permissions) is refused here, before anything is written.
  */
 import { ChannelType } from '../codes'
+import { encodeContent } from '../content/codec'
 import { InvalidArgumentError } from '../errors'
 import { MAX_REMAINING_LENGTH } from '../proto/packets'
 import { encodeUtf8 } from '../proto/utf8'
@@ -27,7 +28,7 @@ export function invalidReason(m: ValidSend): InvalidArgumentError | undefined {
 }
 
 export function validateSend(input: SendInput): ValidSend {
-  if (!input || typeof input !== 'object') throw new InvalidArgumentError('send() takes { channelId, channelType, payload }')
+  if (!input || typeof input !== 'object') throw new InvalidArgumentError('send() takes { channelId, channelType, content } or { ..., payload }')
   const { channelId, channelType, topic, expire = 0 } = input
   if (typeof channelId !== 'string' || channelId === '') throw new InvalidArgumentError('channelId must be a non-empty string', { field: 'channelId' })
   const channelBytes = encodeUtf8(channelId).length
@@ -36,7 +37,10 @@ export function validateSend(input: SendInput): ValidSend {
     throw new InvalidArgumentError('unknown channelType', { field: 'channelType', channelType })
   }
   let payload: Uint8Array
-  if (typeof input.payload === 'string') payload = encodeUtf8(input.payload)
+  if (input.content !== undefined) {
+    if (input.payload !== undefined) throw new InvalidArgumentError('send() takes payload or content, not both', { field: 'content' })
+    payload = encodeContent(input.content)
+  } else if (typeof input.payload === 'string') payload = encodeUtf8(input.payload)
   else if (input.payload instanceof Uint8Array) payload = input.payload.slice()
   else throw new InvalidArgumentError('payload must be a Uint8Array or a string', { field: 'payload', type: typeof input.payload })
   if (payload.length === 0) throw new InvalidArgumentError('payload is empty', { field: 'payload' })
