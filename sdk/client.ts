@@ -179,6 +179,17 @@ class ImClient implements Client {
       emitError: (e) => this.reportError(e),
       // v3 de-duplicates re-sends by clientMsgNo itself; on v2 (or not known yet) ask first.
       lookup: options.serverLine !== 'v3' ? this.sentLookup(options) : undefined,
+      media: options.media?.attach({
+        platform: this.platform,
+        uid: this.uid,
+        keyPrefix: this.opts.storage.prefix,
+        diagnostics: this.diagnostics,
+        retry: { initialMs: this.opts.outbox.retryInitialMs, maxMs: this.opts.outbox.retryMaxMs },
+        random: randomFloat,
+        progress: (p) => this.events.emit('messageProgress', p),
+        uploaded: (no, url, fields) => this.outbox.uploaded(no, url, fields),
+        failed: (no, reason) => this.outbox.uploadFailed(no, reason),
+      }),
       unsafe: this.opts.unsafe,
     })
 

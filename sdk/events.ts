@@ -4,7 +4,7 @@
  * event and never disturbs the client.
  */
 import type { ImError } from './errors'
-import type { GapEvent, OutboxMessage, ReceivedMessage, StateChange } from './types'
+import type { GapEvent, MessageProgress, OutboxMessage, ReceivedMessage, StateChange } from './types'
 
 /** A server EVENT packet (docs/protocol.md §4.11), passed through as is. */
 export interface ServerEvent {
@@ -32,6 +32,8 @@ export type ClientEvents = {
   message: ReceivedMessage
   /** An outbox message changed status (queued, sending, sent, failed). */
   messageStatus: OutboxMessage
+  /** A media message's upload progressed: `{clientMsgNo, progress}` (0..1, throttled). */
+  messageProgress: MessageProgress
   /** A sequence gap was detected, filled, or found unfillable. */
   gap: GapEvent
   /** Something went wrong that the app may want to see (storage, protocol, handler errors...). */

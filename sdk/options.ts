@@ -20,6 +20,7 @@ import type { Platform } from './platform/types'
 import type { InboxOptions } from './inbox/inbox'
 import type { OutboxLimits } from './outbox/outbox'
 import type { SyncProvider } from './sync/types'
+import type { MediaSupport } from './media/media'
 
 /**
  * Every option is checked by createClient (resolveOptions below): a wrong type or range, and an
@@ -115,6 +116,11 @@ export interface ClientOptions {
   diagnostics?: DiagnosticsSink | DiagnosticsSettings
   /** How missed messages are pulled. Default: WuKongIM's HTTP API at `apiAddr`. */
   sync?: SyncProvider
+  /**
+   * Media messages (send with `file`): `mediaSupport({ uploadUrl })` or `mediaSupport({ uploader })`
+   * (README "Media messages"). Without it send() with a file is refused (PLATFORM_UNSUPPORTED).
+   */
+  media?: MediaSupport
   /** Which server line the default sync provider speaks. Default 'auto'. */
   serverLine?: 'v2' | 'v3' | 'auto'
   /** Receive-side tuning (continuity check period, gap-fill retries...), see InboxOptions. */
@@ -298,6 +304,7 @@ const CLIENT_OPTIONS = shape<ClientOptions>({
   platform: rule('a Platform (createWxPlatform or createMemoryPlatform)', (v) => isObject(v) && isFunction(v.openSocket) && isFunction(v.setTimeout) && isObject(v.storage)),
   diagnostics: (v, option) => (isObject(v) && 'record' in v ? diagnosticsSink : diagnosticsSettings)(v, option),
   sync: rule('a SyncProvider (syncMessages and syncConversations functions)', (v) => isObject(v) && isFunction(v.syncMessages) && isFunction(v.syncConversations)),
+  media: rule('what mediaSupport() returns', (v) => isObject(v) && isFunction(v.attach)),
   serverLine: oneOf('v2', 'v3', 'auto'),
   // Ranges as the inbox applies them (it checks them again itself, for its own unit tests).
   inbox: shape<InboxOptions>({

@@ -2,7 +2,7 @@
  * Public data shapes shared by the client, its subsystems, the demo and the tests.
  * Byte payloads are Uint8Array; 64-bit ids are decimal strings.
  */
-import type { Content } from './content/types'
+import type { Content, ContentTypeMap } from './content/types'
 
 /** Outbox status (docs/design.md §3): queued → sending → sent; sending → queued; → failed. */
 export type MessageStatus = 'queued' | 'sending' | 'sent' | 'failed'
@@ -10,9 +10,10 @@ export type MessageStatus = 'queued' | 'sending' | 'sent' | 'failed'
 /**
  * Why a message ended up `failed`: refused by the server, too old, discarded by the app, or
  * 'invalid': a stored message that no longer passes send()'s checks or that the encoder refused
- * (resend() refuses it too; discard() removes it).
+ * (resend() refuses it too; discard() removes it); 'upload': the media upload was refused for good
+ * (HTTP 4xx other than 408/429, no URL in the answer, or the saved file is gone).
  */
-export type FailureKind = 'rejected' | 'expired' | 'cancelled' | 'invalid'
+export type FailureKind = 'rejected' | 'expired' | 'cancelled' | 'invalid' | 'upload'
 
 export interface MessageFlags {
   /** Counts as unread on the receiving side. Default true for send(). */
@@ -45,11 +46,46 @@ export type SendInput =
       /** Bytes, or a string sent as UTF-8. */
       payload: Uint8Array | string
       content?: never
+      file?: never
     })
   | (SendTarget & {
       content: Content
       payload?: never
+      file?: never
     })
+  | (SendTarget & {
+      /**
+       * A media message: the local file (a temp path from wx.chooseMedia, the recorder, ...) is
+       * copied out of the temp area before send() resolves, uploaded, and its URL put into the
+       * content (see README "Media messages"). Needs the `media` option.
+       */
+      file: string
+      content: MediaDraft
+      payload?: never
+    })
+
+/** A media content before its upload: `url` is filled in from the upload. */
+export type MediaDraft = {
+  [K in MediaContentType]: Omit<ContentTypeMap[K], 'url'> & { url?: string }
+}[MediaContentType]
+
+/** The content types that point at an uploaded file (image, GIF, voice, video, file). */
+export type MediaContentType = 2 | 3 | 4 | 5 | 8
+
+/** A media message's file and upload, as the outbox keeps them (and restores them after a kill). */
+export interface MediaState {
+  /** The saved copy under the platform's user directory (removed once the message is sent or discarded). */
+  file: string
+  /** Set once the upload answered; the payload's content points at it. */
+  url?: string
+}
+
+/** `messageProgress`: how much of a media message's file was uploaded (throttled). */
+export interface MessageProgress {
+  clientMsgNo: string
+  /** 0..1 */
+  progress: number
+}
 
 /** One message in the outbox, as reported by send(), pending() and `messageStatus` events. */
 export interface OutboxMessage {
@@ -78,6 +114,8 @@ export interface OutboxMessage {
   messageSeq?: number
   /** Epoch ms of the SENDACK that made it `sent`. */
   sentAt?: number
+  /** Media messages (sent with `file`): the saved file and, once uploaded, its URL. */
+  media?: MediaState
 }
 
 /** A message delivered to the app (`message` event), once, in per-channel seq order. */
