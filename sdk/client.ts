@@ -189,6 +189,7 @@ class ImClient implements Client {
         progress: (p) => this.events.emit('messageProgress', p),
         uploaded: (no, url, fields) => this.outbox.uploaded(no, url, fields),
         failed: (no, reason) => this.outbox.uploadFailed(no, reason),
+        unsafe: this.opts.unsafe,
       }),
       unsafe: this.opts.unsafe,
     })

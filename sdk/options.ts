@@ -164,6 +164,8 @@ export interface UnsafeSwitches {
   cursorAfterDelivery?: boolean
   /** Outbox: on the v2 line, a possibly stored message is re-sent without asking the server (issue 15.13). */
   resendWithoutLookup?: boolean
+  /** Media: the file is not copied out of the temp area; the record points at the temp path (issue 19). */
+  uploadFromTempPath?: boolean
 }
 
 
@@ -333,5 +335,6 @@ const CLIENT_OPTIONS = shape<ClientOptions>({
     stopOnAnyDisconnect: flag,
     cursorAfterDelivery: flag,
     resendWithoutLookup: flag,
+    uploadFromTempPath: flag,
   }),
 })

@@ -76,6 +76,8 @@ export interface MediaContext {
   progress(event: MessageProgress): void
   uploaded(clientMsgNo: string, url: string, fields?: Record<string, unknown>): Promise<void>
   failed(clientMsgNo: string, reason: string): void
+  /** @internal Test-only switch (chaos simulator). */
+  unsafe?: { uploadFromTempPath?: boolean }
 }
 
 /** Made by mediaSupport(); passed as createClient({ media }). */
@@ -118,6 +120,7 @@ class MediaQueue implements OutboxMedia {
   async persist(file: string, clientMsgNo: string): Promise<string> {
     const files = this.files
     if (!files) throw new StorageError('STORAGE_FAILED', 'this platform has no file system (media messages need one)', { file })
+    if (this.ctx.unsafe?.uploadFromTempPath) return file
     const ext = /\.([A-Za-z0-9]{1,10})$/.exec(file)?.[1]
     const saved = `${files.userDir}/${this.prefix()}${clientMsgNo}${ext ? `.${ext}` : ''}`
     try {
@@ -140,26 +143,28 @@ class MediaQueue implements OutboxMedia {
     const no = message.clientMsgNo
     this.stop(no)
     this.retries.delete(no)
-    if (message.media && this.files) {
+    // Only our own copies: a file outside this uid's saved names is the app's (the unsafe switch).
+    if (message.media && this.files && message.media.file.startsWith(`${this.files.userDir}/${this.prefix()}`)) {
       this.files.remove(message.media.file).catch((e: unknown) => this.ctx.diagnostics.record('storage', 'media file not removed', { clientMsgNo: no, error: String(e) }))
     }
   }
 
-  sweep(keep: ReadonlySet<string>): void {
+  async sweep(keep: ReadonlySet<string>): Promise<void> {
     const files = this.files
     if (!files) return
     const prefix = this.prefix()
-    void files.list(files.userDir).then(
-      (names) => {
-        for (const name of names) {
-          const path = `${files.userDir}/${name}`
-          if (!name.startsWith(prefix) || !SAVED.test(name.slice(prefix.length)) || keep.has(path)) continue
-          this.ctx.diagnostics.record('storage', 'orphaned media file removed', { file: name })
-          files.remove(path).catch(() => undefined)
-        }
-      },
-      (e: unknown) => this.ctx.diagnostics.record('storage', 'media files not listed', { error: String(e) }),
-    )
+    let names: string[]
+    try {
+      names = await files.list(files.userDir)
+    } catch (e) {
+      return this.ctx.diagnostics.record('storage', 'media files not listed', { error: String(e) })
+    }
+    for (const name of names) {
+      const path = `${files.userDir}/${name}`
+      if (!name.startsWith(prefix) || !SAVED.test(name.slice(prefix.length)) || keep.has(path)) continue
+      this.ctx.diagnostics.record('storage', 'orphaned media file removed', { file: name })
+      await files.remove(path).catch(() => undefined)
+    }
   }
 
   close(): void {

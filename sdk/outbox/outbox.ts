@@ -69,8 +69,11 @@ export interface OutboxMedia {
   upload(message: OutboxMessage): void
   /** Stops its upload, if any, and deletes its saved file. */
   release(message: OutboxMessage): void
-  /** After load: deletes the saved files of this uid that no message points at (a kill mid-send). */
-  sweep(keep: ReadonlySet<string>): void
+  /**
+   * During load, before any send() can copy a file: deletes the saved files of this uid that no
+   * message points at (a kill between a copy and its record). Never rejects.
+   */
+  sweep(keep: ReadonlySet<string>): Promise<void>
   close(): void
 }
 
@@ -405,11 +408,9 @@ export class Outbox {
     if (media) {
       const files = new Set<string>()
       for (const q of quarantined) if (typeof q.raw === 'object' && q.raw && typeof (q.raw as StoredMessage).media?.file === 'string') files.add((q.raw as StoredMessage).media!.file)
-      for (const entry of this.entries) {
-        if (entry.msg.media) files.add(entry.msg.media.file)
-        this.startUpload(entry)
-      }
-      media.sweep(files)
+      for (const entry of this.entries) if (entry.msg.media) files.add(entry.msg.media.file)
+      await media.sweep(files)
+      for (const entry of this.entries) this.startUpload(entry)
     }
     this.flush()
   }

@@ -416,7 +416,8 @@ export function createWxPlatform(wx: WxApi, opts: WxPlatformOptions = {}): WxPla
             formData: req.formData ?? {},
             timeout: req.timeoutMs ?? 60_000,
             success: (res) => resolve({ status: res.statusCode, data: String(res.data) }),
-            fail: (e) => reject(new NetworkError(e.errMsg, { api: 'uploadFile', url: req.url })),
+            // A file that is gone will not come back: `missing` makes the upload fail for good.
+            fail: (e) => reject(new NetworkError(e.errMsg, { api: 'uploadFile', url: req.url, missing: /no such file|not exist/i.test(e.errMsg) })),
           })
         })
         const onProgress = req.onProgress

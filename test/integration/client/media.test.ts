@@ -116,6 +116,22 @@ describe.each(['v2', 'v3'] as const)('media messages (%s server)', (mode) => {
     await waitFor(() => userFiles(alice).length === 0)
   })
 
+  it('a saved file that is gone (storage cleared) fails the message (upload) instead of retrying for ever; its channel goes on', async () => {
+    const got = await bobInbox()
+    const alice = world.app(media())
+    await alice.client.ready()
+    alice.sim.control.setNetwork({ online: false })
+    const m = await alice.client.send({ channelId: 'bob', channelType: 1, file: alice.sim.control.files.addTemp(PHOTO, 'jpg'), content: image })
+    await alice.client.send({ channelId: 'bob', channelType: 1, content: { type: 1, text: 'after the lost photo' } })
+    alice.sim.control.files.delete(m.media!.file)
+    alice.sim.control.setNetwork({ online: true })
+    await alice.client.connect()
+    await waitFor(() => alice.client.pending()[0]?.status === 'failed')
+    expect(alice.client.pending()[0]).toMatchObject({ clientMsgNo: m.clientMsgNo, failure: 'upload' })
+    await waitFor(() => got.length === 1)
+    expect(got[0]?.content).toEqual({ type: 1, text: 'after the lost photo' })
+  })
+
   it('at most 2 uploads at once; a text sent after an image in its channel waits for it (order kept)', async () => {
     const got = await bobInbox()
     world.server.uploads.slow(150)
