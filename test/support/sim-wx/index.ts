@@ -146,6 +146,13 @@ export interface SimWxControl {
   readonly files: SimFileData
   /** Progress events delivered by uploads so far (all tasks). */
   readonly uploadProgressEvents: number
+  /**
+   * What the user picks at the next wx.chooseMedia (each becomes a temp file); none queued = the
+   * user cancels (`chooseMedia:fail cancel`).
+   */
+  choose(files: Array<{ bytes: Uint8Array; ext?: string; width?: number; height?: number }>): void
+  /** What the recorder captures next (wx.getRecorderManager: start, then stop gives this as a temp file). */
+  record(bytes: Uint8Array, durationMs: number): void
   readonly hidden: boolean
   readonly suspended: boolean
   readonly destroyed: boolean
@@ -601,6 +608,33 @@ export function createSimWx(options: SimWxOptions): SimWx {
     return task
   }
 
+  // ---- media pickers ----------------------------------------------------------------------------
+
+  const chosen: Array<Array<{ bytes: Uint8Array; ext?: string; width?: number; height?: number }>> = []
+  let recording: { bytes: Uint8Array; durationMs: number } = { bytes: new Uint8Array([0x23, 0x21, 0x41, 0x4d, 0x52]), durationMs: 1_000 }
+  function chooseMedia(o: CallbackOpts) {
+    const picked = chosen.shift()
+    if (!picked) return void later(() => call(o, false, { errMsg: 'chooseMedia:fail cancel' }), 0)
+    const tempFiles = picked.map((f) => ({ tempFilePath: fileData.addTemp(f.bytes, f.ext ?? 'jpg'), size: f.bytes.length, width: f.width ?? 0, height: f.height ?? 0, fileType: 'image', duration: 0, thumbTempFilePath: '' }))
+    later(() => call(o, true, { tempFiles, type: 'image', errMsg: 'chooseMedia:ok' }), 0)
+  }
+  // One recorder per app, as wx.getRecorderManager() returns the same manager every call.
+  const stops = new Set<(res: { tempFilePath: string; duration: number; fileSize: number }) => void>()
+  let started = false
+  const recorder = {
+      onStop: (l: (res: { tempFilePath: string; duration: number; fileSize: number }) => void) => void stops.add(l),
+      onError: () => undefined,
+      onStart: () => undefined,
+      start: () => void (started = true),
+      stop() {
+        if (!started) return
+        started = false
+        const res = { tempFilePath: fileData.addTemp(recording.bytes, 'mp3'), duration: recording.durationMs, fileSize: recording.bytes.length }
+        later(() => deliver(() => stops.forEach((l) => l(res))), 0)
+      },
+  }
+  const getRecorderManager = () => recorder
+
   // ---- lifecycle ------------------------------------------------------------------------------
 
   let phase: TimerId | undefined
@@ -650,6 +684,8 @@ export function createSimWx(options: SimWxOptions): SimWx {
     offAppHide: offer(listeners.hide),
     request,
     uploadFile,
+    chooseMedia,
+    getRecorderManager,
     getFileSystemManager: () => fileSystemManager(fileData, (o, ok, res) => later(() => call(o, ok, res), 0)),
     env: { USER_DATA_PATH },
     getRandomValues(o: CallbackOpts & { length: number }) {
@@ -687,6 +723,8 @@ export function createSimWx(options: SimWxOptions): SimWx {
     get uploadProgressEvents() {
       return progressEvents
     },
+    choose: (files) => void chosen.push(files),
+    record: (bytes, durationMs) => void (recording = { bytes, durationMs }),
     get hidden() {
       return hidden
     },
