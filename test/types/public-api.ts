@@ -96,3 +96,13 @@ registerContent(2001, { encode: (c) => ({ s: c.star }), decode: () => undefined 
 void im.send({ channelId: 'bob', channelType: 1, content: { type: 2001, stars: 5 } })
 const decoded: Content = decodeContent(new Uint8Array(0))
 if (decoded.type === 2001) void (decoded.stars satisfies number)
+
+// Media messages: a file goes with an image / GIF / voice / video / file content whose url the upload fills in.
+void im.send({ channelId: 'bob', channelType: 1, file: 'wxfile://tmp_1.jpg', content: { type: 2, width: 640, height: 480 } })
+void im.send({ channelId: 'bob', channelType: 1, file: 'wxfile://tmp_2.mp3', content: { type: 4, duration: 3 } })
+// @ts-expect-error a text has no file
+void im.send({ channelId: 'bob', channelType: 1, file: 'wxfile://tmp_1.jpg', content: { type: 1, text: 'hi' } })
+// @ts-expect-error a file and a raw payload
+void im.send({ channelId: 'bob', channelType: 1, file: 'wxfile://tmp_1.jpg', payload: 'x' })
+im.on('messageProgress', ({ clientMsgNo, progress }) => void [clientMsgNo.length, progress.toFixed(2)])
+im.on('messageStatus', (m) => void (m.media?.url satisfies string | undefined))

@@ -95,7 +95,8 @@ Component({
         return // the user cancelled
       }
       if (!picked) return
-      await this.act(() => chats.sendImage(this.data.channelId, this.data.channelType, picked.tempFilePath, picked.width, picked.height))
+      const { tempFilePath, width, height } = picked
+      await this.act(() => chats.sendImage(this.data.channelId, this.data.channelType, tempFilePath, width, height))
     },
     /** Hold to record a voice note, release to send it. */
     onVoiceStart() {

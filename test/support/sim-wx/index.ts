@@ -612,9 +612,12 @@ export function createSimWx(options: SimWxOptions): SimWx {
 
   const chosen: Array<Array<{ bytes: Uint8Array; ext?: string; width?: number; height?: number }>> = []
   let recording: { bytes: Uint8Array; durationMs: number } = { bytes: new Uint8Array([0x23, 0x21, 0x41, 0x4d, 0x52]), durationMs: 1_000 }
-  function chooseMedia(o: CallbackOpts) {
+  function chooseMedia(o: CallbackOpts): void {
     const picked = chosen.shift()
-    if (!picked) return void later(() => call(o, false, { errMsg: 'chooseMedia:fail cancel' }), 0)
+    if (!picked) {
+      later(() => call(o, false, { errMsg: 'chooseMedia:fail cancel' }), 0)
+      return
+    }
     const tempFiles = picked.map((f) => ({ tempFilePath: fileData.addTemp(f.bytes, f.ext ?? 'jpg'), size: f.bytes.length, width: f.width ?? 0, height: f.height ?? 0, fileType: 'image', duration: 0, thumbTempFilePath: '' }))
     later(() => call(o, true, { tempFiles, type: 'image', errMsg: 'chooseMedia:ok' }), 0)
   }
