@@ -9,12 +9,20 @@
 // parts as options (or entries) and the rest is trimmed. The no-loss hardening of issue 15 (option
 // validation table, inbox split and its new rules, outbox quarantine and lookup, deadlines) took it
 // from 31.8 KB to 37.9 KB; the budgets below hold that until the trim lands (issue 18 stays open).
+// Typed content (issue 19) is core, not an add-on: every `message` event carries the decoded
+// content and send() encodes it, so the codec and the ten built-in types' field tables ship with
+// createClient: +1.45 KB (38.26 → 39.71 KB core, 38.42 → 40.02 KB full). Media messages (issue 19
+// step 2) put their state into the outbox (hold, uploaded(), sweep) and files/uploadFile into the wx
+// adapter, which createClient reaches: core 39.71 → 41.18 KB; the upload queue, retries and the
+// default uploader are in `mediaSupport` only (an app that sends no files does not ship them):
+// createClient + mediaSupport 42.87 KB, full 40.02 → 43.19 KB. Budgets: core 41.5 KB, full and createClient + mediaSupport 43.5 KB.
 const { sdkOptions } = require('./scripts/esbuild-options')
 
 const withSdkOptions = (config) => ({ ...config, ...sdkOptions, format: 'cjs' })
 
 module.exports = [
-  { name: 'core: createClient + createWxPlatform', path: 'sdk/index.ts', import: '{ createClient, createWxPlatform }', limit: '39 KB', gzip: true, modifyEsbuildConfig: withSdkOptions },
-  { name: 'full SDK (wukongim-mp)', path: 'sdk/index.ts', import: '*', limit: '39 KB', gzip: true, modifyEsbuildConfig: withSdkOptions },
+  { name: 'core: createClient + createWxPlatform', path: 'sdk/index.ts', import: '{ createClient, createWxPlatform }', limit: '41.5 KB', gzip: true, modifyEsbuildConfig: withSdkOptions },
+  { name: 'with media: createClient + createWxPlatform + mediaSupport', path: 'sdk/index.ts', import: '{ createClient, createWxPlatform, mediaSupport }', limit: '43.5 KB', gzip: true, modifyEsbuildConfig: withSdkOptions },
+  { name: 'full SDK (wukongim-mp)', path: 'sdk/index.ts', import: '*', limit: '43.5 KB', gzip: true, modifyEsbuildConfig: withSdkOptions },
   { name: 'wukongim-mp/testing', path: 'sdk/testing.ts', import: '*', limit: '4 KB', gzip: true, modifyEsbuildConfig: withSdkOptions },
 ]

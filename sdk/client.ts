@@ -6,6 +6,7 @@
 import { appAddress } from './connection/address'
 import { jitterSource } from './connection/backoff'
 import { Connection } from './connection/connection'
+import { decodeContent } from './content/codec'
 import { Diagnostics } from './diagnostics/diagnostics'
 import { buildReport } from './diagnostics/report'
 import type { DiagnosticReport } from './diagnostics/report'
@@ -182,6 +183,18 @@ class ImClient implements Client {
       emitError: (e) => this.reportError(e),
       // v3 de-duplicates re-sends by clientMsgNo itself; on v2 (or not known yet) ask first.
       lookup: this.opts.serverLine !== 'v3' ? this.sentLookup() : undefined,
+      media: options.media?.attach({
+        platform: this.platform,
+        uid: this.uid,
+        keyPrefix: this.opts.storage.prefix,
+        diagnostics: this.diagnostics,
+        retry: { initialMs: this.opts.outbox.retryInitialMs, maxMs: this.opts.outbox.retryMaxMs },
+        random: randomFloat,
+        progress: (p) => this.events.emit('messageProgress', p),
+        uploaded: (no, url, fields) => this.outbox.uploaded(no, url, fields),
+        failed: (no, reason) => this.outbox.uploadFailed(no, reason),
+        unsafe: this.opts.unsafe,
+      }),
       unsafe: this.opts.unsafe,
     })
 
@@ -191,7 +204,7 @@ class ImClient implements Client {
       storagePrefix: prefix,
       sync: this.syncProvider,
       diagnostics: this.diagnostics,
-      deliver: (msg) => this.events.emitAndWait('message', msg),
+      deliver: (msg) => this.events.emitAndWait('message', { ...msg, content: decodeContent(msg.payload) }),
       sendRecvack: (ack) => {
         this.connection.write(ack)
       },

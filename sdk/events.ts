@@ -4,7 +4,7 @@
  * event and never disturbs the client.
  */
 import type { ImError } from './errors'
-import type { GapEvent, InboundMessage, OutboxMessage, StateChange } from './types'
+import type { GapEvent, MessageProgress, OutboxMessage, ReceivedMessage, StateChange } from './types'
 
 /** A server EVENT packet (docs/protocol.md §4.11), passed through as is. */
 export interface ServerEvent {
@@ -28,10 +28,12 @@ export interface SyncedEvent {
 export type ClientEvents = {
   /** The connection state changed: `{from, to, reason, code?}`. */
   state: StateChange
-  /** A received message, once, in per-channel seq order; a returned promise delays its RECVACK. */
-  message: InboundMessage
+  /** A received message with its decoded `content`, once, in per-channel seq order; a returned promise delays its RECVACK. */
+  message: ReceivedMessage
   /** An outbox message changed status (queued, sending, sent, failed). */
   messageStatus: OutboxMessage
+  /** A media message's upload progressed: `{clientMsgNo, progress}` (0..1, throttled). */
+  messageProgress: MessageProgress
   /** A sequence gap was detected, filled, or found unfillable. */
   gap: GapEvent
   /** Something went wrong that the app may want to see (storage, protocol, handler errors...). */

@@ -12,6 +12,7 @@ import type { InboxOptions, InboxSettings } from './inbox/inbox'
 import type { OutboxLimits } from './outbox/outbox'
 import { SYNC_DEADLINE_MS } from './sync/deadline'
 import type { SyncProvider } from './sync/types'
+import type { MediaSupport } from './media/media'
 
 export type { DiagnosticsSettings }
 
@@ -109,6 +110,11 @@ export interface ClientOptions {
   diagnostics?: DiagnosticsSink | DiagnosticsSettings
   /** How missed messages are pulled. Default: WuKongIM's HTTP API at `apiAddr`. */
   sync?: SyncProvider
+  /**
+   * Media messages (send with `file`): `mediaSupport({ uploadUrl })` or `mediaSupport({ uploader })`
+   * (README "Media messages"). Without it send() with a file is refused (PLATFORM_UNSUPPORTED).
+   */
+  media?: MediaSupport
   /** Which server line the default sync provider speaks. Default 'auto'. */
   serverLine?: 'v2' | 'v3' | 'auto'
   /** Receive-side tuning (continuity check period, gap-fill retries...), see InboxOptions. */
@@ -152,6 +158,8 @@ export interface UnsafeSwitches {
   cursorAfterDelivery?: boolean
   /** Outbox: on the v2 line, a possibly stored message is re-sent without asking the server (issue 15.13). */
   resendWithoutLookup?: boolean
+  /** Media: the file is not copied out of the temp area; the record points at the temp path (issue 19). */
+  uploadFromTempPath?: boolean
 }
 
 
@@ -330,6 +338,7 @@ const CLIENT_OPTIONS = shape<ClientOptions>({
   platform: rule('a Platform (createWxPlatform or createMemoryPlatform)', (v) => isObject(v) && isFunction(v.openSocket) && isFunction(v.setTimeout) && isObject(v.storage)),
   diagnostics: (v, option) => (isObject(v) && 'record' in v ? diagnosticsSink : diagnosticsSettings)(v, option),
   sync: rule('a SyncProvider (syncMessages and syncConversations functions)', (v) => isObject(v) && isFunction(v.syncMessages) && isFunction(v.syncConversations)),
+  media: rule('what mediaSupport() returns', (v) => isObject(v) && isFunction(v.attach)),
   serverLine: oneOf('v2', 'v3', 'auto'),
   inbox: shape<InboxOptions>({
     continuityCheckMs: integer(0),
@@ -357,5 +366,6 @@ const CLIENT_OPTIONS = shape<ClientOptions>({
     stopOnAnyDisconnect: flag,
     cursorAfterDelivery: flag,
     resendWithoutLookup: flag,
+    uploadFromTempPath: flag,
   }),
 })

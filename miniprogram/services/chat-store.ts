@@ -4,9 +4,10 @@
  * listen to the store and unsubscribe on unload) and keeps, per conversation, the rows a chat page
  * renders: local echoes of our own messages with their outbox status, and received messages.
  */
-import type { Client, InboundMessage, OutboxMessage, Unsubscribe } from 'wukongim-mp'
+import { decodeContent } from 'wukongim-mp'
+import type { Client, MessageProgress, OutboxMessage, ReceivedMessage, Unsubscribe } from 'wukongim-mp'
+import { contentView, type ContentKind } from './content-view'
 import { formatTime, statusLabel, type ItemStatus } from './format'
-import { payloadText, textPayload } from './text'
 
 /** One row of a chat. */
 export interface ChatItem {
@@ -15,7 +16,15 @@ export interface ChatItem {
   clientMsgNo: string
   fromUid: string
   mine: boolean
+  /** What the row shows (content-view.ts): a text, a photo, a voice note, ... or a placeholder. */
+  kind: ContentKind
   text: string
+  /** Remote URL of a media message; for our own before its upload, the saved local copy. */
+  url?: string
+  width?: number
+  height?: number
+  /** Our media message uploading: 0..100 (from `messageProgress`). */
+  progress?: number
   status: ItemStatus
   statusLabel: string
   /** Epoch ms: when it was made durable (ours) or stored by the server (theirs). */
@@ -58,6 +67,7 @@ export class ChatStore {
     this.offs = [
       client.on('messageStatus', (m) => this.onStatus(m)),
       client.on('message', (m) => this.onMessage(m)),
+      client.on('messageProgress', (p) => this.onProgress(p)),
     ]
     // After a cold start the outbox comes back from storage: show those rows (failed ones with retry).
     client.restored().then(
@@ -80,8 +90,22 @@ export class ChatStore {
   }
 
   /** Sends a text; the row appears at once as 'queued' (local echo). Rejects as client.send() does. */
-  async sendText(channelId: string, channelType: number, content: string): Promise<OutboxMessage> {
-    const m = await this.client.send({ channelId, channelType, payload: textPayload(content) })
+  async sendText(channelId: string, channelType: number, text: string): Promise<OutboxMessage> {
+    const m = await this.client.send({ channelId, channelType, content: { type: 1, text } })
+    this.onStatus(m)
+    return m
+  }
+
+  /** Sends a photo (a temp path from wx.chooseMedia); the row shows it from the saved copy while it uploads. */
+  async sendImage(channelId: string, channelType: number, file: string, width: number, height: number): Promise<OutboxMessage> {
+    const m = await this.client.send({ channelId, channelType, file, content: { type: 2, width, height } })
+    this.onStatus(m)
+    return m
+  }
+
+  /** Sends a voice note (the recorder's temp path; duration in ms). */
+  async sendVoice(channelId: string, channelType: number, file: string, durationMs: number): Promise<OutboxMessage> {
+    const m = await this.client.send({ channelId, channelType, file, content: { type: 4, duration: Math.max(1, Math.round(durationMs / 1000)) } })
     this.onStatus(m)
     return m
   }
@@ -147,12 +171,16 @@ export class ChatStore {
     // send() resolves after the 'queued' event; events carry the newer status, so keep theirs.
     if (existing && existing.status === 'sent') return
     const at = m.createdAt
+    const view = contentView(decodeContent(m.payload))
     const item: ChatItem = {
       key: rowKey,
       clientMsgNo: m.clientMsgNo,
       fromUid: this.client.uid,
       mine: true,
-      text: existing ? existing.text : payloadText(m.payload),
+      ...view,
+      // Before its upload a media row shows the saved copy; the progress stays until it is uploaded.
+      ...(m.media && !m.media.url ? { url: m.media.file } : {}),
+      ...(m.media && !m.media.url && existing?.progress !== undefined ? { progress: existing.progress } : {}),
       status: m.status,
       statusLabel: statusLabel(m.status, m.reasonCode),
       at,
@@ -165,7 +193,16 @@ export class ChatStore {
     this.changed(key)
   }
 
-  private onMessage(m: InboundMessage): void {
+  private onProgress(p: MessageProgress): void {
+    this.chats.forEach((chat, key) => {
+      const item = chat.items.find((i) => i.mine && i.clientMsgNo === p.clientMsgNo)
+      if (!item) return
+      item.progress = Math.round(p.progress * 100)
+      this.changed(key)
+    })
+  }
+
+  private onMessage(m: ReceivedMessage): void {
     const key = conversationKey(m.channelType, m.channelId)
     const chat = this.chat(m.channelType, m.channelId)
     const rowKey = `${m.fromUid}:${m.clientMsgNo}`
@@ -176,7 +213,7 @@ export class ChatStore {
       clientMsgNo: m.clientMsgNo,
       fromUid: m.fromUid,
       mine: m.fromUid === this.client.uid,
-      text: payloadText(m.payload),
+      ...contentView(m.content),
       status: 'received',
       statusLabel: '',
       at,

@@ -4,7 +4,7 @@
  * both through getApp(). In WeChat the platform is the real wx (createClient's default); tests and
  * `npm start` pass a simulated one.
  */
-import { createClient } from 'wukongim-mp'
+import { createClient, mediaSupport } from 'wukongim-mp'
 import type { Client, ClientOptions } from 'wukongim-mp'
 import { ChatStore } from './chat-store'
 
@@ -46,10 +46,15 @@ export function startIm(session: Session, overrides: Partial<ClientOptions> = {}
     token: session.token,
     apiAddr: session.apiAddr.trim(),
     ...(session.wsAddr.trim() ? { wsAddr: session.wsAddr.trim() } : { routeAddr: 'ws_addr' as const }),
+    // Photos and voice notes: the local server's upload endpoint answers { url } (README "Media messages").
+    media: mediaSupport({ uploadUrl: `${session.apiAddr.trim().replace(/\/+$/, '')}/upload` }),
     ...overrides,
   })
   const chats = new ChatStore(client)
-  client.connect().catch((error: unknown) => console.error('[demo] connect failed', error))
+  client.connect().catch((error: unknown) => {
+    // Signed out before the restore finished: nothing to report.
+    if ((error as { code?: string }).code !== 'CLIENT_CLOSED') console.error('[demo] connect failed', error)
+  })
   return { client, chats }
 }
 

@@ -13,7 +13,7 @@ const ANOMALIES: EventSets = {
   ack: ['sendack-unmatched', 'sendack-overdue', 'lookup-failed'],
   receive: ['rejected', 'deliver-failed', 'gap-unfillable', 'gap-stalled'],
   sync: ['conversations-failed', 'messages-failed', 'messages-malformed'],
-  storage: ['enqueue-failed', 'inbox-state-unreadable', 'inbox-read-failed', 'inbox-write-failed', 'inbox-corrupt'],
+  storage: ['enqueue-failed', 'inbox-state-unreadable', 'inbox-read-failed', 'inbox-write-failed', 'inbox-corrupt', 'media-files-not-listed'],
   network: [],
   lifecycle: [],
   client: ['error'],

@@ -35,6 +35,9 @@ export interface DiagEvents {
     | 'inbox-read-failed'
     | 'inbox-write-failed'
     | 'inbox-corrupt'
+    | 'media-file-not-removed'
+    | 'media-files-not-listed'
+    | 'media-orphan-removed'
   network: 'change'
   lifecycle: 'hide' | 'show'
   /** Every error the app is told about (an `error` event) is logged too. */
@@ -45,13 +48,26 @@ export type DiagCategory = keyof DiagEvents
 export type DiagEventName = DiagEvents[DiagCategory]
 
 /** The steps of one message's trace (the outbox writes them; diagnose() reads them). */
-export type TraceStepName = 'persisted' | 'attempt' | 'ack' | 'lookup' | 'requeued' | 'resent-unverified' | 'failed' | 'discarded'
+export type TraceStepName =
+  | 'persisted'
+  | 'upload'
+  | 'upload-failed'
+  | 'upload-retry'
+  | 'uploaded'
+  | 'attempt'
+  | 'ack'
+  | 'lookup'
+  | 'requeued'
+  | 'resent-unverified'
+  | 'failed'
+  | 'discarded'
 
 export interface DiagnosticsSink {
   /** One entry in the bounded event log. */
   record<C extends DiagCategory>(category: C, event: DiagEvents[C], detail?: Record<string, unknown>): void
   /**
-   * One step in a message's trace, keyed by clientMsgNo: 'persisted', 'attempt' ({attempt,
+   * One step in a message's trace, keyed by clientMsgNo: 'persisted', media messages' 'upload'
+   * ({attempt}), 'upload-failed' / 'upload-retry' ({reason}), 'uploaded' ({url}), 'attempt' ({attempt,
    * connectionId, clientSeq}), 'ack' ({reasonCode, messageId, messageSeq, latencyMs}), 'lookup'
    * ({found}), 'requeued' ({reason}), 'resent-unverified', 'failed' ({reasonCode?, failure}), 'discarded'.
    */

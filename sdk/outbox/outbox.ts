@@ -37,7 +37,9 @@ import type { FailureKind, MessageStatus, OutboxMessage, SendInput } from '../ty
 import { backoffDelay } from '../connection/backoff'
 import { canMoveTo } from './status'
 import { OutboxStore, toStored } from './store'
-import type { QuarantinedRecord } from './store'
+import type { QuarantinedRecord, StoredMessage } from './store'
+import { decodeContent, encodeContent } from '../content/codec'
+import type { Content } from '../content/types'
 import { invalidReason, validateSend } from './validate'
 
 /** What the outbox needs from the connection. */
@@ -53,6 +55,26 @@ export interface OutboxTransport {
   roundTrip(answered: () => void): boolean
   /** Drop the socket and dial again at once. */
   rebuild(reason: string): void
+}
+
+/**
+ * Media messages (sdk/media): the outbox keeps their state in the record and holds their channel
+ * while they upload; this side copies files, uploads, retries, and answers through
+ * Outbox.uploaded() / uploadFailed().
+ */
+export interface OutboxMedia {
+  /** Copies the app's file out of the temp area for `clientMsgNo`; resolves with the saved path. */
+  persist(file: string, clientMsgNo: string): Promise<string>
+  /** Uploads its file unless already doing so or waiting to (idempotent). */
+  upload(message: OutboxMessage): void
+  /** Stops its upload, if any, and deletes its saved file. */
+  release(message: OutboxMessage): void
+  /**
+   * During load, before any send() can copy a file: deletes the saved files of this uid that no
+   * message points at (a kill between a copy and its record). Never rejects.
+   */
+  sweep(keep: ReadonlySet<string>): Promise<void>
+  close(): void
 }
 
 /** The outbox options after defaults (documented on ClientOptions.outbox). */
@@ -88,6 +110,8 @@ export interface OutboxDeps {
    * cannot tell.
    */
   lookup?(req: SentLookup): Promise<SentLookupResult>
+  /** Media messages; without it send() with a `file` is refused. */
+  media?: OutboxMedia
   /** @internal Test-only switches (chaos simulator). */
   unsafe?: { disableResend?: boolean; strictOutboxLoad?: boolean; skipRestoreValidation?: boolean; resendWithoutLookup?: boolean }
 }
@@ -160,7 +184,9 @@ export class Outbox {
 
   async send(input: SendInput): Promise<OutboxMessage> {
     this.assertOpen()
-    const valid = validateSend(input)
+    const { file, ...valid } = validateSend(input)
+    const media = this.deps.media
+    if (file !== undefined && !media) throw new ClientError('PLATFORM_UNSUPPORTED', 'media messages need the `media` option (and a platform with files and uploads)')
     await this.load()
     this.assertOpen()
     if (this.entries.length + this.reserved >= this.deps.config.maxMessages) {
@@ -171,11 +197,14 @@ export class Outbox {
       const clientMsgNo = `${hex(await this.deps.platform.randomBytes(16))}_${this.deps.config.deviceTag()}`
       const order = this.nextOrder++
       const msg: OutboxMessage = { clientMsgNo, ...valid, status: 'queued', createdAt: this.deps.platform.now(), attempts: 0 }
+      // The file first: a record must never point at a file that is not saved yet.
+      if (file !== undefined && media) msg.media = { file: await media.persist(file, clientMsgNo) }
       try {
         await this.store.put(toStored(msg, order))
       } catch (error) {
         // Nothing half-written may stay behind: drop whatever part of the write landed.
         await this.store.remove(clientMsgNo).catch(() => undefined)
+        if (msg.media) media?.release(msg)
         this.deps.diagnostics.record('storage', 'enqueue-failed', { code: isStorageError(error) ? error.code : 'STORAGE_FAILED' })
         throw error
       }
@@ -183,6 +212,7 @@ export class Outbox {
       const entry = this.insert(msg, order, false)
       const durable = snapshot(msg)
       this.emit(entry)
+      this.startUpload(entry)
       this.flush()
       return durable
     } finally {
@@ -209,6 +239,7 @@ export class Outbox {
     // The stored copy must stop saying failed, or a restart would show it failed again.
     await this.store.put(toStored(entry.msg, entry.order)).catch((error: unknown) => this.deps.emitError(asStorageError(error)))
     this.emit(entry)
+    this.startUpload(entry)
     this.flush()
     return snapshot(entry.msg)
   }
@@ -235,6 +266,7 @@ export class Outbox {
     entry.msg.failure = 'cancelled'
     await this.store.remove(clientMsgNo)
     this.drop(entry)
+    if (entry.msg.media) this.deps.media?.release(entry.msg)
     this.deps.diagnostics.trace(clientMsgNo, 'discarded')
     this.emit(entry)
   }
@@ -311,8 +343,41 @@ export class Outbox {
     this.flush()
   }
 
+  /**
+   * The upload of a media message answered: the URL is recorded first (a kill from here on never
+   * uploads again), then the content points at it and the message goes out like any other.
+   */
+  async uploaded(clientMsgNo: string, url: string, fields: Record<string, unknown> = {}): Promise<void> {
+    const entry = this.byNo.get(clientMsgNo)
+    const m = entry?.msg
+    if (!entry || !m?.media || m.media.url !== undefined || m.status !== 'queued') return
+    const content = decodeContent(m.payload)
+    let payload: Uint8Array
+    try {
+      payload = encodeContent({ ...content, ...fields, url, type: content.type } as Content)
+    } catch (error) {
+      return void this.fail(entry, 'upload', `the upload's answer does not fit the content: ${error instanceof Error ? error.message : String(error)}`)
+    }
+    const problem = invalidReason({ ...m, payload })
+    if (problem) return void this.fail(entry, 'invalid', problem.message)
+    m.payload = payload
+    m.media = { ...m.media, url }
+    this.deps.diagnostics.trace(clientMsgNo, 'uploaded', { url })
+    await this.store.put(toStored(m, entry.order)).catch((error: unknown) => this.deps.emitError(asStorageError(error)))
+    if (this.byNo.get(clientMsgNo) !== entry || m.status !== 'queued') return
+    this.emit(entry)
+    this.flush()
+  }
+
+  /** The upload of a media message was refused for good: failed ('upload'); resend() uploads again. */
+  uploadFailed(clientMsgNo: string, reason: string): void {
+    const entry = this.byNo.get(clientMsgNo)
+    if (entry && entry.msg.status === 'queued' && entry.msg.media?.url === undefined) void this.fail(entry, 'upload', reason)
+  }
+
   close(): void {
     this.closed = true
+    this.deps.media?.close()
     if (this.timer !== undefined) this.deps.platform.clearTimeout(this.timer)
     this.timer = undefined
   }
@@ -339,6 +404,14 @@ export class Outbox {
     this.deps.diagnostics.record('storage', 'outbox-restored', { messages: entries.length, quarantined: quarantined.length, invalid: invalid.length })
     // Persisted as failed, so the next launch restores it failed and reports nothing again.
     for (const [entry, problem] of invalid) void this.fail(entry, 'invalid', problem.message)
+    const media = this.deps.media
+    if (media) {
+      const files = new Set<string>()
+      for (const q of quarantined) if (typeof q.raw === 'object' && q.raw && typeof (q.raw as StoredMessage).media?.file === 'string') files.add((q.raw as StoredMessage).media!.file)
+      for (const entry of this.entries) if (entry.msg.media) files.add(entry.msg.media.file)
+      await media.sweep(files)
+      for (const entry of this.entries) this.startUpload(entry)
+    }
     this.flush()
   }
 
@@ -375,7 +448,10 @@ export class Outbox {
     // message a restart could still bring back... except when storage refuses the remove;
     // then a restart re-sends it (v3 dedups, the receive side dedups by clientMsgNo).
     void this.store.remove(m.clientMsgNo).then(
-      () => this.emit(entry),
+      () => {
+        if (m.media) this.deps.media?.release(m)
+        this.emit(entry)
+      },
       (error: unknown) => {
         this.deps.emitError(asStorageError(error))
         this.emit(entry)
@@ -454,6 +530,11 @@ export class Outbox {
         if (held.has(channel)) continue
         // A later message never overtakes an earlier one of its channel.
         if (entry.retryAt > now || (channelWindow > 0 && (onWire.get(channel) ?? 0) >= channelWindow)) {
+          held.add(channel)
+          continue
+        }
+        // A media message goes out once uploaded; the later messages of its channel wait for it.
+        if (m.media && m.media.url === undefined) {
           held.add(channel)
           continue
         }
@@ -653,6 +734,12 @@ export class Outbox {
     entry.msg.status = to
   }
 
+  /** A queued media message without its URL yet: hand it to the uploads. */
+  private startUpload(entry: Entry): void {
+    const m = entry.msg
+    if (m.status === 'queued' && m.media && m.media.url === undefined) this.deps.media?.upload(snapshot(m))
+  }
+
   private emit(entry: Entry): void {
     this.deps.emitStatus(snapshot(entry.msg))
   }
@@ -666,7 +753,9 @@ export class Outbox {
 const channelOf = (m: OutboxMessage): string => `${m.channelType}:${m.channelId}`
 
 function snapshot(m: OutboxMessage): OutboxMessage {
-  return { ...m, flags: { ...m.flags } }
+  const copy = { ...m, flags: { ...m.flags } }
+  if (m.media) copy.media = { ...m.media }
+  return copy
 }
 
 function asStorageError(error: unknown): StorageError {

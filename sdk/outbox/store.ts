@@ -9,7 +9,7 @@
 import { StorageError, isStorageError } from '../errors'
 import type { PlatformStorage } from '../platform/types'
 import { decodeBase64, encodeBase64 } from '../proto/base64'
-import type { FailureKind, MessageFlags, OutboxMessage } from '../types'
+import type { FailureKind, MediaState, MessageFlags, OutboxMessage } from '../types'
 
 /** Stored JSON value (version 1). */
 export interface StoredMessage {
@@ -27,6 +27,8 @@ export interface StoredMessage {
   order: number
   /** Present once the message failed (it stays failed after a restart). */
   failed?: { failure: FailureKind; reasonCode?: number }
+  /** Media messages: the saved file, and the upload's URL once it answered. */
+  media?: MediaState
 }
 
 /**
@@ -170,6 +172,7 @@ export function toStored(m: OutboxMessage, order: number): StoredMessage {
     order,
   }
   if (m.topic !== undefined) record.topic = m.topic
+  if (m.media) record.media = { ...m.media }
   if (m.status === 'failed' && m.failure) {
     record.failed = m.reasonCode === undefined ? { failure: m.failure } : { failure: m.failure, reasonCode: m.reasonCode }
   }
@@ -189,6 +192,7 @@ export function fromStored(r: StoredMessage): OutboxMessage {
     attempts: 0,
   }
   if (r.topic !== undefined) m.topic = r.topic
+  if (r.media) m.media = { ...r.media }
   if (r.failed) {
     m.failure = r.failed.failure
     if (r.failed.reasonCode !== undefined) m.reasonCode = r.failed.reasonCode
@@ -215,7 +219,8 @@ function parse(value: unknown, keyId: string): StoredMessage | undefined {
     typeof f.redDot === 'boolean' &&
     typeof f.syncOnce === 'boolean' &&
     typeof f.noPersist === 'boolean' &&
-    (r.failed === undefined || (typeof r.failed === 'object' && typeof r.failed.failure === 'string'))
+    (r.failed === undefined || (typeof r.failed === 'object' && typeof r.failed.failure === 'string')) &&
+    (r.media === undefined || (typeof r.media === 'object' && typeof r.media.file === 'string' && (r.media.url === undefined || typeof r.media.url === 'string')))
   return ok ? (r as StoredMessage) : undefined
 }
 

@@ -3,6 +3,8 @@
  * permissions) is refused here, before anything is written.
  */
 import { ChannelType } from '../codes'
+import { encodeContent } from '../content/codec'
+import type { Content } from '../content/types'
 import { InvalidArgumentError } from '../errors'
 import { MAX_REMAINING_LENGTH } from '../proto/packets'
 import { encodeUtf8 } from '../proto/utf8'
@@ -26,8 +28,11 @@ export function invalidReason(m: ValidSend): InvalidArgumentError | undefined {
   }
 }
 
-export function validateSend(input: SendInput): ValidSend {
-  if (!input || typeof input !== 'object') throw new InvalidArgumentError('send() takes { channelId, channelType, payload }')
+/** Content types a `file` can be sent with: those whose content points at the uploaded file. */
+const MEDIA_TYPES: ReadonlySet<number> = new Set([2, 3, 4, 5, 8])
+
+export function validateSend(input: SendInput): ValidSend & { file?: string } {
+  if (!input || typeof input !== 'object') throw new InvalidArgumentError('send() takes { channelId, channelType, content } or { ..., payload }')
   const { channelId, channelType, topic, expire = 0 } = input
   if (typeof channelId !== 'string' || channelId === '') throw new InvalidArgumentError('channelId must be a non-empty string', { field: 'channelId' })
   const channelBytes = encodeUtf8(channelId).length
@@ -36,7 +41,18 @@ export function validateSend(input: SendInput): ValidSend {
     throw new InvalidArgumentError('unknown channelType', { field: 'channelType', channelType })
   }
   let payload: Uint8Array
-  if (typeof input.payload === 'string') payload = encodeUtf8(input.payload)
+  const { file } = input
+  if (file !== undefined) {
+    if (typeof file !== 'string' || file === '') throw new InvalidArgumentError('file must be a local file path', { field: 'file' })
+    if (!input.content || !MEDIA_TYPES.has(input.content.type)) {
+      throw new InvalidArgumentError('a file is sent with an image, GIF, voice, video or file content', { field: 'content.type', type: input.content?.type })
+    }
+  }
+  if (input.content !== undefined) {
+    if (input.payload !== undefined) throw new InvalidArgumentError('send() takes payload or content, not both', { field: 'content' })
+    // A media draft has no URL yet: it goes out empty and is filled in when the upload answers.
+    payload = encodeContent((file === undefined ? input.content : { ...input.content, url: input.content.url ?? '' }) as Content)
+  } else if (typeof input.payload === 'string') payload = encodeUtf8(input.payload)
   else if (input.payload instanceof Uint8Array) payload = input.payload.slice()
   else throw new InvalidArgumentError('payload must be a Uint8Array or a string', { field: 'payload', type: typeof input.payload })
   if (payload.length === 0) throw new InvalidArgumentError('payload is empty', { field: 'payload' })
@@ -62,7 +78,7 @@ export function validateSend(input: SendInput): ValidSend {
     expire,
   }
   if (topic !== undefined) out.topic = topic
-  return out
+  return file === undefined ? out : { ...out, file }
 }
 
 /**

@@ -85,6 +85,45 @@ export interface RealtimeLog {
   error(message: string): void
 }
 
+/** One file upload (multipart/form-data POST, WeChat's wx.uploadFile). */
+export interface UploadFileRequest {
+  url: string
+  /** Local path of the file. */
+  filePath: string
+  /** Form field of the file part. */
+  name: string
+  headers?: Record<string, string>
+  formData?: Record<string, string>
+  /** Default 60 000 ms. */
+  timeoutMs?: number
+  /** Fraction of the body sent, 0..1 (wx: UploadTask.onProgressUpdate). */
+  onProgress?(fraction: number): void
+}
+
+export interface UploadFileTask {
+  /** HTTP status and body text; rejects with NetworkError on transport failure (abort included). */
+  done: Promise<{ status: number; data: string }>
+  abort(): void
+}
+
+/**
+ * Local files (WeChat's FileSystemManager) and uploads. Paths are platform paths (wxfile://...).
+ * Failures reject with StorageError: STORAGE_FULL when the files budget (200 MB in WeChat) would
+ * be exceeded, STORAGE_FAILED otherwise (`context.missing` true when the file does not exist).
+ */
+export interface PlatformFiles {
+  /** A directory that survives restarts (wx.env.USER_DATA_PATH). Temp paths do not. */
+  readonly userDir: string
+  copy(from: string, to: string): Promise<void>
+  /** Resolves also when the file is already gone. */
+  remove(path: string): Promise<void>
+  /** Bytes, or undefined when there is no such file. */
+  size(path: string): Promise<number | undefined>
+  /** File names (not paths) directly in `dir`. */
+  list(dir: string): Promise<string[]>
+  upload(req: UploadFileRequest): UploadFileTask
+}
+
 export interface Platform extends Clock, Timers {
   /** Short name for diagnostics: 'wx', 'memory', ... */
   readonly name: string
@@ -103,5 +142,7 @@ export interface Platform extends Clock, Timers {
     onHide(listener: () => void): Unsubscribe
   }
   request(req: HttpRequest): Promise<HttpResponse>
+  /** Local files and uploads (media messages); absent where the platform has none. */
+  files?: PlatformFiles
   realtimeLog?: RealtimeLog
 }

@@ -15,7 +15,7 @@
 import { NetworkError, PlatformError, ProtocolError, StorageError } from '../errors'
 import type { ImError } from '../errors'
 import type {
-  Clock, HttpResponse, NetworkStatus, Platform, PlatformSocket, RealtimeLog, SocketHandlers, Timers, Unsubscribe,
+  Clock, HttpResponse, NetworkStatus, Platform, PlatformFiles, PlatformSocket, RealtimeLog, SocketHandlers, Timers, Unsubscribe,
 } from './types'
 
 type Wx = WechatMiniprogram.Wx
@@ -43,6 +43,9 @@ export type WxApi = Pick<
       | 'offAppHide'
       | 'getRandomValues' // base 2.15.0
       | 'getRealtimeLogManager' // base 2.7.1
+      | 'getFileSystemManager' // media messages (with uploadFile and env.USER_DATA_PATH)
+      | 'uploadFile'
+      | 'env'
     >
   >
 
@@ -378,6 +381,52 @@ export function createWxPlatform(wx: WxApi, opts: WxPlatformOptions = {}): WxPla
       })
     })
 
+  // ---- files and uploads (media messages) -------------------------------------------------------
+
+  let files: PlatformFiles | undefined
+  if (wx.getFileSystemManager && wx.uploadFile && wx.env) {
+    const fs = wx.getFileSystemManager()
+    const upload = wx.uploadFile.bind(wx)
+    const fileError = (api: string, path: string, errMsg: string): StorageError =>
+      new StorageError(/maximum size|exceed/i.test(errMsg) ? 'STORAGE_FULL' : 'STORAGE_FAILED', errMsg, { api, path, missing: /no such file/i.test(errMsg) })
+    // FileSystemManager's callbacks: success → value, fail → StorageError naming the api.
+    const fsCall = <T>(api: string, path: string, run: (done: (v: T) => void, fail: (e: { errMsg: string }) => void) => void): Promise<T> =>
+      new Promise<T>((resolve, reject) => run(resolve, (e) => reject(fileError(api, path, e.errMsg))))
+    files = {
+      userDir: wx.env.USER_DATA_PATH,
+      copy: (from, to) => fsCall<void>('copyFile', from, (ok, fail) => fs.copyFile({ srcPath: from, destPath: to, success: () => ok(), fail })),
+      remove: (path) =>
+        fsCall<void>('unlink', path, (ok, fail) => fs.unlink({ filePath: path, success: () => ok(), fail })).catch((e: StorageError) => {
+          if (!e.context.missing) throw e
+        }),
+      size: (path) =>
+        fsCall<number | undefined>('stat', path, (ok, fail) => fs.stat({ path, success: (res) => ok((res.stats as WechatMiniprogram.Stats).size), fail })).catch((e: StorageError) => {
+          if (e.context.missing) return undefined
+          throw e
+        }),
+      list: (dir) => fsCall<string[]>('readdir', dir, (ok, fail) => fs.readdir({ dirPath: dir, success: (res) => ok(res.files.slice()), fail })),
+      upload(req) {
+        let task: WechatMiniprogram.UploadTask | undefined
+        const done = new Promise<{ status: number; data: string }>((resolve, reject) => {
+          task = upload({
+            url: req.url,
+            filePath: req.filePath,
+            name: req.name,
+            header: req.headers ?? {},
+            formData: req.formData ?? {},
+            timeout: req.timeoutMs ?? 60_000,
+            success: (res) => resolve({ status: res.statusCode, data: String(res.data) }),
+            // A file that is gone will not come back: `missing` makes the upload fail for good.
+            fail: (e) => reject(new NetworkError(e.errMsg, { api: 'uploadFile', url: req.url, missing: /no such file|not exist/i.test(e.errMsg) })),
+          })
+        })
+        const onProgress = req.onProgress
+        if (onProgress) task?.onProgressUpdate((res) => onProgress(Math.min(1, Math.max(0, res.progress / 100))))
+        return { done, abort: () => task?.abort() }
+      },
+    }
+  } else missing.push('getFileSystemManager/uploadFile: media messages (send with `file`) are refused')
+
   let realtimeLog: RealtimeLog | undefined
   if (wx.getRealtimeLogManager) {
     const m = wx.getRealtimeLogManager()
@@ -408,6 +457,7 @@ export function createWxPlatform(wx: WxApi, opts: WxPlatformOptions = {}): WxPla
       onHide: lifecycleHook('onAppHide', 'offAppHide'),
     },
     request,
+    ...(files ? { files } : {}),
     ...(realtimeLog ? { realtimeLog } : {}),
   }
 }

@@ -10,7 +10,7 @@ function setup(mode: 'v2' | 'v3') {
   const core = new ServerCore({ mode, encrypt: false, clock: time, timers: time, random: (n) => new Uint8Array(n), routes: { wsAddr: 'ws://core' } })
   core.createGroup('g1', ['u0', 'u1', 'u2'])
   const store = (from: string, clientMsgNo: string) => core.submit(from, { flags: FLAGS, setting: 0, clientMsgNo, channelId: 'g1', channelType: 2, expire: 0 }, new Uint8Array([1]))
-  const history: History = { mode, uids: ['u0', 'u1', 'u2'], resolved: [], sent: [], deliveries: [], baselines: new Map(), excused: new Set(), stuck: [], internalErrors: [], kills: [], corrupted: new Set(), toldFailed: new Set(), v2CopiesAllowed: false }
+  const history: History = { mode, uids: ['u0', 'u1', 'u2'], resolved: [], sent: [], deliveries: [], baselines: new Map(), excused: new Set(), stuck: [], internalErrors: [], kills: [], corrupted: new Set(), toldFailed: new Set(), v2CopiesAllowed: false, media: new Map(), uploaded: () => undefined }
   for (const uid of history.uids) history.baselines.set(uid, new Map([['2:g1', 0]]))
   // By default the stored message at `seq` (its messageId), as the server would have pushed it.
   const idAt = (seq: number): string => core.messages({ channelId: 'g1', channelType: 2 }).find((m) => m.messageSeq === seq)?.messageId ?? `id${seq}`
@@ -119,5 +119,25 @@ describe('chaos checker', () => {
     expect(check(history, core)).toMatchObject({ lost: 1, corruptedTold: 0 })
     history.toldFailed.add('u0|c')
     expect(check(history, core)).toMatchObject({ lost: 0, corruptedTold: 1 })
+  })
+
+  it('media: stored and shown pointing at the upload holding its own file, else bad media', () => {
+    const { core, history, shown } = setup('v3')
+    const bytes = (j: unknown) => new TextEncoder().encode(JSON.stringify(j))
+    const image = (url: string) => bytes({ type: 2, url, width: 1, height: 1 })
+    const objects = new Map([['http://upload/files/f1', new TextEncoder().encode('image:m1')], ['http://upload/files/f2', new TextEncoder().encode('image:other')]])
+    history.uploaded = (url) => objects.get(url)
+    const submit = (no: string, payload: Uint8Array) => core.submit('u0', { flags: FLAGS, setting: 0, clientMsgNo: no, channelId: 'g1', channelType: 2, expire: 0 }, payload)
+    submit('good', image('http://upload/files/f1'))
+    submit('wrong', image('http://upload/files/f2'))
+    submit('nourl', image(''))
+    for (const [no, text] of [['good', 'm1'], ['wrong', 'm2'], ['nourl', 'm3']] as const) {
+      history.resolved.push({ uid: 'u0', clientMsgNo: no, channelId: 'g1', channelType: 2 })
+      history.media.set(`u0|${no}`, text)
+    }
+    for (const [no, seq] of [['good', 1], ['wrong', 2], ['nourl', 3]] as const) history.deliveries.push({ ...shown('u1', 'u0', no, seq), url: no === 'good' ? 'http://upload/files/f1' : '' }, { ...shown('u2', 'u0', no, seq), url: no === 'good' ? 'http://upload/files/f1' : '' })
+    const r = check(history, core)
+    expect(r.badMedia).toBe(2 + 2) // two bad stored messages, and the two recipients shown 'wrong' with another url
+    expect(violationCount(r)).toBe(4)
   })
 })

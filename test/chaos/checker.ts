@@ -25,12 +25,15 @@
  * - unacked: a message reported `sent` without a SENDACK reasonCode 1 for a stored message.
  * - internal: the client reported a broken invariant of its own (error code INTERNAL).
  */
+import { decodeContent } from '../../sdk/content/codec'
+import { decodeBase64 } from '../../sdk/proto/base64'
+import { decodeUtf8 } from '../../sdk/proto/utf8'
 import type { InboundMessage } from '../../sdk/types'
 import type { ServerCore, StoredMessage } from '../support/server/core'
 import { channelRefs } from './scenario'
 
-/** A `message` event as a device instance saw it. */
-export type Delivery = Pick<InboundMessage, 'messageId' | 'messageSeq' | 'clientMsgNo' | 'fromUid' | 'channelId' | 'channelType'> & { uid: string; instance: number }
+/** A `message` event as a device instance saw it (`url`: an image content's). */
+export type Delivery = Pick<InboundMessage, 'messageId' | 'messageSeq' | 'clientMsgNo' | 'fromUid' | 'channelId' | 'channelType'> & { uid: string; instance: number; url?: string }
 
 export interface History {
   mode: 'v2' | 'v3'
@@ -56,6 +59,10 @@ export interface History {
   toldFailed: Set<string>
   /** v2 may store a re-send twice without a violation (the pre-lookup rule). */
   v2CopiesAllowed: boolean
+  /** `uid|clientMsgNo` of media sends that resolved → the text their file holds (engine.ts mediaBytes). */
+  media: Map<string, string>
+  /** The bytes of the uploaded object behind a URL. */
+  uploaded(url: string): Uint8Array | undefined
 }
 
 export interface Violations {
@@ -76,6 +83,8 @@ export interface Violations {
   storedMessages: number
   /** Corrupted outbox records the SDK reported failed (not lost). */
   corruptedTold: number
+  /** Media messages stored or shown without a URL to an uploaded object holding their file. */
+  badMedia: number
 }
 
 const MAX_LINES = 30
@@ -84,7 +93,7 @@ export function check(h: History, core: ServerCore): Violations & { failures: st
   const failures: string[] = []
   const v: Violations = {
     lost: 0, duplicated: 0, misordered: 0, echoed: 0, stuck: h.stuck.length, unacked: 0, internal: h.internalErrors.length, forged: 0,
-    excusedRedeliveries: 0, reShown: 0, storedRows: 0, storedMessages: 0, corruptedTold: 0,
+    excusedRedeliveries: 0, reShown: 0, storedRows: 0, storedMessages: 0, corruptedTold: 0, badMedia: 0,
   }
   const fail = (line: string): void => {
     if (failures.length < MAX_LINES) failures.push(line)
@@ -119,6 +128,28 @@ export function check(h: History, core: ServerCore): Violations & { failures: st
       v.duplicated++
       fail(`duplicated: ${r.uid}'s ${short(r.clientMsgNo)} stored ${n} times by a ${h.mode} server`)
     }
+  }
+
+  // Media: what the server stored, and what each recipient was shown, points at the object
+  // holding the message's own file.
+  const mediaUrl = new Map<string, string | undefined>()
+  for (const [key, text] of h.media) {
+    const list = copies.get(key)
+    if (!list) continue
+    const urls = list.map((m) => storedUrl(m))
+    const url = urls[0]
+    const bytes = url === undefined ? undefined : h.uploaded(url)
+    if (url === undefined || !bytes || decodeUtf8(bytes) !== `image:${text}` || urls.some((u) => u !== url)) {
+      v.badMedia++
+      fail(`bad media: ${short(key.split('|')[1] ?? '')} stored with url ${String(url)}, which ${bytes ? 'holds another file' : 'no upload holds'}`)
+    }
+    mediaUrl.set(key, url)
+  }
+  for (const d of h.deliveries) {
+    const key = `${d.fromUid}|${d.clientMsgNo}`
+    if (!h.media.has(key) || d.url === mediaUrl.get(key)) continue
+    v.badMedia++
+    fail(`bad media: ${d.uid}#${d.instance} shown ${short(d.clientMsgNo)} with url ${String(d.url)}, not the stored ${String(mediaUrl.get(key))}`)
   }
 
   // Nothing sent without SENDACK 1 for a stored copy.
@@ -197,5 +228,11 @@ export function check(h: History, core: ServerCore): Violations & { failures: st
 }
 
 export function violationCount(v: Violations): number {
-  return v.lost + v.duplicated + v.misordered + v.echoed + v.stuck + v.unacked + v.internal + v.forged
+  return v.lost + v.duplicated + v.misordered + v.echoed + v.stuck + v.unacked + v.internal + v.forged + v.badMedia
+}
+
+/** The url of a stored image message, from its payload. */
+function storedUrl(m: StoredMessage): string | undefined {
+  const content = decodeContent(decodeBase64(m.payload))
+  return content.type === 2 ? content.url : undefined
 }

@@ -49,6 +49,7 @@ export const OFF: Record<string, keyof Protections> = {
   disconnect: 'stopOnAnyDisconnect',
   pagecursor: 'cursorAfterDelivery',
   lookup: 'resendWithoutLookup',
+  mediapersist: 'uploadFromTempPath',
 }
 
 function parse(argv: string[]): Args {
@@ -120,6 +121,7 @@ const FAULT_LABELS: Array<[keyof RunResult['faultsBy'], string]> = [
   ['disconnect', 'soft disconnects'],
   ['forgery', 'forged recvs'],
   ['handlerkill', 'handler kills'],
+  ['media', 'upload faults and media kills'],
 ]
 
 /** Protections that only exist on encrypted sessions: measured on encrypted runs. */
@@ -157,7 +159,7 @@ async function main(): Promise<void> {
   const total = a.runs * a.modes.length
   const sum = {
     runs: 0, encrypted: 0, messages: 0, faults: 0, lost: 0, duplicated: 0, misordered: 0, echoed: 0, stuck: 0, unacked: 0, internal: 0, forged: 0,
-    excused: 0, reShown: 0, kills: 0, storedRows: 0, storedMessages: 0, corruptedTold: 0,
+    excused: 0, reShown: 0, kills: 0, storedRows: 0, storedMessages: 0, corruptedTold: 0, media: 0, badMedia: 0,
   }
   const byGroup = new Map<string, number>()
   const failed: Array<{ r: RunResult; cmd: string }> = []
@@ -186,6 +188,8 @@ async function main(): Promise<void> {
       sum.storedRows += r.storedRows
       sum.storedMessages += r.storedMessages
       sum.corruptedTold += r.corruptedTold
+      sum.media += r.mediaMessages
+      sum.badMedia += r.badMedia
       if (a.trace) for (const line of r.trace) console.log(`[${mode} seed ${seed}] ${line}`)
       if (violationCount(r) > 0) {
         const cmd = replayCommand(a, r)
@@ -206,8 +210,8 @@ async function main(): Promise<void> {
   const tally = FAULT_LABELS.map(([g, label]) => `${label} ${byGroup.get(g) ?? 0}`).join(', ')
   const copies = sum.storedMessages > 0 ? (sum.storedRows / sum.storedMessages).toFixed(2) : '-'
   console.log(
-    `chaos: ${sum.runs} runs (${a.modes.join('+')}, seeds ${a.seed}..${a.seed + a.runs - 1}, ${sum.encrypted} encrypted), ${sum.messages} messages, ${sum.faults} faults injected (${tally}), ` +
-      `lost ${sum.lost}, duplicated ${sum.duplicated}, misordered ${sum.misordered}, echoed ${sum.echoed}, stuck ${sum.stuck}, unacked ${sum.unacked}, internal ${sum.internal}, forged ${sum.forged}; ` +
+    `chaos: ${sum.runs} runs (${a.modes.join('+')}, seeds ${a.seed}..${a.seed + a.runs - 1}, ${sum.encrypted} encrypted), ${sum.messages} messages (${sum.media} media), ${sum.faults} faults injected (${tally}), ` +
+      `lost ${sum.lost}, duplicated ${sum.duplicated}, misordered ${sum.misordered}, echoed ${sum.echoed}, stuck ${sum.stuck}, unacked ${sum.unacked}, internal ${sum.internal}, forged ${sum.forged}, bad media ${sum.badMedia}; ` +
       `stored copies per message ${copies}; re-shown after kill ${sum.reShown} (${sum.kills} kills; at most the message in the handler); ` +
       `${sum.excused} re-deliveries after storage refused the inbox state (allowed); ${sum.corruptedTold} corrupted outbox records reported failed (allowed); ` +
       `${failed.length} failing run(s); ${secs.toFixed(1)} s (${Math.round((sum.runs / Math.max(secs, 0.001)) * 60)} runs/min)`,

@@ -11,6 +11,7 @@
  * start. A kill always comes after onAppHide (WeChat destroys only background mini-programs).
  */
 import { createClient } from '../../sdk/client'
+import { mediaSupport } from '../../sdk/media/media'
 import type { Client } from '../../sdk/client'
 import type { DiagnosticsSink } from '../../sdk/diagnostics/types'
 import type { ClientOptions, UnsafeSwitches } from '../../sdk/options'
@@ -19,7 +20,7 @@ import { createHttpSyncProvider } from '../../sdk/sync/http'
 import type { SyncProvider } from '../../sdk/sync/types'
 import type { ChannelRef } from '../support/server/channels'
 import { personChannelId, ServerCore, type HttpFaultMode } from '../support/server/core'
-import { createSimWx, serverHttpHandler, SimStorageData, virtualConnector, type SimWx } from '../support/sim-wx'
+import { createSimWx, serverHttpHandler, SimFileData, SimStorageData, virtualConnector, type SimUploadRequest, type SimWx } from '../support/sim-wx'
 import { createSeededRandom, VirtualScheduler } from '../support/virtual-time'
 import { check, type Delivery, type History, type Violations } from './checker'
 import { BACKEND_UID, channelOf, channelRefs, generatePlan, GROUP_IDS, LATE_GROUP_ID, uidOf, type FaultGroup, type FaultStep, type Plan, type PlanStep, type ScenarioOptions, type Target } from './scenario'
@@ -47,6 +48,8 @@ export interface RunResult extends Violations {
   encrypt: boolean
   /** send() calls that resolved (durable in the outbox). */
   messages: number
+  /** Of which media (image) messages. */
+  mediaMessages: number
   faults: number
   /** Processes killed (each followed by a cold start). */
   kills: number
@@ -76,6 +79,8 @@ interface Device {
   index: number
   uid: string
   storage: SimStorageData
+  /** The phone's files (saved media copies survive a kill; temp files do not). */
+  files: SimFileData
   sim: SimWx
   client: Client
   instance: number
@@ -115,6 +120,7 @@ class Engine {
   private readonly caughtUp = new Set<string>()
   private faults = 0
   private readonly faultsBy: RunResult['faultsBy'] = {}
+  private readonly uploads = new ChaosUploads(this.time)
 
   constructor(
     private readonly plan: Plan,
@@ -140,13 +146,14 @@ class Engine {
     this.history = {
       mode: plan.mode, uids, resolved: [], sent: [], deliveries: [], baselines: new Map(), excused: new Set(), stuck: [], internalErrors: [],
       kills: [], corrupted: new Set(), toldFailed: new Set(), v2CopiesAllowed: options.without?.includes('v2copies') === true,
+      media: new Map(), uploaded: (url) => this.uploads.byUrl(url),
     }
   }
 
   async run(): Promise<RunResult> {
     const { plan } = this
     this.log(`plan: ${plan.mode}, ${plan.clients} clients, ${plan.steps.length} steps, encrypt ${plan.encrypt}`)
-    for (let i = 0; i < plan.clients; i++) this.devices.push(this.boot(i, new SimStorageData(), undefined))
+    for (let i = 0; i < plan.clients; i++) this.devices.push(this.boot(i, new SimStorageData(), undefined, new SimFileData()))
     for (const d of this.devices) void d.client.connect()
     // An error the SDK lets escape (a throwing timer callback, an unhandled rejection) is a broken
     // invariant, as in a mini-program where it would only reach App.onError: count it, don't crash.
@@ -174,19 +181,21 @@ class Engine {
         if (m.status === 'failed' && this.history.corrupted.has(key)) this.history.toldFailed.add(key)
         else this.history.stuck.push(`${d.uid}: ${m.clientMsgNo} still ${m.status}${m.failure ? ` (${m.failure})` : ''}`)
       }
+      // Every saved media copy is deleted once its message is sent (or, orphaned, at the next launch).
+      for (const path of d.files.userPaths()) this.history.stuck.push(`${d.uid}: saved media file left behind: ${path}`)
     }
     const result = check(this.history, this.core)
     for (const line of result.failures) this.log(`VIOLATION ${line}`)
     for (const d of this.devices) await d.client.close()
     return {
-      seed: plan.seed, mode: plan.mode, encrypt: plan.encrypt, messages: this.history.resolved.length, faults: this.faults, faultsBy: this.faultsBy, kills: this.history.kills.length,
+      seed: plan.seed, mode: plan.mode, encrypt: plan.encrypt, messages: this.history.resolved.length, mediaMessages: this.history.media.size, faults: this.faults, faultsBy: this.faultsBy, kills: this.history.kills.length,
       ...result, trace: this.trace, virtualMs: this.time.now() - this.start,
     }
   }
 
   // ---- devices and the app on them ----
 
-  private boot(index: number, storage: SimStorageData, sim: SimWx | undefined): Device {
+  private boot(index: number, storage: SimStorageData, sim: SimWx | undefined, files: SimFileData): Device {
     const uid = uidOf(index)
     const prior = this.devices[index]
     const nextSim =
@@ -195,8 +204,10 @@ class Engine {
         scheduler: this.time,
         seed: this.plan.seed * 31 + index,
         storage,
+        files,
         connect: virtualConnector((sink) => this.core.accept(sink), { latencyMs: 5 + this.rng.int(20) }),
         http: serverHttpHandler(this.core),
+        upload: (req) => this.uploads.receive(req),
         iosNoOnClose: this.rng.int(2) === 0,
       })
     const platform: Platform = nextSim.control.platform()
@@ -207,7 +218,7 @@ class Engine {
     const saved = storage.peek(`wkmp:${uid}:in:cursors`)
     const fresh = typeof saved === 'string' ? !this.caughtUp.has(uid) : !(saved as { baseline?: boolean } | undefined)?.baseline
     let baselined = false
-    const device: Device = prior ?? { index, uid, storage, sim: nextSim, client: undefined as unknown as Client, instance, inboxWriteFailed: false, tokenHangUntil: 0, syncHangUntil: 0, kickedUntil: 0 }
+    const device: Device = prior ?? { index, uid, storage, files, sim: nextSim, client: undefined as unknown as Client, instance, inboxWriteFailed: false, tokenHangUntil: 0, syncHangUntil: 0, kickedUntil: 0 }
     const diagnostics: DiagnosticsSink = {
       record: (category, event) => {
         if (category === 'storage' && event === 'inbox-write-failed') device.inboxWriteFailed = true
@@ -231,6 +242,7 @@ class Engine {
       platform,
       diagnostics,
       random: () => jitter.next(),
+      media: mediaSupport({ uploadUrl: 'http://upload/upload' }),
     }
     const { disablePersistence, disableGapFill, ...unsafe } = this.protections
     if (Object.keys(unsafe).length > 0) options._unsafe = unsafe as UnsafeSwitches
@@ -264,6 +276,7 @@ class Engine {
     client.on('message', (m) => {
       if (!current()) return
       const d: Delivery = { uid, instance, messageId: m.messageId, messageSeq: m.messageSeq, clientMsgNo: m.clientMsgNo, fromUid: m.fromUid, channelId: m.channelId, channelType: m.channelType }
+      if (m.content.type === 2) d.url = m.content.url
       if (fresh && !this.caughtUp.has(uid) && m.source === 'push') this.firstContact(uid, instance, m, 'a push')
       this.history.deliveries.push(d)
       this.log(`${uid}#${instance} shown ${m.channelType}:${m.channelId} seq ${m.messageSeq} from ${m.fromUid} ${m.clientMsgNo.slice(0, 8)} (${m.source})`)
@@ -296,6 +309,12 @@ class Engine {
       if (m.status === 'sent' && m.messageId !== undefined && m.messageSeq !== undefined && fresh && !this.caughtUp.has(uid)) this.firstContact(uid, instance, { ...m, messageSeq: m.messageSeq }, 'its own SENDACK')
       if (m.status === 'sent') this.history.sent.push({ uid, clientMsgNo: m.clientMsgNo, reasonCode: m.reasonCode, messageId: m.messageId, messageSeq: m.messageSeq })
       if (m.status === 'failed' && this.history.corrupted.has(`${uid}|${m.clientMsgNo}`)) this.history.toldFailed.add(`${uid}|${m.clientMsgNo}`)
+      // The user taps "resend" on an image whose upload was refused, a little later.
+      if (m.status === 'failed' && m.failure === 'upload') {
+        this.time.setTimeout(() => {
+          if (current() && !nextSim.control.hidden && client.pending().some((p) => p.clientMsgNo === m.clientMsgNo && p.status === 'failed')) void client.resend(m.clientMsgNo).catch(() => undefined)
+        }, 3_000)
+      }
     })
     client.on('state', (s) => {
       if (!current()) return
@@ -321,7 +340,7 @@ class Engine {
     const next = d.sim.control.coldRestart({ network: { online: d.sim.control.network.online }, seed: this.plan.seed * 31 + d.index + (d.instance + 1) * 7919 })
     if (launch?.corrupt) this.corrupt(d, launch.corrupt)
     if (launch?.readFail) next.control.storage.failReads(launch.readFail.n, launch.readFail.keyPart)
-    this.boot(d.index, d.storage, next)
+    this.boot(d.index, d.storage, next, d.files)
     void d.client.connect().catch(() => undefined)
   }
 
@@ -349,13 +368,17 @@ class Engine {
     this.log(`${d.uid} inbox cursors corrupted`)
   }
 
-  private send(d: Device, to: Target, text: string): void {
+  private send(d: Device, to: Target, text: string, media = false): void {
     if (d.sim.control.hidden || !d.sim.control.alive) return this.log(`${d.uid} send ${text} skipped (background)`)
     const channel = channelOf(to)
     const client = d.client
-    client.send({ ...channel, payload: text }).then(
+    const sent = media
+      ? client.send({ ...channel, file: d.sim.control.files.addTemp(mediaBytes(text), 'jpg'), content: { type: 2, width: text.length, height: 1 } })
+      : client.send({ ...channel, payload: text })
+    sent.then(
       (m) => {
         this.history.resolved.push({ uid: d.uid, clientMsgNo: m.clientMsgNo, channelId: channel.channelId, channelType: channel.channelType })
+        if (media) this.history.media.set(`${d.uid}|${m.clientMsgNo}`, text)
         this.log(`${d.uid} send ${text} → ${channel.channelType}:${channel.channelId} durable ${m.clientMsgNo.slice(0, 8)}`)
       },
       (e: { code?: string }) => this.log(`${d.uid} send ${text} refused (${e.code ?? String(e)})`),
@@ -374,7 +397,7 @@ class Engine {
 
   private execute(step: PlanStep): void {
     const d = this.devices[step.kind === 'send' ? step.from : step.client] as Device
-    if (step.kind === 'send') return step.backend ? this.backendSend(step.to, step.text) : this.send(d, step.to, step.text)
+    if (step.kind === 'send') return step.backend ? this.backendSend(step.to, step.text) : this.send(d, step.to, step.text, step.media === true)
     this.faults++
     const group = step.group ?? 'random'
     this.faultsBy[group] = (this.faultsBy[group] ?? 0) + 1
@@ -477,6 +500,18 @@ class Engine {
       case 'handler-kill':
         d.handlerKill = { remaining: count, until: this.time.now() + durationMs }
         return
+      case 'upload-fail':
+        this.uploads.failNext += count
+        return
+      case 'upload-abort':
+        this.uploads.abortNext += count
+        return
+      case 'upload-slow':
+        this.uploads.slowUntil = this.time.now() + durationMs
+        return
+      case 'upload-413':
+        this.uploads.refuseUntil = this.time.now() + durationMs
+        return
     }
   }
 
@@ -495,6 +530,7 @@ class Engine {
     this.quiet = true
     this.log('QUIET')
     this.core.faults.clear()
+    this.uploads.clear()
     for (const d of this.devices) {
       if (!d.sim.control.alive || d.sim.control.destroyed) this.coldRestart(d)
       d.sim.control.storage.setLimits(STORAGE_DEFAULTS)
@@ -502,6 +538,16 @@ class Engine {
       if (d.sim.control.hidden) d.sim.control.show()
       // A client stopped by a kick is logged in again; one stopped for another reason is a defect to find.
       if (d.client.state === 'stopped' && this.time.now() <= d.kickedUntil) void d.client.connect().catch(() => undefined)
+      // The user resends the images whose upload was refused (an earlier process saw the failure),
+      // and discards what the SDK reported failed after the engine corrupted it on disk.
+      const client = d.client
+      void client.restored().then(() => {
+        for (const m of client.pending()) {
+          if (m.status !== 'failed') continue
+          if (this.history.corrupted.has(`${d.uid}|${m.clientMsgNo}`)) void client.discard(m.clientMsgNo).catch(() => undefined)
+          else if (m.failure === 'upload') void client.resend(m.clientMsgNo).catch(() => undefined)
+        }
+      }, () => undefined)
     }
     const end = this.time.now() + this.plan.quietPhaseMs
     while (this.time.now() < end) {
@@ -581,5 +627,55 @@ function brokenOutboxStorage(platform: Platform): void {
     keys: () => real.keys(),
     remove: (key) => real.remove(key),
     set: (key, value) => (key.includes(':out:') ? Promise.resolve() : real.set(key, value)),
+  }
+}
+
+/** The bytes of a media message's file: its text, so the checker can tell which object is whose. */
+export function mediaBytes(text: string): Uint8Array {
+  return new TextEncoder().encode(`image:${text}`)
+}
+
+/**
+ * The upload endpoint of a chaos run (virtual time): stores each upload it accepts and answers
+ * `{ url }`; faults: `failNext` answers 500, `abortNext` cuts the body off (the task fails),
+ * `slowUntil` stores now and answers 2 s later, `refuseUntil` answers 413.
+ */
+class ChaosUploads {
+  readonly objects = new Map<string, Uint8Array>()
+  failNext = 0
+  abortNext = 0
+  slowUntil = 0
+  refuseUntil = 0
+  private nextId = 1
+
+  constructor(private readonly time: VirtualScheduler) {}
+
+  clear(): void {
+    this.failNext = 0
+    this.abortNext = 0
+    this.slowUntil = 0
+    this.refuseUntil = 0
+  }
+
+  byUrl(url: string): Uint8Array | undefined {
+    return this.objects.get(url)
+  }
+
+  receive(req: SimUploadRequest): Promise<{ statusCode: number; data: string }> {
+    if (this.abortNext > 0) {
+      this.abortNext--
+      return Promise.reject(new Error('net::ERR_CONNECTION_RESET'))
+    }
+    if (this.failNext > 0) {
+      this.failNext--
+      return Promise.resolve({ statusCode: 500, data: '{"msg":"injected"}' })
+    }
+    const now = this.time.now()
+    if (now < this.refuseUntil) return Promise.resolve({ statusCode: 413, data: '{"msg":"too large"}' })
+    const url = `http://upload/files/f${this.nextId++}`
+    this.objects.set(url, req.bytes.slice())
+    const answer = { statusCode: 200, data: JSON.stringify({ url }) }
+    if (now >= this.slowUntil) return Promise.resolve(answer)
+    return new Promise((resolve) => this.time.setTimeout(() => resolve(answer), 2_000))
   }
 }

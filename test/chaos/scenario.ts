@@ -60,6 +60,11 @@ export type FaultKind =
   | 'disconnect' // DISCONNECT with a reason code that is not a kick (`count`)
   | 'forge-recv' // a plaintext RECV the server never stored, on an encrypted session
   | 'handler-kill' // killed inside the app's message handler at the `count`-th message shown within durationMs
+  // Issue 19's media kinds (the upload endpoint's faults):
+  | 'upload-fail' // the next `count` uploads answer 500 (nothing stored)
+  | 'upload-abort' // the next `count` uploads are cut off mid-body (the task fails)
+  | 'upload-slow' // uploads stored now are answered only durationMs later (a kill in between loses the answer)
+  | 'upload-413' // uploads within durationMs answer 413 (the message fails; the app resends it later)
 
 /** The fault kinds of the purely random part of a schedule (the original fifteen). */
 export const RANDOM_KINDS: readonly FaultKind[] = [
@@ -90,6 +95,7 @@ export const FAULT_GROUPS = {
   disconnect: ['disconnect'],
   forgery: ['forge-recv'],
   handlerkill: ['handler-kill'],
+  media: ['upload-fail', 'upload-abort', 'upload-slow', 'upload-413'],
 } as const satisfies Record<string, readonly FaultKind[]>
 
 export type FaultGroup = keyof typeof FAULT_GROUPS
@@ -129,8 +135,11 @@ export interface FaultStep {
   group?: FaultGroup
 }
 
-/** `backend`: posted by the app's backend (POST /message/send as `BACKEND_UID`), stored at once whatever `from`'s device is doing. */
-export type PlanStep = { at: number; kind: 'send'; from: number; to: Target; text: string; backend?: true } | FaultStep
+/**
+ * `backend`: posted by the app's backend (POST /message/send as `BACKEND_UID`), stored at once
+ * whatever `from`'s device is doing. `media`: an image whose file holds `text` (issue 19).
+ */
+export type PlanStep = { at: number; kind: 'send'; from: number; to: Target; text: string; backend?: true; media?: true } | FaultStep
 
 export const BACKEND_UID = 'backend'
 
@@ -418,6 +427,23 @@ export function generatePlan(seed: number, options: ScenarioOptions): Plan {
     fault(t, 'network-flap', c, { durationMs: ms, episode: 'handler-kill' })
     sendsTo(t + 100, c, 3 + rng.int(3), ms - 200)
     fault(t + ms, 'handler-kill', c, { count: 2 + rng.int(3), durationMs: 10_000, episode: 'handler-kill' })
+  }
+
+  // Issue 19: media messages and upload faults, drawn last so the earlier draws stay as they were.
+  // Each episode: an image, an upload fault around it, and one time in two a kill within 600 ms
+  // (before, during or after its upload, before its SENDACK), plus a text behind it in its channel.
+  if (on('upload-fail') || on('upload-abort') || on('upload-slow') || on('upload-413')) {
+    const kinds = (FAULT_GROUPS.media as readonly FaultKind[]).filter(on)
+    for (let i = 0; i < 2 + rng.int(3); i++) {
+      const t = at(8_000)
+      const c = rng.int(clients)
+      const to = target(c)
+      const episode = pick(rng, kinds)
+      fault(t, episode, c, { count: 1 + rng.int(2), durationMs: 200 + rng.int(4_000), episode })
+      steps.push({ at: t + 10, kind: 'send', from: c, to, text: `m${texts++}`, media: true })
+      send(t + 20 + rng.int(300), c, to)
+      if (rng.int(2) === 0) fault(t + 10 + rng.int(600), 'kill', c, { durationMs: rng.int(300), episode })
+    }
   }
 
   // Stable order: by time, then as generated.

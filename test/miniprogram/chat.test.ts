@@ -145,3 +145,72 @@ it('unload releases the page subscriptions: later events no longer touch the pag
   page.detach() // detached after unload is harmless
   expect(demo.app.chats!.listenerCount).toBe(before)
 })
+
+describe('media and typed content (issue 19)', () => {
+  const post = async (i: number, body: unknown) => {
+    const res = await demo.core.handleHttp('POST', '/message/send', { from_uid: 'bob', channel_id: 'alice', channel_type: 1, client_msg_no: `bob-c${i}`, payload: Buffer.from(JSON.stringify(body)).toString('base64') })
+    expect(res.status).toBe(200)
+  }
+  const kinds = () => page.data.items.map((i: { kind: string }) => i.kind)
+
+  it('a photo from wx.chooseMedia: shown at once from the saved copy with upload progress, then Sent pointing at the uploaded file', async () => {
+    await openChat('bob')
+    const photo = new Uint8Array(50_000).fill(7)
+    demo.sim.control.choose([{ bytes: photo, ext: 'jpg', width: 800, height: 600 }])
+    const progress: number[] = []
+    const off = demo.app.chats!.on(() => {
+      const p = page.data.items[0]?.progress
+      if (typeof p === 'number') progress.push(p)
+    })
+    page.querySelector('.photo')!.dispatchEvent('tap')
+    await waitFor(() => kinds().length === 1)
+    expect(page.data.items[0]).toMatchObject({ kind: 'image', mine: true, width: 800, height: 600 })
+    expect(page.data.items[0].url).toMatch(/^wxfile:\/\/usr\//) // the saved copy, while it uploads
+    expect(byClass(page.querySelector('.message')!, 'picture')).toHaveLength(1)
+    await waitFor(() => statuses()[0] === 'Sent')
+    off()
+    expect(progress.length).toBeGreaterThan(0)
+    expect(page.data.items[0].url).toMatch(/^http:\/\/127\.0\.0\.1:5001\/files\/f1$/)
+    expect(Buffer.from(demo.uploads.get(page.data.items[0].url)!).equals(Buffer.from(photo))).toBe(true)
+    // The user cancels the picker: nothing happens.
+    page.querySelector('.photo')!.dispatchEvent('tap')
+    await demo.simulate.sleep(20)
+    expect(kinds()).toEqual(['image'])
+  })
+
+  it('a voice note: hold to record, release to send; shown with its length', async () => {
+    await openChat('bob')
+    demo.sim.control.record(new Uint8Array([1, 2, 3]), 2_400)
+    page.querySelector('.voice-button')!.dispatchEvent('touchstart')
+    await demo.simulate.sleep(0)
+    expect(page.data.recording).toBe(true)
+    page.querySelector('.voice-button')!.dispatchEvent('touchend')
+    await waitFor(() => statuses()[0] === 'Sent')
+    expect(page.data.recording).toBe(false)
+    expect(page.data.items[0]).toMatchObject({ kind: 'voice', text: '[Voice 2″]' })
+    expect(demo.uploads.size).toBe(1)
+  })
+
+  it('every built-in type renders; an unknown type gets the placeholder', async () => {
+    await openChat('bob')
+    const bodies = [
+      { type: 1, content: 'text' },
+      { type: 2, url: 'http://cdn/a.jpg', width: 1, height: 1 },
+      { type: 3, url: 'http://cdn/a.gif', width: 1, height: 1 },
+      { type: 4, url: 'http://cdn/a.mp3', timeTrad: 3 },
+      { type: 5, url: 'http://cdn/a.mp4', cover: 'http://cdn/c.jpg', size: 10, width: 1, height: 1, second: 9 },
+      { type: 6, lng: 1, lat: 2, title: 'Cafe', address: 'Main St' },
+      { type: 7, uid: 'carol', name: 'Carol' },
+      { type: 8, url: 'http://cdn/r.pdf', name: 'report.pdf', size: 10 },
+      { type: 98, data: 'AQI=' },
+      { type: 99, cmd: 'typing' },
+      { type: 4242, poll: true },
+    ]
+    for (const [i, body] of bodies.entries()) await post(i, body)
+    await waitFor(() => kinds().length === bodies.length)
+    expect(kinds()).toEqual(['text', 'image', 'gif', 'voice', 'video', 'location', 'card', 'file', 'stream', 'cmd', 'unknown'])
+    expect(texts()).toEqual(['text', '▶', '[Video 9″]', '[Location] Cafe', '[Contact] Carol', '[File] report.pdf', '[Streaming…]', '[Command typing]', '[Message this version cannot show]'].flatMap((t) => (t === '▶' ? ['[Voice 3″]'] : [t])))
+    expect(byClass(page, 'picture')).toHaveLength(2)
+    expect(byClass(page, 'placeholder')).toHaveLength(1)
+  })
+})

@@ -11,7 +11,7 @@ import * as nodeTimers from 'timers'
 import { ServerCore } from '../support/server/core'
 import type { ServerMode } from '../support/server/core'
 import { createSimWx, serverHttpHandler, virtualConnector, SimStorageData } from '../support/sim-wx'
-import type { SimWx } from '../support/sim-wx'
+import type { SimUploadRequest, SimWx } from '../support/sim-wx'
 import type { Client } from '../../sdk/client'
 import type { ChatStore } from '../../miniprogram/services/chat-store'
 import type { Session } from '../../miniprogram/services/im'
@@ -62,6 +62,8 @@ interface Simulate {
 export interface Demo {
   core: ServerCore
   sim: SimWx
+  /** What the demo's upload endpoint stored, by URL. */
+  uploads: Map<string, Uint8Array>
   storage: SimStorageData
   app: DemoApp
   simulate: Simulate
@@ -85,7 +87,14 @@ export function startDemo(options: { mode?: ServerMode; storage?: SimStorageData
     new ServerCore({ mode: options.mode ?? 'v3', encrypt: true, clock: { now: () => Date.now() }, timers: realTimers, random: (n) => new Uint8Array(randomBytes(n)) })
   for (const uid of ['alice', 'bob']) core.registerToken(uid, `${uid}-token`)
   const storage = options.storage ?? new SimStorageData()
-  const sim = createSimWx({ scheduler: 'real', connect: virtualConnector((sink) => core.accept(sink), { latencyMs: 1 }), http: serverHttpHandler(core), storage })
+  // The upload endpoint of the demo's server (README "Media messages"): stores the file, answers { url }.
+  const uploads = new Map<string, Uint8Array>()
+  const upload = async (req: SimUploadRequest) => {
+    const url = `http://127.0.0.1:5001/files/f${uploads.size + 1}`
+    uploads.set(url, req.bytes)
+    return { statusCode: 200, data: JSON.stringify({ url }) }
+  }
+  const sim = createSimWx({ scheduler: 'real', connect: virtualConnector((sink) => core.accept(sink), { latencyMs: 1 }), http: serverHttpHandler(core), storage, upload })
   const navigations: Array<[string, string]> = []
   const nav = (api: string) => (o: { url: string; success?: () => void }) => {
     navigations.push([api, o.url])
@@ -115,6 +124,7 @@ export function startDemo(options: { mode?: ServerMode; storage?: SimStorageData
   const demo: Demo = {
     core,
     sim,
+    uploads,
     storage,
     app,
     simulate,

@@ -12,6 +12,6 @@ test('every entry is within its size-limit budget', () => {
     out = String((e as { stdout?: string }).stdout)
   }
   const checks = JSON.parse(out) as Array<{ name: string; passed: boolean; size: number }>
-  expect(checks.map((c) => c.name)).toEqual(['core: createClient + createWxPlatform', 'full SDK (wukongim-mp)', 'wukongim-mp/testing'])
+  expect(checks.map((c) => c.name)).toEqual(['core: createClient + createWxPlatform', 'with media: createClient + createWxPlatform + mediaSupport', 'full SDK (wukongim-mp)', 'wukongim-mp/testing'])
   expect(checks.filter((c) => !c.passed)).toEqual([])
 }, 60_000)

@@ -4,7 +4,8 @@
  * compile error: if a change makes one compile, tsc fails with "Unused '@ts-expect-error'".
  * Nothing here runs.
  */
-import { createClient, isImError, isStorageError } from '../../sdk'
+import { createClient, decodeContent, isImError, isStorageError, registerContent } from '../../sdk'
+import type { Content, ContentCommon } from '../../sdk'
 import type { Client, ClientOptions, ImError, InboundMessage, OutboxMessage, StateChange, WxApi } from '../../sdk'
 import { createMemoryPlatform } from '../../sdk/testing'
 
@@ -72,3 +73,52 @@ void api
 declare const err: ImError
 if (isStorageError(err)) void (err.code satisfies 'STORAGE_FULL' | 'STORAGE_FAILED' | 'STORAGE_CORRUPT')
 else void err.message
+
+// Typed content (docs/content.md): send() takes content or payload, never both; the `message`
+// event's content is a union narrowed by `type`; custom types join it by augmenting ContentTypeMap.
+void im.send({ channelId: 'bob', channelType: 1, content: { type: 1, text: 'hi', mention: { all: false, uids: ['bob'] } } })
+void im.send({ channelId: 'bob', channelType: 1, content: { type: 2, url: 'https://x/a.jpg', width: 1, height: 1 } })
+// @ts-expect-error an image needs its dimensions
+void im.send({ channelId: 'bob', channelType: 1, content: { type: 2, url: 'https://x/a.jpg' } })
+// @ts-expect-error a text's field is `text`
+void im.send({ channelId: 'bob', channelType: 1, content: { type: 1, content: 'hi' } })
+// @ts-expect-error content and payload together
+void im.send({ channelId: 'bob', channelType: 1, content: { type: 1, text: 'hi' }, payload: 'hi' })
+// @ts-expect-error no such content type (until registered and declared)
+void im.send({ channelId: 'bob', channelType: 1, content: { type: 4242 } })
+im.on('message', (m) => {
+  const c = m.content
+  switch (c.type) {
+    case 1:
+      return void (c.text satisfies string)
+    case 4:
+      return void (c.duration satisfies number)
+    case 0:
+      return void (c.payload satisfies Uint8Array)
+    case 2:
+      // @ts-expect-error an image has no text
+      return void c.text
+  }
+  return undefined
+})
+declare module '../../sdk/content/types' {
+  interface ContentTypeMap {
+    2001: { type: 2001; stars: number } & ContentCommon
+  }
+}
+registerContent(2001, { encode: (c) => ({ stars: c.stars }), decode: (j) => (typeof j.stars === 'number' ? { stars: j.stars } : undefined) })
+// @ts-expect-error the codec's encode gets the declared shape
+registerContent(2001, { encode: (c) => ({ s: c.star }), decode: () => undefined })
+void im.send({ channelId: 'bob', channelType: 1, content: { type: 2001, stars: 5 } })
+const decoded: Content = decodeContent(new Uint8Array(0))
+if (decoded.type === 2001) void (decoded.stars satisfies number)
+
+// Media messages: a file goes with an image / GIF / voice / video / file content whose url the upload fills in.
+void im.send({ channelId: 'bob', channelType: 1, file: 'wxfile://tmp_1.jpg', content: { type: 2, width: 640, height: 480 } })
+void im.send({ channelId: 'bob', channelType: 1, file: 'wxfile://tmp_2.mp3', content: { type: 4, duration: 3 } })
+// @ts-expect-error a text has no file
+void im.send({ channelId: 'bob', channelType: 1, file: 'wxfile://tmp_1.jpg', content: { type: 1, text: 'hi' } })
+// @ts-expect-error a file and a raw payload
+void im.send({ channelId: 'bob', channelType: 1, file: 'wxfile://tmp_1.jpg', payload: 'x' })
+im.on('messageProgress', ({ clientMsgNo, progress }) => void [clientMsgNo.length, progress.toFixed(2)])
+im.on('messageStatus', (m) => void (m.media?.url satisfies string | undefined))

@@ -1,8 +1,9 @@
 /**
  * A conversation: rows from the app's chat store (local echo with status, received messages),
- * the offline/reconnecting banner (status-banner follows the client itself), a composer, and Retry /
- * Discard on failed messages, which act on the client's outbox. Everything it subscribes to is
- * released on unload. Written with Component() (the simulator has no Page()).
+ * the offline/reconnecting banner (status-banner follows the client itself), a composer (text, a
+ * photo from wx.chooseMedia, a voice note held to record), and Retry / Discard on failed messages,
+ * which act on the client's outbox. Everything it subscribes to is released on unload. Written with
+ * Component() (the simulator has no Page()).
  */
 import { hold, releaseAll } from '../../services/page-subscriptions'
 
@@ -23,6 +24,7 @@ Component({
     items: [] as unknown[],
     draft: '',
     error: '',
+    recording: false,
   },
   lifetimes: {
     detached() {
@@ -40,6 +42,13 @@ Component({
         return
       }
       this.setData({ channelId, channelType, title: channelType === 2 ? `Group ${channelId}` : channelId })
+      // The recorder is one per app: only the page that started the recording sends it.
+      wx.getRecorderManager().onStop((res) => {
+        if (!this.data.recording) return
+        this.setData({ recording: false })
+        const { chats } = getApp<IAppOption>()
+        if (chats) void this.act(() => chats.sendVoice(this.data.channelId, this.data.channelType, res.tempFilePath, res.duration))
+      })
       hold(
         this,
         chats.on(({ key }) => {
@@ -71,6 +80,28 @@ Component({
         // refused at send(): nothing was queued; give the text back
         this.setData({ draft: text, error: (error as Error).message })
       }
+    },
+    /** A photo from the album or camera: shown at once from the saved copy, with its upload progress. */
+    async onPhoto() {
+      const { chats } = getApp<IAppOption>()
+      if (!chats) return
+      let picked: WechatMiniprogram.MediaFile | undefined
+      try {
+        picked = (await new Promise<WechatMiniprogram.ChooseMediaSuccessCallbackResult>((success, fail) => wx.chooseMedia({ count: 1, mediaType: ['image'], success, fail }))).tempFiles[0]
+      } catch {
+        return // the user cancelled
+      }
+      if (!picked) return
+      const { tempFilePath, width, height } = picked
+      await this.act(() => chats.sendImage(this.data.channelId, this.data.channelType, tempFilePath, width, height))
+    },
+    /** Hold to record a voice note, release to send it. */
+    onVoiceStart() {
+      this.setData({ recording: true })
+      wx.getRecorderManager().start({ format: 'mp3' })
+    },
+    onVoiceEnd() {
+      if (this.data.recording) wx.getRecorderManager().stop()
     },
     async onRetry(e: WechatMiniprogram.CustomEvent<{ clientMsgNo: string }>) {
       await this.act(() => getApp<IAppOption>().im?.resend(e.detail.clientMsgNo))

@@ -6,6 +6,7 @@
  * server restart.
  */
 import * as http from 'http'
+import { UploadStore } from './uploads'
 import type { AddressInfo } from 'net'
 import { randomBytes } from 'crypto'
 import { WebSocket, WebSocketServer } from 'ws'
@@ -32,6 +33,8 @@ export interface LocalServer {
   readonly apiUrl: string
   /** The current core (a new one after restart()). */
   readonly core: ServerCore
+  /** The upload endpoint (POST /upload, GET /files/<id>) with its objects and faults; kept across restart(). */
+  readonly uploads: UploadStore
   /** Stops listening and drops every connection. */
   close(): Promise<void>
   /** Drops every connection, closes both listeners, and listens again on the same ports with a new core over the same data. */
@@ -58,6 +61,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   const { wsPort = 0, apiPort = 0, mode = 'v2', encrypt = true, dataDir, ...coreOptions } = options
   const memoryStore = dataDir === undefined ? new ServerStore() : undefined
   const ports = { ws: wsPort, api: apiPort }
+  const uploads = new UploadStore()
 
   const open = async (): Promise<Listeners> => {
     const core = new ServerCore({
@@ -80,7 +84,9 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
       }
       wss.handleUpgrade(req, socket, head, (ws) => attach(core, ws))
     })
-    const apiServer = http.createServer((req, res) => void serveHttp(core, req, res, restart))
+    const apiServer = http.createServer((req, res) => {
+      if (!uploads.serve(req, res, `http://${HOST}:${ports.api}`)) void serveHttp(core, req, res, restart)
+    })
     await listen(wsServer, ports.ws)
     await listen(apiServer, ports.api)
     ports.ws = (wsServer.address() as AddressInfo).port
@@ -117,6 +123,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     get core() {
       return current.core
     },
+    uploads,
     close: () => shut(current),
     restart,
   }

@@ -36,8 +36,14 @@ import type { Clock, TimerId, Timers } from '../../../sdk/platform/types'
 import { createSeededRandom, type VirtualScheduler } from '../virtual-time'
 import { SimStorageData, type SimStorageLimits } from './storage'
 import type { SimHttpHandler, SimHttpRequest } from './connectors'
+import { SimFileData, USER_DATA_PATH, fileSystemManager, noSuchFile } from './files'
+import * as http from 'http'
 
 export { SimStorageData } from './storage'
+export { SimFileData, USER_DATA_PATH, FILES_BUDGET_BYTES } from './files'
+/** sim: the uploadFile texts below follow wx.request's; WeChat's exact ones are not documented. */
+export const OFFLINE_UPLOAD_TEXT = 'uploadFile:fail net::ERR_INTERNET_DISCONNECTED'
+export const UPLOAD_ABORT_TEXT = 'uploadFile:fail abort'
 export { virtualConnector, realConnector, serverHttpHandler } from './connectors'
 export type { AcceptFn, AcceptSink, SimHttpHandler, SimHttpRequest, SimHttpResponse } from './connectors'
 export type SimConnector = SocketConnector
@@ -62,6 +68,10 @@ export interface SimWxOptions {
   http?: SimHttpHandler
   /** The "disk"; pass the same object to model a cold restart. Default: a new one. */
   storage?: SimStorageData
+  /** The file system (USER_DATA_PATH and temp files); kept across coldRestart(), temp files dropped. Default: a new one. */
+  files?: SimFileData
+  /** Serves wx.uploadFile in virtual mode (in real mode uploads are real multipart POSTs unless this is given). */
+  upload?: SimUploadHandler
   /** Seed for the storage completion order and getRandomValues (default 1). */
   seed?: number
   /** Concurrent socket cap (default 5). */
@@ -87,6 +97,17 @@ export interface SimWxOptions {
   socketKillAfterSuspendMs?: number
   destroyAfterSuspendMs?: number
 }
+
+/** One wx.uploadFile as a virtual-mode handler sees it. */
+export interface SimUploadRequest {
+  url: string
+  name: string
+  fileName: string
+  bytes: Uint8Array
+  formData: Record<string, string>
+  header: Record<string, string>
+}
+export type SimUploadHandler = (req: SimUploadRequest) => Promise<{ statusCode: number; data: string }>
 
 /** A live (or closing) simulated socket, for tests. */
 export interface SimSocket {
@@ -121,6 +142,17 @@ export interface SimWxControl {
   /** The mini-program's setTimeout/clearTimeout: they stop while suspended and fire late on show. */
   readonly timers: Timers
   readonly storage: SimStorageControl
+  /** The file system: `files.addTemp(bytes, 'jpg')` is what wx.chooseMedia hands out. */
+  readonly files: SimFileData
+  /** Progress events delivered by uploads so far (all tasks). */
+  readonly uploadProgressEvents: number
+  /**
+   * What the user picks at the next wx.chooseMedia (each becomes a temp file); none queued = the
+   * user cancels (`chooseMedia:fail cancel`).
+   */
+  choose(files: Array<{ bytes: Uint8Array; ext?: string; width?: number; height?: number }>): void
+  /** What the recorder captures next (wx.getRecorderManager: start, then stop gives this as a temp file). */
+  record(bytes: Uint8Array, durationMs: number): void
   readonly hidden: boolean
   readonly suspended: boolean
   readonly destroyed: boolean
@@ -173,6 +205,7 @@ const validCloseCode = (code: number): boolean => code === 1000 || (code >= 3000
 export function createSimWx(options: SimWxOptions): SimWx {
   const base: Clock & Timers = options.scheduler === 'real' ? realBase : options.scheduler
   const data = options.storage ?? new SimStorageData()
+  const fileData = options.files ?? new SimFileData()
   const rng = createSeededRandom(options.seed ?? nextDefaultSeed++)
   const cap = options.socketCap ?? 5
   const releaseMs = options.socketReleaseMs ?? 50
@@ -513,6 +546,98 @@ export function createSimWx(options: SimWxOptions): SimWx {
     return { abort: () => abortWith('request:fail abort') }
   }
 
+  // ---- uploads --------------------------------------------------------------------------------
+
+  let progressEvents = 0
+  type UploadOpts = CallbackOpts & { url: string; filePath: string; name: string; header?: Record<string, string>; formData?: Record<string, string>; timeout?: number }
+  function uploadFile(o: UploadOpts) {
+    let done = false
+    let timeout: TimerId | undefined
+    let cancelTransfer: (() => void) | undefined
+    const progress = new Set<(res: { progress: number; totalBytesSent: number; totalBytesExpectedToSend: number }) => void>()
+    const finish = (ok: boolean, res: Record<string, unknown>): void => {
+      if (done) return
+      done = true
+      inflight.delete(abortWith)
+      cancel(timeout)
+      cancelTransfer?.()
+      call(o, ok, res)
+    }
+    // Shares the request cap and the suspend abort with wx.request (texts rewritten to this api).
+    const abortWith = (errMsg: string): void => finish(false, { errMsg: errMsg.replace(/^request:/, 'uploadFile:') })
+    const sent = (n: number, total: number): void => {
+      if (done) return
+      const res = { progress: Math.round((n / total) * 100), totalBytesSent: n, totalBytesExpectedToSend: total }
+      deliver(() => {
+        if (done) return
+        progressEvents++
+        for (const l of [...progress]) l(res)
+      })
+    }
+    const task = {
+      onProgressUpdate: (l: (res: { progress: number; totalBytesSent: number; totalBytesExpectedToSend: number }) => void) => void progress.add(l),
+      offProgressUpdate: (l?: (res: { progress: number; totalBytesSent: number; totalBytesExpectedToSend: number }) => void) => (l ? void progress.delete(l) : progress.clear()),
+      onHeadersReceived: () => undefined,
+      offHeadersReceived: () => undefined,
+      abort: () => abortWith(UPLOAD_ABORT_TEXT),
+    }
+    if (inflight.size >= (options.requestCap ?? 10)) {
+      later(() => abortWith(REQUEST_CAP_TEXT), 0)
+      return task
+    }
+    inflight.add(abortWith)
+    timeout = later(() => abortWith('uploadFile:fail timeout'), o.timeout ?? 60_000)
+    const bytes = fileData.read(o.filePath)
+    const fileName = o.filePath.replace(/^.*\//, '')
+    if (!bytes) later(() => abortWith(noSuchFile('uploadFile', o.filePath)), 1)
+    else if (!network.online) later(() => abortWith(OFFLINE_UPLOAD_TEXT), 1)
+    else if (options.scheduler === 'real' && !options.upload) cancelTransfer = realUpload(o, bytes, fileName, sent, finish, abortWith)
+    else if (!options.upload) later(() => abortWith('uploadFile:fail sim no upload handler'), reqLatency)
+    else {
+      const handler = options.upload
+      const total = bytes.length
+      // Progress in quarters, one request latency apart, then the handler's answer.
+      for (let q = 1; q <= 4; q++) later(() => sent(Math.round((total * q) / 4), total), reqLatency * q)
+      later(() => {
+        handler({ url: o.url, name: o.name, fileName, bytes: bytes.slice(), formData: { ...(o.formData ?? {}) }, header: { ...(o.header ?? {}) } }).then(
+          (res) => later(() => (network.online ? finish(true, { statusCode: res.statusCode, data: res.data, errMsg: 'uploadFile:ok' }) : abortWith(OFFLINE_UPLOAD_TEXT)), reqLatency),
+          (e: Error) => later(() => abortWith(`uploadFile:fail ${e.message}`), reqLatency),
+        )
+      }, reqLatency * 4)
+    }
+    return task
+  }
+
+  // ---- media pickers ----------------------------------------------------------------------------
+
+  const chosen: Array<Array<{ bytes: Uint8Array; ext?: string; width?: number; height?: number }>> = []
+  let recording: { bytes: Uint8Array; durationMs: number } = { bytes: new Uint8Array([0x23, 0x21, 0x41, 0x4d, 0x52]), durationMs: 1_000 }
+  function chooseMedia(o: CallbackOpts): void {
+    const picked = chosen.shift()
+    if (!picked) {
+      later(() => call(o, false, { errMsg: 'chooseMedia:fail cancel' }), 0)
+      return
+    }
+    const tempFiles = picked.map((f) => ({ tempFilePath: fileData.addTemp(f.bytes, f.ext ?? 'jpg'), size: f.bytes.length, width: f.width ?? 0, height: f.height ?? 0, fileType: 'image', duration: 0, thumbTempFilePath: '' }))
+    later(() => call(o, true, { tempFiles, type: 'image', errMsg: 'chooseMedia:ok' }), 0)
+  }
+  // One recorder per app, as wx.getRecorderManager() returns the same manager every call.
+  const stops = new Set<(res: { tempFilePath: string; duration: number; fileSize: number }) => void>()
+  let started = false
+  const recorder = {
+      onStop: (l: (res: { tempFilePath: string; duration: number; fileSize: number }) => void) => void stops.add(l),
+      onError: () => undefined,
+      onStart: () => undefined,
+      start: () => void (started = true),
+      stop() {
+        if (!started) return
+        started = false
+        const res = { tempFilePath: fileData.addTemp(recording.bytes, 'mp3'), duration: recording.durationMs, fileSize: recording.bytes.length }
+        later(() => deliver(() => stops.forEach((l) => l(res))), 0)
+      },
+  }
+  const getRecorderManager = () => recorder
+
   // ---- lifecycle ------------------------------------------------------------------------------
 
   let phase: TimerId | undefined
@@ -561,6 +686,11 @@ export function createSimWx(options: SimWxOptions): SimWx {
     offAppShow: offer(listeners.show),
     offAppHide: offer(listeners.hide),
     request,
+    uploadFile,
+    chooseMedia,
+    getRecorderManager,
+    getFileSystemManager: () => fileSystemManager(fileData, (o, ok, res) => later(() => call(o, ok, res), 0)),
+    env: { USER_DATA_PATH },
     getRandomValues(o: CallbackOpts & { length: number }) {
       const bytes = rng.bytes(o.length)
       void Promise.resolve().then(() => call(o, true, { randomValues: bytes.buffer, errMsg: 'getRandomValues:ok' }))
@@ -592,6 +722,12 @@ export function createSimWx(options: SimWxOptions): SimWx {
         frozen = true
       },
     },
+    files: fileData,
+    get uploadProgressEvents() {
+      return progressEvents
+    },
+    choose: (files) => void chosen.push(files),
+    record: (bytes, durationMs) => void (recording = { bytes, durationMs }),
     get hidden() {
       return hidden
     },
@@ -652,9 +788,52 @@ export function createSimWx(options: SimWxOptions): SimWx {
       // A restarted app draws fresh randomness (new deviceId, keys, clientMsgNos), as a real phone
       // would; deriving the seed keeps replays exact.
       const seed = overrides.seed ?? deriveSeed(options.seed ?? 1)
-      return createSimWx({ ...options, network, ...overrides, seed, storage: data })
+      fileData.dropTemp()
+      return createSimWx({ ...options, network, ...overrides, seed, storage: data, files: fileData })
     },
     platform: (opts = {}) => createWxPlatform(wx, { ...opts, timers, clock }),
   }
   return { wx, control }
+}
+
+/**
+ * A real multipart/form-data POST of `bytes` (node http), written in 16 KB chunks with a progress
+ * report after each; the returned function cuts it off.
+ */
+function realUpload(
+  o: { url: string; name: string; header?: Record<string, string>; formData?: Record<string, string> },
+  bytes: Uint8Array,
+  fileName: string,
+  sent: (n: number, total: number) => void,
+  finish: (ok: boolean, res: Record<string, unknown>) => void,
+  abortWith: (errMsg: string) => void,
+): () => void {
+  const boundary = `----simwx${Math.random().toString(16).slice(2)}`
+  const fields = Object.entries(o.formData ?? {}).map(([k, v]) => `--${boundary}\r\ncontent-disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`).join('')
+  const head = Buffer.from(`${fields}--${boundary}\r\ncontent-disposition: form-data; name="${o.name}"; filename="${fileName}"\r\ncontent-type: application/octet-stream\r\n\r\n`)
+  const body = Buffer.concat([head, Buffer.from(bytes), Buffer.from(`\r\n--${boundary}--\r\n`)])
+  const req = http.request(o.url, { method: 'POST', headers: { ...(o.header ?? {}), 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': body.length } })
+  req.on('response', (res) => {
+    const chunks: Buffer[] = []
+    res.on('data', (c: Buffer) => chunks.push(c))
+    res.on('end', () => finish(true, { statusCode: res.statusCode ?? 0, data: Buffer.concat(chunks).toString('utf8'), errMsg: 'uploadFile:ok' }))
+    res.on('error', (e) => abortWith(`uploadFile:fail ${e.message}`))
+  })
+  req.on('error', (e) => abortWith(`uploadFile:fail ${e.message}`))
+  let offset = 0
+  const CHUNK = 16 * 1024
+  const next = (): void => {
+    if (req.destroyed) return
+    if (offset >= body.length) return void req.end()
+    const end = Math.min(body.length, offset + CHUNK)
+    req.write(body.subarray(offset, end), () => {
+      offset = end
+      sent(Math.max(0, Math.min(bytes.length, offset - head.length)), bytes.length)
+      next()
+    })
+  }
+  next()
+  return () => {
+    if (!req.destroyed) req.destroy()
+  }
 }

@@ -59,6 +59,7 @@ const BAD: Array<[string, Record<string, unknown>]> = [
   ['diagnostics.includeBodies', { diagnostics: { includeBodies: 1 } }],
   ['diagnostics.realtimeLog', { diagnostics: { realtimeLog: 'on' } }],
   ['sync', { sync: { syncMessages: () => undefined } }],
+  ['media', { media: { uploadUrl: 'https://x/upload' } }],
   ['serverLine', { serverLine: 'v4' }],
   ['inbox.continuityCheckMs', { inbox: { continuityCheckMs: -1 } }],
   ['inbox.maxHeldPerChannel', { inbox: { maxHeldPerChannel: 0 } }],
@@ -97,7 +98,7 @@ describe('createClient options', () => {
     const all: Record<keyof ClientOptions, true> = {
       uid: true, wsAddr: true, routeAddr: true, apiAddr: true, token: true, tokenProvider: true, deviceFlag: true, deviceId: true,
       heartbeat: true, backoff: true, connectTimeoutMs: true, callbackTimeoutMs: true, rebuildAfterHiddenMs: true, outbox: true,
-      storage: true, platform: true, diagnostics: true, sync: true, serverLine: true, inbox: true, random: true, _unsafe: true,
+      storage: true, platform: true, diagnostics: true, sync: true, media: true, serverLine: true, inbox: true, random: true, _unsafe: true,
     }
     expect(Object.keys(all).filter((o) => !top.has(o))).toEqual([])
   })
