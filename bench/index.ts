@@ -26,6 +26,7 @@ const BENCHES: Record<string, () => Promise<BenchModule>> = {
   outbox: () => import('./outbox'),
   recovery: () => import('./recovery'),
   memory: () => import('./memory'),
+  bridge: () => import('./bridge'),
 }
 
 const dir = join(process.cwd(), 'bench')

@@ -77,6 +77,14 @@ export interface ClientOptions {
   callbackTimeoutMs?: number
   /** Milliseconds hidden after which onAppShow rebuilds the socket instead of probing it. Default 5 000. */
   rebuildAfterHiddenMs?: number
+  /**
+   * Send the packets written in one turn of the event loop (a window of SENDs, the RECVACKs of a
+   * burst, a PING) as one WebSocket message of at most 16 KB: one `SocketTask.send` bridge call
+   * instead of one per packet; a lone packet is sent at the end of its turn, never later. WuKongIM
+   * v1.2.6 and v3 read a socket's messages as one byte stream (checked by the real-server suite).
+   * Set false for a server that wants exactly one packet per WebSocket message. Default true.
+   */
+  coalesceFrames?: boolean
   outbox?: {
     /** SENDs on the wire without a SENDACK, at most. Default 32. */
     window?: number
@@ -176,6 +184,7 @@ export interface ResolvedOptions {
   connectTimeoutMs: number
   callbackTimeoutMs: number
   rebuildAfterHiddenMs: number
+  coalesceFrames: boolean
   outbox: OutboxLimits
   storage: { prefix: string; encrypt: boolean }
   random?: () => number
@@ -211,6 +220,7 @@ export function resolveOptions(o: ClientOptions): ResolvedOptions {
     connectTimeoutMs: o.connectTimeoutMs ?? 10_000,
     callbackTimeoutMs: o.callbackTimeoutMs ?? 10_000,
     rebuildAfterHiddenMs: o.rebuildAfterHiddenMs ?? 5_000,
+    coalesceFrames: o.coalesceFrames ?? true,
     outbox: {
       window: outbox.window ?? 32,
       channelWindow: outbox.channelWindow ?? 0,
@@ -285,6 +295,7 @@ const CLIENT_OPTIONS = shape<ClientOptions>({
   connectTimeoutMs: positive,
   callbackTimeoutMs: positive,
   rebuildAfterHiddenMs: nonNegative,
+  coalesceFrames: flag,
   outbox: shape<NonNullable<ClientOptions['outbox']>>({
     window: integer(1),
     channelWindow: integer(0),

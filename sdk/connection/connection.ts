@@ -547,6 +547,7 @@ export class Connection {
    * in a mini-program each SocketTask.send is a bridge call, so a window of 32 SENDs costs one.
    */
   private send(frame: Uint8Array): void {
+    if (!this.options.coalesceFrames) return this.socket?.send(frame)
     this.batch.push(frame)
     this.batchBytes += frame.length
     if (this.batchBytes >= MAX_BATCH_BYTES) this.sendBatch()

@@ -158,6 +158,8 @@ const AT_LEAST_ONE = new Set<keyof InboxOptions>(['maxHeldPerChannel', 'syncPage
 const QUICK_TURNS = 12
 /** Shortest run worth a claim (one write of the seen record); a shorter one can be shown again after a kill. */
 const MIN_CLAIMED_RUN = 8
+/** RECVACKs owed during drains are written at this count at the latest (a v3 server stops pushing at 1,024 un-acked). */
+const ACK_BATCH = 64
 
 function resolveOptions(o: InboxOptions): Required<InboxOptions> {
   const out = { ...DEFAULTS }
@@ -209,6 +211,14 @@ export class Inbox {
    * only that handler's message (see "Kills").
    */
   private saving: Promise<void> | null = null
+  /**
+   * RECVACKs owed by messages handled during channel drains, written together when the last drain
+   * ends, before a gap is filled, when a handler is slow, or at ACK_BATCH: the connection sends
+   * what is written in one turn as one WebSocket message, so a burst costs one bridge call, not one
+   * per message, while an ack never waits for anything slower than the handlers of its burst.
+   */
+  private owed: RecvackPacket[] = []
+  private drains = 0
 
   constructor(deps: InboxDeps) {
     this.d = deps
@@ -477,6 +487,7 @@ export class Inbox {
     ch.again = true
     if (ch.draining) return ch.draining
     const run = async (): Promise<void> => {
+      this.drains++
       try {
         while (ch.again && !this.closed) {
           ch.again = false
@@ -486,6 +497,7 @@ export class Inbox {
         this.d.diagnostics.record('receive', 'drain-crashed', { channelId: ch.channelId, channelType: ch.channelType, error: errorText(e) })
       } finally {
         ch.draining = null
+        if (--this.drains === 0) this.payAcks()
       }
     }
     ch.draining = run()
@@ -511,6 +523,7 @@ export class Inbox {
       this.unclaim(ch, next)
       const end = lowestHeld(ch) ?? ch.wantUpTo + 1
       if (end <= next) break
+      this.payAcks()
       if (!(await this.gaps.fill(ch, next, end))) break
     }
   }
@@ -566,7 +579,10 @@ export class Inbox {
     try {
       const p = this.d.deliver(h.msg)
       quick = await settlesQuickly(p)
-      if (!quick) onSlow?.()
+      if (!quick) {
+        this.payAcks()
+        onSlow?.()
+      }
       await p
     } catch (e) {
       // deliver() promises never to reject; keep the inbox going if it does anyway.
@@ -575,7 +591,7 @@ export class Inbox {
     this.inflight.delete(h.msg.messageId)
     // Without a seq there is no cursor to guard it: its id is what must reach storage at once.
     this.remember(h.msg, h.msg.messageSeq === 0)
-    for (const ack of h.acks) this.d.sendRecvack(ack)
+    this.owe(h.acks)
     return quick
   }
 
@@ -603,6 +619,18 @@ export class Inbox {
   /** A duplicate is still acked: a v2 server keeps redelivering what was not acked. */
   private duplicate(msg: InboundMessage, acks: RecvackPacket[]): void {
     this.d.diagnostics.record('receive', 'duplicate', { messageId: msg.messageId, messageSeq: msg.messageSeq, source: msg.source })
+    this.owe(acks)
+  }
+
+  /** Acks now when no drain runs (the connection still sends one turn's acks together), else at the drain's end. */
+  private owe(acks: RecvackPacket[]): void {
+    for (const ack of acks) this.owed.push(ack)
+    if (this.drains === 0 || this.owed.length >= ACK_BATCH) this.payAcks()
+  }
+
+  private payAcks(): void {
+    const acks = this.owed
+    this.owed = []
     for (const ack of acks) this.d.sendRecvack(ack)
   }
 

@@ -172,7 +172,7 @@ export class Outbox {
       const order = this.nextOrder++
       const msg: OutboxMessage = { clientMsgNo, ...valid, status: 'queued', createdAt: this.deps.platform.now(), attempts: 0 }
       try {
-        await this.store.put(toStored(msg, order))
+        await this.store.add(toStored(msg, order))
       } catch (error) {
         // Nothing half-written may stay behind: drop whatever part of the write landed.
         await this.store.remove(clientMsgNo).catch(() => undefined)
