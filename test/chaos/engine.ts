@@ -335,12 +335,15 @@ class Engine {
     const outKey = [...d.storage.items.keys()].filter((k) => k.startsWith(prefix)).sort()[0]
     if (what !== 'cursors' && outKey !== undefined) {
       const item = d.storage.items.get(outKey)
-      const record = d.storage.peek(outKey) as Record<string, unknown>
+      const value = d.storage.peek(outKey) as Record<string, unknown> & { batch?: Array<Record<string, unknown>> }
+      // A batch key (a burst persisted together): its first record is the one damaged.
+      const record = value.batch ? (value.batch[0] as Record<string, unknown>) : value
       if (what === 'outbox-expire') record.expire = 2 ** 33
       else record.channelType = 300
-      d.storage.write(outKey, record, item?.encrypted === true)
-      this.history.corrupted.add(`${d.uid}|${outKey.slice(prefix.length)}`)
-      return this.log(`${d.uid} outbox record ${outKey.slice(prefix.length, prefix.length + 8)} corrupted (${what})`)
+      d.storage.write(outKey, value, item?.encrypted === true)
+      const no = String(record.clientMsgNo)
+      this.history.corrupted.add(`${d.uid}|${no}`)
+      return this.log(`${d.uid} outbox record ${no.slice(0, 8)} corrupted (${what})`)
     }
     const key = `wkmp:${d.uid}:in:cursors`
     const item = d.storage.items.get(key)
