@@ -166,6 +166,10 @@ export interface UnsafeSwitches {
   cursorAfterDelivery?: boolean
   /** Outbox: on the v2 line, a possibly stored message is re-sent without asking the server (issue 15.13). */
   resendWithoutLookup?: boolean
+  /** Outbox: send() of a burst resolves before its batch key is written (issue 21). */
+  resolveBeforeBatchWrite?: boolean
+  /** Inbox: RECVACKs owed during drains are written only once 64 are owed, not when the drain ends (issue 21). */
+  holdRecvacks?: boolean
 }
 
 
@@ -337,5 +341,7 @@ const CLIENT_OPTIONS = shape<ClientOptions>({
     stopOnAnyDisconnect: flag,
     cursorAfterDelivery: flag,
     resendWithoutLookup: flag,
+    resolveBeforeBatchWrite: flag,
+    holdRecvacks: flag,
   }),
 })

@@ -108,6 +108,7 @@ export interface InboxDeps {
     noCallbackDeadlines?: boolean
     acceptPlainRecv?: boolean
     cursorAfterDelivery?: boolean
+    holdRecvacks?: boolean
   }
 }
 
@@ -497,7 +498,7 @@ export class Inbox {
         this.d.diagnostics.record('receive', 'drain-crashed', { channelId: ch.channelId, channelType: ch.channelType, error: errorText(e) })
       } finally {
         ch.draining = null
-        if (--this.drains === 0) this.payAcks()
+        if (--this.drains === 0 && !this.d.unsafe?.holdRecvacks) this.payAcks()
       }
     }
     ch.draining = run()

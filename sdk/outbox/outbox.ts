@@ -89,7 +89,7 @@ export interface OutboxDeps {
    */
   lookup?(req: SentLookup): Promise<SentLookupResult>
   /** @internal Test-only switches (chaos simulator). */
-  unsafe?: Pick<UnsafeSwitches, 'disableResend' | 'strictOutboxLoad' | 'skipRestoreValidation' | 'resendWithoutLookup'>
+  unsafe?: Pick<UnsafeSwitches, 'disableResend' | 'strictOutboxLoad' | 'skipRestoreValidation' | 'resendWithoutLookup' | 'resolveBeforeBatchWrite'>
 }
 
 interface Entry {
@@ -144,7 +144,7 @@ export class Outbox {
   private timerAt = Infinity
 
   constructor(private readonly deps: OutboxDeps) {
-    this.store = new OutboxStore(deps.platform.storage, deps.config.keyPrefix, deps.config.uid)
+    this.store = new OutboxStore(deps.platform.storage, deps.config.keyPrefix, deps.config.uid, deps.unsafe?.resolveBeforeBatchWrite === true)
   }
 
   /** Restores the queue from storage (once; retried on the next call if it failed). */

@@ -105,7 +105,13 @@ export class OutboxStore {
   private grouping = false
   private nextBatch = 1
 
-  constructor(private readonly storage: PlatformStorage, keyPrefix: string, uid: string) {
+  constructor(
+    private readonly storage: PlatformStorage,
+    keyPrefix: string,
+    uid: string,
+    /** @internal Test-only (chaos `--off batchdurable`): add() of a burst resolves before the write. */
+    private readonly resolveEarly = false,
+  ) {
     this.prefix = `${keyPrefix}:${uid}:out:`
     this.reportedKey = `${keyPrefix}:${uid}:outbox-reported`
   }
@@ -168,6 +174,7 @@ export class OutboxStore {
       batch.live.set(record.clientMsgNo, record)
       this.homes.set(record.clientMsgNo, batch)
     }
+    if (this.resolveEarly) for (const n of part) n.resolve()
     try {
       await this.commit(batch)
       for (const n of part) n.resolve()

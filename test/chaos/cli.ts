@@ -49,6 +49,8 @@ export const OFF: Record<string, keyof Protections> = {
   disconnect: 'stopOnAnyDisconnect',
   pagecursor: 'cursorAfterDelivery',
   lookup: 'resendWithoutLookup',
+  batchdurable: 'resolveBeforeBatchWrite',
+  ackflush: 'holdRecvacks',
 }
 
 function parse(argv: string[]): Args {
@@ -120,6 +122,7 @@ const FAULT_LABELS: Array<[keyof RunResult['faultsBy'], string]> = [
   ['disconnect', 'soft disconnects'],
   ['forgery', 'forged recvs'],
   ['handlerkill', 'handler kills'],
+  ['batches', 'batch bursts and write failures'],
 ]
 
 /** Protections that only exist on encrypted sessions: measured on encrypted runs. */

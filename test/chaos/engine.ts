@@ -166,6 +166,9 @@ class Engine {
     } finally {
       process.off('unhandledRejection', stray)
     }
+    // Every RECV a connected client was pushed is acked by the end (RECVACKs written together must still be written).
+    const unackedRecvs = this.core.unackedRecvs()
+    if (unackedRecvs > 0) this.history.stuck.push(`${unackedRecvs} RECV(s) never RECVACKed at the end`)
     for (const d of this.devices) {
       if (d.client.state !== 'connected') this.history.stuck.push(`${d.uid}: client ${d.client.state} at the end`)
       for (const m of d.client.pending()) {
@@ -480,7 +483,22 @@ class Engine {
       case 'handler-kill':
         d.handlerKill = { remaining: count, until: this.time.now() + durationMs }
         return
+      case 'burst-kill':
+        this.burst(d, step, count)
+        if (durationMs === 0) return this.coldRestart(d) // in this turn: the batch write has not landed
+        return later(() => this.coldRestart(d))
+      case 'batch-write-fail':
+        d.sim.control.storage.failWrites(count, ':out:#')
+        this.burst(d, step, 2 + (durationMs % 7))
+        later(() => this.burst(d, step, 2 + (count % 5)))
+        return later(() => this.coldRestart(d), durationMs + 1 + (durationMs % 200))
     }
+  }
+
+  /** `n` send() calls in one turn (persisted as one batch), to the step's target. */
+  private burst(d: Device, step: FaultStep, n: number): void {
+    const at = this.time.now()
+    for (let i = 0; i < n; i++) this.send(d, step.target, `b${at}.${i}`)
   }
 
   /** The app is hidden, and killed `durationMs` later (with what goes wrong at its next launch). */

@@ -60,6 +60,9 @@ export type FaultKind =
   | 'disconnect' // DISCONNECT with a reason code that is not a kick (`count`)
   | 'forge-recv' // a plaintext RECV the server never stored, on an encrypted session
   | 'handler-kill' // killed inside the app's message handler at the `count`-th message shown within durationMs
+  // Issue 21's fault kinds (the batched outbox layout, coalesced writes):
+  | 'burst-kill' // `count` send() calls at once (one batch), killed durationMs later (0: in the same turn, before the write lands)
+  | 'batch-write-fail' // the next `count` writes of outbox batch keys fail; a burst now and one durationMs later, then killed
 
 /** The fault kinds of the purely random part of a schedule (the original fifteen). */
 export const RANDOM_KINDS: readonly FaultKind[] = [
@@ -90,6 +93,7 @@ export const FAULT_GROUPS = {
   disconnect: ['disconnect'],
   forgery: ['forge-recv'],
   handlerkill: ['handler-kill'],
+  batches: ['burst-kill', 'batch-write-fail'],
 } as const satisfies Record<string, readonly FaultKind[]>
 
 export type FaultGroup = keyof typeof FAULT_GROUPS
@@ -418,6 +422,21 @@ export function generatePlan(seed: number, options: ScenarioOptions): Plan {
     fault(t, 'network-flap', c, { durationMs: ms, episode: 'handler-kill' })
     sendsTo(t + 100, c, 3 + rng.int(3), ms - 200)
     fault(t + ms, 'handler-kill', c, { count: 2 + rng.int(3), durationMs: 10_000, episode: 'handler-kill' })
+  }
+
+  // Issue 21's kinds, drawn last so every earlier draw stays as it was; in the first part of the
+  // phase, away from the last episodes' clients.
+  if (on('burst-kill')) {
+    for (let n = 0; n < 2; n++) {
+      const c = rng.int(clients)
+      // Killed in the same turn (before the batch write lands), within a few ms (acks on the way), or later.
+      const ms = pick(rng, [0, rng.int(30), 200 + rng.int(1_500)])
+      fault(at(25_000), 'burst-kill', c, { count: 2 + rng.int(12), durationMs: ms, episode: 'burst-kill' })
+    }
+  }
+  if (on('batch-write-fail')) {
+    const c = rng.int(clients)
+    fault(at(25_000), 'batch-write-fail', c, { count: 1 + rng.int(3), durationMs: 5 + rng.int(300), episode: 'batch-write-fail' })
   }
 
   // Stable order: by time, then as generated.

@@ -289,6 +289,18 @@ export class ServerCore {
     return f.mode
   }
 
+  /** RECVs pushed on open sessions and not RECVACKed (v3: not yet expired). */
+  unackedRecvs(): number {
+    const now = this.opts.clock.now()
+    let n = 0
+    for (const s of this.sessions.values()) {
+      if (s.state !== 'open') continue
+      n += s.redeliveries.size
+      for (const expires of s.pendingAcks.values()) if (expires > now) n++
+    }
+    return n
+  }
+
   report(): ServerReport {
     let active = 0
     for (const s of this.sessions.values()) if (s.state === 'open') active++
