@@ -11,7 +11,9 @@
  * - single message: one `send()` until `sent`, SINGLE_RUNS times one after the other (calls are the
  *   mean; the send→ack p50 is the "no added latency" check).
  *
- * BRIDGE_BURST (default 500) and BRIDGE_SINGLE_RUNS (default 200) override the counts.
+ * BRIDGE_BURST (default 500) and BRIDGE_SINGLE_RUNS (default 200) override the counts; BRIDGE_CHILD=1
+ * runs the outbound rows against the local server in a child process instead (acks then arrive
+ * spread over more turns, as from a remote server).
  */
 import { createClient } from '../sdk/client'
 import type { WxApi } from '../sdk/platform/wx'
@@ -20,10 +22,13 @@ import { PacketType } from '../sdk/proto/packets'
 import { RawClient } from '../test/support/server/raw-client'
 import { startLocalServer } from '../test/support/server/ws-server'
 import { createSimWx, realConnector } from '../test/support/sim-wx'
+import { childServer } from './e2e'
 import { until } from './support'
 
 const BURST = Number(process.env.BRIDGE_BURST ?? 500)
 const SINGLE_RUNS = Number(process.env.BRIDGE_SINGLE_RUNS ?? 200)
+/** BRIDGE_CHILD=1: the outbound rows against the local server in a child process (as e2e's fair row). */
+const CHILD = process.env.BRIDGE_CHILD === '1'
 
 /** Calls by name while `counting` is on: wx.<api> and SocketTask.send. */
 interface Counter {
@@ -115,12 +120,28 @@ async function sendAll(client: ReturnType<typeof createClient>, n: number, paral
 }
 
 async function outbound(parallel: boolean): Promise<Row> {
-  return withClient('alice', async (client, counter) => {
+  const run = async (client: ReturnType<typeof createClient>, counter: Counter): Promise<Row> => {
     counter.counting = true
     await sendAll(client, BURST, parallel)
     counter.counting = false
     return perMessage(counter, BURST)
-  })
+  }
+  if (!CHILD) return withClient('alice', run)
+  const server = await childServer()
+  const sim = createSimWx({ scheduler: 'real', connect: realConnector() })
+  const counter: Counter = { counts: new Map(), counting: false }
+  const platform = createWxPlatform(countingWx(sim.wx, counter), { timers: sim.control.timers, clock: sim.control.clock })
+  const client = createClient({ uid: 'alice', token: 't', wsAddr: server.wsUrl, apiAddr: server.apiUrl, platform, outbox: { maxMessages: BURST + 100 } })
+  try {
+    await client.ready()
+    client.connect()
+    await until(() => client.state === 'connected', 'CONNACK', 10_000)
+    await sendAll(client, 1, false)
+    return await run(client, counter)
+  } finally {
+    await client.close().catch(() => undefined)
+    await server.close()
+  }
 }
 
 async function single(): Promise<Row> {
