@@ -27,6 +27,7 @@ const BENCHES: Record<string, () => Promise<BenchModule>> = {
   recovery: () => import('./recovery'),
   memory: () => import('./memory'),
   bridge: () => import('./bridge'),
+  cpu: () => import('./cpu'),
 }
 
 const dir = join(process.cwd(), 'bench')
