@@ -9,12 +9,14 @@
 // parts as options (or entries) and the rest is trimmed. The no-loss hardening of issue 15 (option
 // validation table, inbox split and its new rules, outbox quarantine and lookup, deadlines) took it
 // from 31.8 KB to 37.9 KB; the budgets below hold that until the trim lands (issue 18 stays open).
+// Issue 21 (batch keys with group commit in the outbox store, RECVACKs written per drain, the
+// coalesceFrames option) took it from 38.3 KB to 39.5 KB.
 const { sdkOptions } = require('./scripts/esbuild-options')
 
 const withSdkOptions = (config) => ({ ...config, ...sdkOptions, format: 'cjs' })
 
 module.exports = [
-  { name: 'core: createClient + createWxPlatform', path: 'sdk/index.ts', import: '{ createClient, createWxPlatform }', limit: '39 KB', gzip: true, modifyEsbuildConfig: withSdkOptions },
-  { name: 'full SDK (wukongim-mp)', path: 'sdk/index.ts', import: '*', limit: '39 KB', gzip: true, modifyEsbuildConfig: withSdkOptions },
+  { name: 'core: createClient + createWxPlatform', path: 'sdk/index.ts', import: '{ createClient, createWxPlatform }', limit: '40 KB', gzip: true, modifyEsbuildConfig: withSdkOptions },
+  { name: 'full SDK (wukongim-mp)', path: 'sdk/index.ts', import: '*', limit: '40 KB', gzip: true, modifyEsbuildConfig: withSdkOptions },
   { name: 'wukongim-mp/testing', path: 'sdk/testing.ts', import: '*', limit: '4 KB', gzip: true, modifyEsbuildConfig: withSdkOptions },
 ]

@@ -12,7 +12,7 @@
  * `typeof crypto` (no call, no throw when absent); its randomBytes is never used here. MD5 is our
  * own (md5.ts) because @noble/hashes' md5 calls BigInt() on every digest.
  */
-import { cbc, unsafe as aes } from '@noble/ciphers/aes'
+import { cbc } from '@noble/ciphers/aes'
 import { generateKeyPairFromSeed, sharedKey } from '@stablelib/x25519'
 import { ProtocolError } from '../errors'
 import { decodeBase64, decodeBase64Ascii, encodeBase64, encodeBase64Ascii } from './base64'
@@ -43,8 +43,6 @@ export class SessionCrypto {
   readonly aesIV: string
   private readonly key: Uint8Array
   private readonly iv: Uint8Array
-  /** The encryption key schedule, computed once (cbc() computes it again on every call). */
-  private readonly schedule: Uint32Array
 
   constructor(aesKey: string, aesIV: string) {
     this.aesKey = aesKey
@@ -52,12 +50,11 @@ export class SessionCrypto {
     this.key = encodeUtf8(aesKey)
     this.iv = encodeUtf8(aesIV)
     if (this.key.length !== 16 || this.iv.length !== 16) throw new ProtocolError('AES key and IV must be 16 bytes', { keyLength: this.key.length, ivLength: this.iv.length })
-    this.schedule = aes.expandKeyLE(this.key)
   }
 
   /** AES-128-CBC/PKCS#7 of `plain`, as the ASCII bytes of its base64 (the wire payload). */
   encrypt(plain: Uint8Array): Uint8Array {
-    return encodeBase64Ascii(cbcEncrypt(this.schedule, this.iv, plain))
+    return encodeBase64Ascii(cbc(this.key, this.iv).encrypt(plain))
   }
 
   /** Inverse of encrypt; throws ProtocolError on bad base64, length or padding. */
@@ -88,44 +85,6 @@ export class SessionCrypto {
     verify.set(wirePayload, head.length)
     return md5Hex(this.encrypt(verify))
   }
-}
-
-/**
- * AES-CBC with PKCS#7 padding over a ready key schedule: the same bytes as `cbc(key, iv).encrypt`
- * (checked against it in test/unit/proto), without expanding the key for every SEND and msgKey.
- */
-function cbcEncrypt(schedule: Uint32Array, iv: Uint8Array, plain: Uint8Array): Uint8Array {
-  const pad = 16 - (plain.length % 16)
-  const out = new Uint8Array(plain.length + pad)
-  out.set(plain)
-  out.fill(pad, plain.length)
-  let s0 = le32(iv, 0)
-  let s1 = le32(iv, 4)
-  let s2 = le32(iv, 8)
-  let s3 = le32(iv, 12)
-  for (let i = 0; i < out.length; i += 16) {
-    const s = aes.encrypt(schedule, s0 ^ le32(out, i), s1 ^ le32(out, i + 4), s2 ^ le32(out, i + 8), s3 ^ le32(out, i + 12))
-    s0 = s.s0
-    s1 = s.s1
-    s2 = s.s2
-    s3 = s.s3
-    put32(out, i, s0)
-    put32(out, i + 4, s1)
-    put32(out, i + 8, s2)
-    put32(out, i + 12, s3)
-  }
-  return out
-}
-
-function le32(b: Uint8Array, i: number): number {
-  return ((b[i] as number) | ((b[i + 1] as number) << 8) | ((b[i + 2] as number) << 16) | ((b[i + 3] as number) << 24)) >>> 0
-}
-
-function put32(b: Uint8Array, i: number, v: number): void {
-  b[i] = v & 0xff
-  b[i + 1] = (v >>> 8) & 0xff
-  b[i + 2] = (v >>> 16) & 0xff
-  b[i + 3] = v >>> 24
 }
 
 /** Session key from the client's secret key, the peer's base64 public key and the salt (= IV). */
