@@ -3,7 +3,7 @@
  * list and sorted by `order`, a number that only grows):
  *
  * - One key per message, `<prefix>:<uid>:out:<clientMsgNo>` → StoredMessage: what a lone send()
- *   writes, and every later change of one record (failed, resent). The only layout before 0.2.
+ *   writes, and every later change of one record (failed, resent); the only layout before issue 21.
  * - A batch key, `<prefix>:<uid>:out:#<n>` → `{ batch: StoredMessage[] }`: the new records of a
  *   burst, persisted together (group commit: while one write of new records is in flight, the
  *   send() calls that arrive meanwhile form the next group), split so that a key stays far below
