@@ -575,7 +575,10 @@ export class Outbox {
       }
     }
     for (const entry of this.inFlight.values()) at = Math.min(at, entry.ackCheckAt)
-    if (at === this.timerAt) return
+    // A timer already due no later than the nearest deadline is kept: at worst it fires early and
+    // tick() arms the next one. (Re-arming whenever the earliest deadline moved cost a clearTimeout
+    // and a setTimeout per SENDACK.)
+    if (at >= this.timerAt) return
     if (this.timer !== undefined) this.deps.platform.clearTimeout(this.timer)
     this.timer = undefined
     this.timerAt = at
