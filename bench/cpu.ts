@@ -59,7 +59,7 @@ export function render(r: Record<string, unknown>): string {
     ...table('byFunction'),
     '',
     'What this shows: no hot spot. About half of the busy time is not the SDK (native socket writes, which on loopback include the kernel\'s receive side, the garbage collector, Node internals, the simulated wx storage serialising values, `ws`); the SDK\'s share is spread over the outbox, AES, the inbox\'s note of each own SENDACK, diagnostics traces and the codec. ' +
-      'Changed for issue 21: the inbox\'s bounded de-dup sets no longer evict through a Set iterator (slow after many deletes), the wx adapter fetches 4 KB of random bytes per bridge call and no longer copies its pool per message; per-message storage and socket calls became per-batch for bursts (see `-- bridge`), which this awaited one-by-one run does not exercise. ' +
+      'Changed for issue 21: the outbox keeps its one timer while it fires no later than the nearest deadline (it was cleared and set again on every SENDACK), the inbox\'s bounded de-dup sets no longer evict through a Set iterator (slow after many deletes), the wx adapter fetches 4 KB of random bytes per bridge call and no longer copies its pool per message; per-message storage and socket calls became per-batch for bursts (see `-- bridge`), which this awaited one-by-one run does not exercise. ' +
       'Profiles taken with the machine loaded by other sessions (load average 4-5 on 2 cores): the per-message figure moves by ±30% between runs and the before/after difference is inside that noise.',
   ].join('\n')
 }
