@@ -213,13 +213,13 @@ export class Inbox {
    */
   private saving: Promise<void> | null = null
   /**
-   * RECVACKs owed by messages handled during channel drains, written together when the last drain
-   * ends, before a gap is filled, when a handler is slow, or at ACK_BATCH: the connection sends
-   * what is written in one turn as one WebSocket message, so a burst costs one bridge call, not one
-   * per message, while an ack never waits for anything slower than the handlers of its burst.
+   * RECVACKs owed by the messages a channel drain handed over, written together when a drain
+   * ends, before it fills a gap, when a handler is slow, or at ACK_BATCH: the connection sends what
+   * is written in one turn as one WebSocket message, so a burst costs one bridge call, not one per
+   * message, while an ack never waits for anything slower than the handlers of its burst. Acks due
+   * outside a drain (a pushed duplicate, a message without seq) are written at once.
    */
   private owed: RecvackPacket[] = []
-  private drains = 0
 
   constructor(deps: InboxDeps) {
     this.d = deps
@@ -352,7 +352,9 @@ export class Inbox {
     if (msg.messageSeq === 0) {
       // NoPersist: no seq, no cursor; de-duplicated by messageId only.
       if (msg.messageId !== '0' && this.dedup.hasId(msg.messageId)) return this.duplicate(msg, [ack])
-      void this.deliverOnce({ msg, acks: [ack] })
+      const held: Held = { msg, acks: [ack] }
+      // Its acks include those of copies that came while it was with the app.
+      void this.deliverOnce(held).then(() => this.sendAcks(held.acks))
       return
     }
 
@@ -488,7 +490,6 @@ export class Inbox {
     ch.again = true
     if (ch.draining) return ch.draining
     const run = async (): Promise<void> => {
-      this.drains++
       try {
         while (ch.again && !this.closed) {
           ch.again = false
@@ -498,7 +499,7 @@ export class Inbox {
         this.d.diagnostics.record('receive', 'drain-crashed', { channelId: ch.channelId, channelType: ch.channelType, error: errorText(e) })
       } finally {
         ch.draining = null
-        if (--this.drains === 0 && !this.d.unsafe?.holdRecvacks) this.payAcks()
+        if (!this.d.unsafe?.holdRecvacks) this.payAcks()
       }
     }
     ch.draining = run()
@@ -532,8 +533,10 @@ export class Inbox {
   private async process(ch: Channel, h: Held): Promise<void> {
     const seq = h.msg.messageSeq
     const shown = !this.dedup.isDuplicate(h.msg)
-    if (shown) this.quick = await this.deliverOnce(h, () => this.unclaim(ch, seq))
-    else this.duplicate(h.msg, h.acks)
+    if (shown) {
+      this.quick = await this.deliverOnce(h, () => this.unclaim(ch, seq))
+      this.owe(h.acks)
+    } else this.duplicate(h.msg, h.acks, true)
     // A claimed seq is in storage already: no urgent write.
     const unsaved = shown && (this.claimed.cursors.get(ch.key) ?? 0) < seq
     this.advance(ch, seq, unsaved)
@@ -570,7 +573,7 @@ export class Inbox {
   }
 
   /**
-   * Hands a message to the app, then remembers it and acks. It is remembered (and so persisted as
+   * Hands a message to the app, then remembers it (the caller acks). It is remembered (and so persisted as
    * seen) only once the handler settled: a crash mid-handler must not turn it into a duplicate.
    * Resolves true when the handler settled quickly; `onSlow` runs as soon as it did not (see "Kills").
    */
@@ -592,7 +595,6 @@ export class Inbox {
     this.inflight.delete(h.msg.messageId)
     // Without a seq there is no cursor to guard it: its id is what must reach storage at once.
     this.remember(h.msg, h.msg.messageSeq === 0)
-    this.owe(h.acks)
     return quick
   }
 
@@ -617,21 +619,26 @@ export class Inbox {
     this.store.seenChanged(urgent)
   }
 
-  /** A duplicate is still acked: a v2 server keeps redelivering what was not acked. */
-  private duplicate(msg: InboundMessage, acks: RecvackPacket[]): void {
+  /** A duplicate is still acked (`inDrain`: with its drain's acks): a v2 server keeps redelivering what was not acked. */
+  private duplicate(msg: InboundMessage, acks: RecvackPacket[], inDrain = false): void {
     this.d.diagnostics.record('receive', 'duplicate', { messageId: msg.messageId, messageSeq: msg.messageSeq, source: msg.source })
-    this.owe(acks)
+    if (inDrain) this.owe(acks)
+    else this.sendAcks(acks)
   }
 
-  /** Acks now when no drain runs (the connection still sends one turn's acks together), else at the drain's end. */
+  /** Acks of a message a drain handled: written with the others of the drain (see `owed`). */
   private owe(acks: RecvackPacket[]): void {
     for (const ack of acks) this.owed.push(ack)
-    if (this.drains === 0 || this.owed.length >= ACK_BATCH) this.payAcks()
+    if (this.owed.length >= ACK_BATCH) this.payAcks()
   }
 
   private payAcks(): void {
     const acks = this.owed
     this.owed = []
+    this.sendAcks(acks)
+  }
+
+  private sendAcks(acks: RecvackPacket[]): void {
     for (const ack of acks) this.d.sendRecvack(ack)
   }
 
