@@ -34,7 +34,7 @@ async function inProcessServer(): Promise<ServerUrls> {
 }
 
 /** `npm run server` in a child process (v3, encrypted, any token). */
-async function childServer(): Promise<ServerUrls> {
+export async function childServer(): Promise<ServerUrls> {
   const child = spawn(process.execPath, ['scripts/run-ts.js', 'test/support/server/cli.ts', '--ws-port', '0', '--api-port', '0', '--mode', 'v3', '--no-token-auth'], {
     stdio: ['ignore', 'pipe', 'inherit'],
   })

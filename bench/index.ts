@@ -1,6 +1,7 @@
 /**
  * Benchmark runner: `npm run bench` runs every bench, `npm run bench -- codec` (or
- * `node scripts/run-ts.js bench/index.ts codec size`) only those whose name contains a filter.
+ * `node scripts/run-ts.js bench/index.ts codec size`) only those whose name contains a filter; a
+ * filter that is a bench's whole name selects that bench alone (`e2e` without `e2e-v3`).
  * Each result is merged into bench/results.json under the bench's name, stamped with the machine
  * and the command, and bench/RESULTS.md is regenerated from the whole file.
  *
@@ -27,6 +28,8 @@ const BENCHES: Record<string, () => Promise<BenchModule>> = {
   recovery: () => import('./recovery'),
   memory: () => import('./memory'),
   media: () => import('./media'),
+  bridge: () => import('./bridge'),
+  cpu: () => import('./cpu'),
 }
 
 const dir = join(process.cwd(), 'bench')
@@ -45,7 +48,7 @@ function machine(): Record<string, unknown> {
 
 async function main(): Promise<void> {
   const filters = process.argv.slice(2)
-  const names = Object.keys(BENCHES).filter((n) => filters.length === 0 || filters.some((f) => n.includes(f)))
+  const names = Object.keys(BENCHES).filter((n) => filters.length === 0 || filters.some((f) => (f in BENCHES ? n === f : n.includes(f))))
   if (names.length === 0) throw new Error(`no bench matches ${filters.join(' ')}; known: ${Object.keys(BENCHES).join(', ')}`)
   const results: Record<string, Record<string, unknown>> = existsSync(resultsPath) ? JSON.parse(readFileSync(resultsPath, 'utf8')) : {}
   for (const name of names) {

@@ -72,6 +72,14 @@ export interface ClientOptions {
   callbackTimeoutMs?: number
   /** Milliseconds hidden after which onAppShow rebuilds the socket instead of probing it. Default 5 000. */
   rebuildAfterHiddenMs?: number
+  /**
+   * Send the packets written in one turn of the event loop (a window of SENDs, the RECVACKs of a
+   * burst, a PING) as one WebSocket message of at most 16 KB: one `SocketTask.send` bridge call
+   * instead of one per packet; a lone packet is sent at the end of its turn, never later. WuKongIM
+   * v1.2.6 and v3 read a socket's messages as one byte stream (checked by the real-server suite).
+   * Set false for a server that wants exactly one packet per WebSocket message. Default true.
+   */
+  coalesceFrames?: boolean
   outbox?: {
     /** SENDs on the wire without a SENDACK, at most. Default 32. */
     window?: number
@@ -160,6 +168,10 @@ export interface UnsafeSwitches {
   resendWithoutLookup?: boolean
   /** Media: the file is not copied out of the temp area; the record points at the temp path (issue 19). */
   uploadFromTempPath?: boolean
+  /** Outbox: send() of a burst resolves before its batch key is written (issue 21). */
+  resolveBeforeBatchWrite?: boolean
+  /** Inbox: RECVACKs owed during drains are written only once 64 are owed, not when the drain ends (issue 21). */
+  holdRecvacks?: boolean
 }
 
 
@@ -219,6 +231,7 @@ export function resolveOptions(o: ClientOptions): ResolvedOptions {
       connectTimeoutMs: o.connectTimeoutMs ?? 10_000,
       callbackTimeoutMs: o.callbackTimeoutMs ?? 10_000,
       rebuildAfterHiddenMs: o.rebuildAfterHiddenMs ?? 5_000,
+      coalesceFrames: o.coalesceFrames ?? true,
       unsafe,
     },
     inbox: inboxSettings(o.inbox),
@@ -325,6 +338,7 @@ const CLIENT_OPTIONS = shape<ClientOptions>({
   connectTimeoutMs: positive,
   callbackTimeoutMs: positive,
   rebuildAfterHiddenMs: nonNegative,
+  coalesceFrames: flag,
   outbox: shape<NonNullable<ClientOptions['outbox']>>({
     window: integer(1),
     channelWindow: integer(0),
@@ -367,5 +381,7 @@ const CLIENT_OPTIONS = shape<ClientOptions>({
     cursorAfterDelivery: flag,
     resendWithoutLookup: flag,
     uploadFromTempPath: flag,
+    resolveBeforeBatchWrite: flag,
+    holdRecvacks: flag,
   }),
 })

@@ -37,6 +37,8 @@ export interface ConnectionOptions {
   connectTimeoutMs: number
   callbackTimeoutMs: number
   rebuildAfterHiddenMs: number
+  /** Frames written in one turn go out in one SocketTask.send (options.ts `coalesceFrames`). */
+  coalesceFrames: boolean
   /** @internal Test-only switches (options.ts UnsafeSwitches). */
   unsafe: { noCallbackDeadlines?: boolean; stopOnAnyDisconnect?: boolean; acceptPlainRecv?: boolean }
 }
@@ -551,6 +553,7 @@ export class Connection {
    * in a mini-program each SocketTask.send is a bridge call, so a window of 32 SENDs costs one.
    */
   private send(frame: Uint8Array): void {
+    if (!this.options.coalesceFrames) return this.socket?.send(frame)
     this.batch.push(frame)
     this.batchBytes += frame.length
     if (this.batchBytes >= MAX_BATCH_BYTES) this.sendBatch()

@@ -104,6 +104,7 @@ export interface InboxDeps {
     unreadableStateIsEmpty?: boolean
     noCallbackDeadlines?: boolean
     cursorAfterDelivery?: boolean
+    holdRecvacks?: boolean
   }
 }
 
@@ -141,6 +142,8 @@ export interface InboxSnapshot {
 const QUICK_TURNS = 12
 /** Shortest run worth a claim (one write of the seen record); a shorter one can be shown again after a kill. */
 const MIN_CLAIMED_RUN = 8
+/** RECVACKs owed during drains are written at this count at the latest (a v3 server stops pushing at 1,024 un-acked). */
+const ACK_BATCH = 64
 
 /** Whether `p` settles within QUICK_TURNS microtask turns. */
 async function settlesQuickly(p: Promise<unknown>): Promise<boolean> {
@@ -177,6 +180,14 @@ export class Inbox {
    * only that handler's message (see "Kills").
    */
   private saving: Promise<void> | null = null
+  /**
+   * RECVACKs owed by the messages a channel drain handed over, written together when a drain
+   * ends, before it fills a gap, when a handler is slow, or at ACK_BATCH: the connection sends what
+   * is written in one turn as one WebSocket message, so a burst costs one bridge call, not one per
+   * message, while an ack never waits for anything slower than the handlers of its burst. Acks due
+   * outside a drain (a pushed duplicate, a message without seq) are written at once.
+   */
+  private owed: RecvackPacket[] = []
 
   constructor(deps: InboxDeps) {
     this.deps = deps
@@ -305,7 +316,9 @@ export class Inbox {
     if (msg.messageSeq === 0) {
       // NoPersist: no seq, no cursor; de-duplicated by messageId only.
       if (msg.messageId !== '0' && this.dedup.hasId(msg.messageId)) return this.duplicate(msg, [ack])
-      void this.deliverOnce({ msg, acks: [ack] })
+      const held: Held = { msg, acks: [ack] }
+      // Its acks include those of copies that came while it was with the app.
+      void this.deliverOnce(held).then(() => this.sendAcks(held.acks))
       return
     }
 
@@ -451,6 +464,7 @@ export class Inbox {
         this.deps.diagnostics.record('receive', 'drain-crashed', { channelId: ch.channelId, channelType: ch.channelType, error: errorText(e) })
       } finally {
         ch.draining = null
+        if (!this.deps.unsafe?.holdRecvacks) this.payAcks()
       }
     }
     ch.draining = run()
@@ -476,6 +490,7 @@ export class Inbox {
       this.unclaim(ch, next)
       const end = lowestHeld(ch) ?? ch.wantUpTo + 1
       if (end <= next) break
+      this.payAcks()
       if (!(await this.gaps.fill(ch, next, end))) break
     }
   }
@@ -483,8 +498,10 @@ export class Inbox {
   private async process(ch: Channel, h: Held): Promise<void> {
     const seq = h.msg.messageSeq
     const shown = !this.dedup.isDuplicate(h.msg)
-    if (shown) this.quick = await this.deliverOnce(h, () => this.unclaim(ch, seq))
-    else this.duplicate(h.msg, h.acks)
+    if (shown) {
+      this.quick = await this.deliverOnce(h, () => this.unclaim(ch, seq))
+      this.owe(h.acks)
+    } else this.duplicate(h.msg, h.acks, true)
     // A claimed seq is in storage already: no urgent write.
     const unsaved = shown && (this.claimed.cursors.get(ch.key) ?? 0) < seq
     this.advance(ch, seq, unsaved)
@@ -521,7 +538,7 @@ export class Inbox {
   }
 
   /**
-   * Hands a message to the app, then remembers it and acks. It is remembered (and so persisted as
+   * Hands a message to the app, then remembers it (the caller acks). It is remembered (and so persisted as
    * seen) only once the handler settled: a crash mid-handler must not turn it into a duplicate.
    * Resolves true when the handler settled quickly; `onSlow` runs as soon as it did not (see "Kills").
    */
@@ -531,7 +548,10 @@ export class Inbox {
     try {
       const p = this.deps.deliver(h.msg)
       quick = await settlesQuickly(p)
-      if (!quick) onSlow?.()
+      if (!quick) {
+        this.payAcks()
+        onSlow?.()
+      }
       await p
     } catch (e) {
       // deliver() promises never to reject; keep the inbox going if it does anyway.
@@ -540,7 +560,6 @@ export class Inbox {
     this.inflight.delete(h.msg.messageId)
     // Without a seq there is no cursor to guard it: its id is what must reach storage at once.
     this.remember(h.msg, h.msg.messageSeq === 0)
-    for (const ack of h.acks) this.deps.sendRecvack(ack)
     return quick
   }
 
@@ -565,9 +584,26 @@ export class Inbox {
     this.store.seenChanged(urgent)
   }
 
-  /** A duplicate is still acked: a v2 server keeps redelivering what was not acked. */
-  private duplicate(msg: InboundMessage, acks: RecvackPacket[]): void {
+  /** A duplicate is still acked (`inDrain`: with its drain's acks): a v2 server keeps redelivering what was not acked. */
+  private duplicate(msg: InboundMessage, acks: RecvackPacket[], inDrain = false): void {
     this.deps.diagnostics.record('receive', 'duplicate', { messageId: msg.messageId, messageSeq: msg.messageSeq, source: msg.source })
+    if (inDrain) this.owe(acks)
+    else this.sendAcks(acks)
+  }
+
+  /** Acks of a message a drain handled: written with the others of the drain (see `owed`). */
+  private owe(acks: RecvackPacket[]): void {
+    for (const ack of acks) this.owed.push(ack)
+    if (this.owed.length >= ACK_BATCH) this.payAcks()
+  }
+
+  private payAcks(): void {
+    const acks = this.owed
+    this.owed = []
+    this.sendAcks(acks)
+  }
+
+  private sendAcks(acks: RecvackPacket[]): void {
     for (const ack of acks) this.deps.sendRecvack(ack)
   }
 

@@ -113,7 +113,7 @@ export interface OutboxDeps {
   /** Media messages; without it send() with a `file` is refused. */
   media?: OutboxMedia
   /** @internal Test-only switches (chaos simulator). */
-  unsafe?: { disableResend?: boolean; strictOutboxLoad?: boolean; skipRestoreValidation?: boolean; resendWithoutLookup?: boolean }
+  unsafe?: { disableResend?: boolean; strictOutboxLoad?: boolean; skipRestoreValidation?: boolean; resendWithoutLookup?: boolean; resolveBeforeBatchWrite?: boolean }
 }
 
 interface Entry {
@@ -168,7 +168,7 @@ export class Outbox {
   private timerAt = Infinity
 
   constructor(private readonly deps: OutboxDeps) {
-    this.store = new OutboxStore(deps.platform.storage, deps.config.keyPrefix, deps.config.uid)
+    this.store = new OutboxStore(deps.platform.storage, deps.config.keyPrefix, deps.config.uid, deps.unsafe?.resolveBeforeBatchWrite === true)
   }
 
   /** Restores the queue from storage (once; retried on the next call if it failed). */
@@ -200,7 +200,7 @@ export class Outbox {
       // The file first: a record must never point at a file that is not saved yet.
       if (file !== undefined && media) msg.media = { file: await media.persist(file, clientMsgNo) }
       try {
-        await this.store.put(toStored(msg, order))
+        await this.store.add(toStored(msg, order))
       } catch (error) {
         // Nothing half-written may stay behind: drop whatever part of the write landed.
         await this.store.remove(clientMsgNo).catch(() => undefined)
@@ -656,7 +656,10 @@ export class Outbox {
       }
     }
     for (const entry of this.inFlight.values()) at = Math.min(at, entry.ackCheckAt)
-    if (at === this.timerAt) return
+    // A timer already due no later than the nearest deadline is kept: at worst it fires early and
+    // tick() arms the next one. (Re-arming whenever the earliest deadline moved cost a clearTimeout
+    // and a setTimeout per SENDACK.)
+    if (at >= this.timerAt) return
     if (this.timer !== undefined) this.deps.platform.clearTimeout(this.timer)
     this.timer = undefined
     this.timerAt = at

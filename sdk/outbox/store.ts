@@ -1,7 +1,19 @@
 /**
- * Durable outbox storage. One key per message, `<prefix>:<uid>:out:<clientMsgNo>`, so enqueue is
- * one write and ack one remove (the happy path costs 2 storage operations per message); the
- * queue is rebuilt at start from the key list and sorted by `order`, a number that only grows.
+ * Durable outbox storage. Two layouts, both read at every start (the queue is rebuilt from the key
+ * list and sorted by `order`, a number that only grows):
+ *
+ * - One key per message, `<prefix>:<uid>:out:<clientMsgNo>` → StoredMessage: what a lone send()
+ *   writes, and every later change of one record (failed, resent); the only layout before issue 21.
+ * - A batch key, `<prefix>:<uid>:out:#<n>` → `{ batch: StoredMessage[] }`: the new records of a
+ *   burst, persisted together (group commit: while one write of new records is in flight, the
+ *   send() calls that arrive meanwhile form the next group), split so that a key stays far below
+ *   WeChat's 1 MB. Acked records are forgotten per batch key: every forget of one turn (and those
+ *   arriving while that key is being written) costs one rewrite of the remaining records, or one
+ *   remove once none is left.
+ *
+ * A record lives in one place; a change to a record of a batch is written to its own key first and
+ * only then dropped from the batch, so a kill in between leaves two copies and the single key (the
+ * newer) wins at load. Records are (de)serialised only by toStored / parse / fromStored below.
  *
  * Only the facts that survive a restart are stored: what to send, and `failed` (queued and sending
  * both mean "to send" after a restart, so those changes are never written).
@@ -53,6 +65,33 @@ export interface LoadResult {
 
 /** Reads of one key before it is quarantined as unreadable (a failed read is often transient). */
 const READ_ATTEMPTS = 3
+/** A batch key holds at most this many records... */
+const BATCH_RECORDS = 128
+/** ...and about this many bytes of JSON (WeChat refuses a key over 1 MB). */
+const BATCH_BYTES = 256 * 1024
+/** Marks a batch key among the per-message keys (a clientMsgNo never starts with it). */
+const BATCH_MARK = '#'
+
+/** One batch key: the records still in it, and its one-write-at-a-time rewrite state. */
+interface Batch {
+  key: string
+  live: Map<string, StoredMessage>
+  /** A write of this key is in flight. */
+  writing: boolean
+  /** A write is due in this turn (microtask scheduled). */
+  due: boolean
+  /** Callers waiting for a write that reflects their change. */
+  waiters: Waiter[]
+}
+
+interface Waiter {
+  resolve(): void
+  reject(error: unknown): void
+}
+
+interface NewRecord extends Waiter {
+  record: StoredMessage
+}
 
 export class OutboxStore {
   private readonly prefix: string
@@ -60,8 +99,21 @@ export class OutboxStore {
   private readonly reportedKey: string
   /** Per-key chains: a write to one key starts only after the previous one settled. */
   private readonly chains = new Map<string, Promise<void>>()
+  /** Which batch key holds a record (absent: its own key, or nowhere). */
+  private readonly homes = new Map<string, Batch>()
+  /** New records waiting for the next group write. */
+  private pending: NewRecord[] = []
+  /** A group of new records is being written (or is due this turn). */
+  private grouping = false
+  private nextBatch = 1
 
-  constructor(private readonly storage: PlatformStorage, keyPrefix: string, uid: string) {
+  constructor(
+    private readonly storage: PlatformStorage,
+    keyPrefix: string,
+    uid: string,
+    /** @internal Test-only (chaos `--off batchdurable`): add() of a burst resolves before the write. */
+    private readonly resolveEarly = false,
+  ) {
     this.prefix = `${keyPrefix}:${uid}:out:`
     this.reportedKey = `${keyPrefix}:${uid}:outbox-reported`
   }
@@ -70,15 +122,106 @@ export class OutboxStore {
     return this.prefix + clientMsgNo
   }
 
-  /** Writes the record; rejects with StorageError (STORAGE_FULL / STORAGE_FAILED). */
-  put(record: StoredMessage): Promise<void> {
-    const key = this.key(record.clientMsgNo)
-    return this.serial(key, () => this.storage.set(key, record))
+  /**
+   * Persists a new record, with the others added in the same turn or while the previous group was
+   * being written; resolves once a write holding this record is done. Rejects with StorageError
+   * (STORAGE_FULL / STORAGE_FAILED); then no copy of it is left in the batch it was part of.
+   */
+  add(record: StoredMessage): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.pending.push({ record, resolve, reject })
+      if (this.grouping) return
+      this.grouping = true
+      void Promise.resolve().then(() => this.writeGroup())
+    })
   }
 
+  /** Writes a change of a stored record (to its own key); rejects with StorageError. */
+  put(record: StoredMessage): Promise<void> {
+    const key = this.key(record.clientMsgNo)
+    const written = this.serial(key, () => this.storage.set(key, record))
+    const batch = this.homes.get(record.clientMsgNo)
+    if (!batch) return written
+    // Out of the batch only once its own key holds it (a kill in between: the single key wins).
+    return written.then(() => {
+      if (this.homes.get(record.clientMsgNo) === batch) void this.forget(batch, record.clientMsgNo).catch(() => undefined)
+    })
+  }
+
+  /** Forgets a record (acked, discarded, or a failed enqueue): one rewrite per batch and turn, or its own key removed. */
   remove(clientMsgNo: string): Promise<void> {
+    const batch = this.homes.get(clientMsgNo)
+    if (batch) return this.forget(batch, clientMsgNo)
     const key = this.key(clientMsgNo)
     return this.serial(key, () => this.storage.remove(key))
+  }
+
+  /** The records waiting, written as one key when alone (the old layout) or as batch keys. */
+  private async writeGroup(): Promise<void> {
+    const group = this.pending
+    this.pending = []
+    if (group.length === 1) {
+      const only = group[0] as NewRecord
+      await this.put(only.record).then(only.resolve, only.reject)
+    } else {
+      await Promise.all(split(group).map((part) => this.writeBatch(part)))
+    }
+    if (this.pending.length > 0) return this.writeGroup()
+    this.grouping = false
+  }
+
+  private async writeBatch(part: NewRecord[]): Promise<void> {
+    const batch: Batch = { key: this.key(BATCH_MARK + this.nextBatch++), live: new Map(), writing: false, due: false, waiters: [] }
+    for (const { record } of part) {
+      batch.live.set(record.clientMsgNo, record)
+      this.homes.set(record.clientMsgNo, batch)
+    }
+    if (this.resolveEarly) for (const n of part) n.resolve()
+    try {
+      await this.commit(batch)
+      for (const n of part) n.resolve()
+    } catch (error) {
+      // Whatever part of the write landed is taken back; the senders are told it failed.
+      for (const { record } of part) if (this.homes.get(record.clientMsgNo) === batch) this.homes.delete(record.clientMsgNo)
+      batch.live.clear()
+      await this.serial(batch.key, () => this.storage.remove(batch.key)).catch(() => undefined)
+      for (const n of part) n.reject(error)
+    }
+  }
+
+  private forget(batch: Batch, clientMsgNo: string): Promise<void> {
+    batch.live.delete(clientMsgNo)
+    this.homes.delete(clientMsgNo)
+    return this.commit(batch)
+  }
+
+  /**
+   * Resolves after a write of the batch as it is now (or later) is done: changes of one turn, and
+   * those made while the key is being written, share the next write.
+   */
+  private commit(batch: Batch): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      batch.waiters.push({ resolve, reject })
+      if (batch.writing || batch.due) return
+      batch.due = true
+      void Promise.resolve().then(() => this.rewrite(batch))
+    })
+  }
+
+  private rewrite(batch: Batch): void {
+    batch.due = false
+    batch.writing = true
+    const waiters = batch.waiters
+    batch.waiters = []
+    const value = batch.live.size > 0 ? { batch: Array.from(batch.live.values()) } : undefined
+    const op = (): Promise<void> => (value ? this.storage.set(batch.key, value) : this.storage.remove(batch.key))
+    void this.serial(batch.key, op).then(
+      () => settle(waiters, undefined),
+      (error: unknown) => settle(waiters, error),
+    ).then(() => {
+      batch.writing = false
+      if (batch.waiters.length > 0) this.rewrite(batch)
+    })
   }
 
   /**
@@ -89,26 +232,49 @@ export class OutboxStore {
     const keys = (await wrap(this.storage.keys(), 'list')).filter((k) => k.indexOf(this.prefix) === 0)
     const entries: LoadResult['entries'] = []
     const quarantined: QuarantinedRecord[] = []
+    const batched: LoadResult['entries'] = []
     for (const key of keys) {
       const clientMsgNo = key.slice(this.prefix.length)
+      const isBatch = clientMsgNo.indexOf(BATCH_MARK) === 0
+      // Never reused, not even the number of a batch that cannot be read (it stays quarantined).
+      if (isBatch) this.nextBatch = Math.max(this.nextBatch, (Number(clientMsgNo.slice(BATCH_MARK.length)) || 0) + 1)
       const read = await this.read(key, strict ? 1 : READ_ATTEMPTS)
       if (!read.ok) {
         if (strict) throw read.error
         quarantined.push({ clientMsgNo, reason: 'unreadable' })
         continue
       }
-      const record = parse(read.value, clientMsgNo)
-      let message: OutboxMessage | undefined
-      try {
-        message = record && fromStored(record)
-      } catch {
-        message = undefined
+      // A batch is written whole in one write: when any of its records is not usable, the key is
+      // quarantined whole (kept untouched) rather than guessed at.
+      const values = isBatch ? batchOf(read.value) : [read.value]
+      const loaded = values?.map((v) => usable(v, isBatch ? undefined : clientMsgNo))
+      if (!loaded || loaded.some((e) => !e)) {
+        quarantined.push({ clientMsgNo, reason: 'corrupt', raw: read.value })
+        continue
       }
-      if (record && message) entries.push({ record, message })
-      else quarantined.push({ clientMsgNo, reason: 'corrupt', raw: read.value })
+      const target = isBatch ? batched : entries
+      for (const e of loaded as Array<LoadResult['entries'][number]>) target.push(e)
+      if (isBatch) this.adopt(key, loaded as Array<LoadResult['entries'][number]>)
+    }
+    // A record both in a batch and in its own key was changed after the batch was written and the
+    // kill came before it was dropped from the batch: its own key is the newer copy.
+    const own = new Set(entries.map((e) => e.record.clientMsgNo))
+    for (const e of batched) {
+      const batch = this.homes.get(e.record.clientMsgNo) as Batch
+      if (own.has(e.record.clientMsgNo)) void this.forget(batch, e.record.clientMsgNo).catch(() => undefined)
+      else entries.push(e)
     }
     entries.sort((a, b) => a.record.order - b.record.order)
     return { entries, quarantined, unreported: await this.unreported(quarantined) }
+  }
+
+  /** Takes over a batch key found at load, so forgetting its records rewrites it. */
+  private adopt(key: string, loaded: LoadResult['entries']): void {
+    const batch: Batch = { key, live: new Map(), writing: false, due: false, waiters: [] }
+    for (const { record } of loaded) {
+      batch.live.set(record.clientMsgNo, record)
+      this.homes.set(record.clientMsgNo, batch)
+    }
   }
 
   /**
@@ -198,6 +364,49 @@ export function fromStored(r: StoredMessage): OutboxMessage {
     if (r.failed.reasonCode !== undefined) m.reasonCode = r.failed.reasonCode
   }
   return m
+}
+
+/** The group of new records in write groups: at most BATCH_RECORDS and about BATCH_BYTES per batch key. */
+function split(group: NewRecord[]): NewRecord[][] {
+  const parts: NewRecord[][] = []
+  let part: NewRecord[] = []
+  let bytes = 0
+  for (const n of group) {
+    const size = n.record.payload.length + n.record.channelId.length + (n.record.topic?.length ?? 0) + 256
+    if (part.length > 0 && (part.length >= BATCH_RECORDS || bytes + size > BATCH_BYTES)) {
+      parts.push(part)
+      part = []
+      bytes = 0
+    }
+    part.push(n)
+    bytes += size
+  }
+  if (part.length > 0) parts.push(part)
+  return parts
+}
+
+function settle(waiters: Waiter[], error: unknown): void {
+  for (const w of waiters) {
+    if (error === undefined) w.resolve()
+    else w.reject(error)
+  }
+}
+
+/** The records of a batch key's value, or undefined when it is not one. */
+function batchOf(value: unknown): unknown[] | undefined {
+  const list = value && typeof value === 'object' ? (value as { batch?: unknown }).batch : undefined
+  return Array.isArray(list) && list.length > 0 ? list : undefined
+}
+
+/** A stored value as a record and its message, or undefined when it is not usable. */
+function usable(value: unknown, keyId: string | undefined): LoadResult['entries'][number] | undefined {
+  const id = keyId ?? (value && typeof value === 'object' ? (value as { clientMsgNo?: unknown }).clientMsgNo : undefined)
+  const record = typeof id === 'string' && id !== '' ? parse(value, id) : undefined
+  try {
+    return record && { record, message: fromStored(record) }
+  } catch {
+    return undefined
+  }
 }
 
 function parse(value: unknown, keyId: string): StoredMessage | undefined {

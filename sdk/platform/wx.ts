@@ -52,7 +52,7 @@ export type WxApi = Pick<
 export interface WxPlatformOptions {
   /** Pass `encrypt: true` on every setStorage/getStorage (base 2.21.3; limits drop to ~0.7 MB/key, ~7.1 MB total). Default false. */
   encryptStorage?: boolean
-  /** Bytes fetched per wx.getRandomValues call (default 256). */
+  /** Bytes fetched per wx.getRandomValues call (default 4096: one bridge call per 256 messages' clientMsgNos). */
   randomPoolSize?: number
   /** Default: the global setTimeout/clearTimeout. Tests pass the simulated wx's timers. */
   timers?: Timers
@@ -100,7 +100,7 @@ export function createWxPlatform(wx: WxApi, opts: WxPlatformOptions = {}): WxPla
   }
   const clock: Clock = opts.clock ?? { now: () => Date.now() }
   const encrypt = opts.encryptStorage === true
-  const poolSize = Math.max(16, opts.randomPoolSize ?? 256)
+  const poolSize = Math.max(16, opts.randomPoolSize ?? 4096)
   const missing: string[] = []
   if (!wx.getRandomValues) missing.push('getRandomValues: randomBytes rejects (base 2.15.0 needed)')
   if (!wx.offNetworkStatusChange) missing.push('offNetworkStatusChange: one listener kept, filtered (base 2.9.3)')
@@ -330,6 +330,8 @@ export function createWxPlatform(wx: WxApi, opts: WxPlatformOptions = {}): WxPla
   // ---- randomness -----------------------------------------------------------------------------
 
   let pool = new Uint8Array(0)
+  /** Bytes of `pool` already handed out. */
+  let used = 0
   let refilling: Promise<void> | undefined
   const refill = (want: number): Promise<void> => {
     if (refilling) return refilling
@@ -340,10 +342,12 @@ export function createWxPlatform(wx: WxApi, opts: WxPlatformOptions = {}): WxPla
         length: want,
         success: (res) => {
           const fresh = new Uint8Array(res.randomValues)
-          const merged = new Uint8Array(pool.length + fresh.length)
-          merged.set(pool)
-          merged.set(fresh, pool.length)
+          const rest = pool.subarray(used)
+          const merged = new Uint8Array(rest.length + fresh.length)
+          merged.set(rest)
+          merged.set(fresh, rest.length)
           pool = merged
+          used = 0
           resolve()
         },
         fail: (e) => reject(new PlatformError(`wx.getRandomValues failed: ${e.errMsg}`, { length: want })),
@@ -358,10 +362,10 @@ export function createWxPlatform(wx: WxApi, opts: WxPlatformOptions = {}): WxPla
   }
 
   async function randomBytes(n: number): Promise<Uint8Array> {
-    while (pool.length < n) await refill(Math.max(poolSize, n))
-    const out = pool.slice(0, n)
-    pool = pool.slice(n)
-    if (pool.length < poolSize / 2) refill(poolSize).catch(() => undefined) // top up ahead of need
+    while (pool.length - used < n) await refill(Math.max(poolSize, n))
+    const out = pool.slice(used, used + n)
+    used += n
+    if (pool.length - used < poolSize / 2) refill(poolSize).catch(() => undefined) // top up ahead of need
     return out
   }
 

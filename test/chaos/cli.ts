@@ -50,6 +50,8 @@ export const OFF: Record<string, keyof Protections> = {
   pagecursor: 'cursorAfterDelivery',
   lookup: 'resendWithoutLookup',
   mediapersist: 'uploadFromTempPath',
+  batchdurable: 'resolveBeforeBatchWrite',
+  ackflush: 'holdRecvacks',
 }
 
 function parse(argv: string[]): Args {
@@ -122,6 +124,7 @@ const FAULT_LABELS: Array<[keyof RunResult['faultsBy'], string]> = [
   ['forgery', 'forged recvs'],
   ['handlerkill', 'handler kills'],
   ['media', 'upload faults and media kills'],
+  ['batches', 'batch bursts and write failures'],
 ]
 
 /** Protections that only exist on encrypted sessions: measured on encrypted runs. */

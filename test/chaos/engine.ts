@@ -173,6 +173,9 @@ class Engine {
     } finally {
       process.off('unhandledRejection', stray)
     }
+    // Every RECV a connected client was pushed is acked by the end (RECVACKs written together must still be written).
+    const unackedRecvs = this.core.unackedRecvs()
+    if (unackedRecvs > 0) this.history.stuck.push(`${unackedRecvs} RECV(s) never RECVACKed at the end`)
     for (const d of this.devices) {
       if (d.client.state !== 'connected') this.history.stuck.push(`${d.uid}: client ${d.client.state} at the end`)
       for (const m of d.client.pending()) {
@@ -354,12 +357,15 @@ class Engine {
     const outKey = [...d.storage.items.keys()].filter((k) => k.startsWith(prefix)).sort()[0]
     if (what !== 'cursors' && outKey !== undefined) {
       const item = d.storage.items.get(outKey)
-      const record = d.storage.peek(outKey) as Record<string, unknown>
+      const value = d.storage.peek(outKey) as Record<string, unknown> & { batch?: Array<Record<string, unknown>> }
+      // A batch key (a burst persisted together): its first record is the one damaged.
+      const record = value.batch ? (value.batch[0] as Record<string, unknown>) : value
       if (what === 'outbox-expire') record.expire = 2 ** 33
       else record.channelType = 300
-      d.storage.write(outKey, record, item?.encrypted === true)
-      this.history.corrupted.add(`${d.uid}|${outKey.slice(prefix.length)}`)
-      return this.log(`${d.uid} outbox record ${outKey.slice(prefix.length, prefix.length + 8)} corrupted (${what})`)
+      d.storage.write(outKey, value, item?.encrypted === true)
+      const no = String(record.clientMsgNo)
+      this.history.corrupted.add(`${d.uid}|${no}`)
+      return this.log(`${d.uid} outbox record ${no.slice(0, 8)} corrupted (${what})`)
     }
     const key = `wkmp:${d.uid}:in:cursors`
     const item = d.storage.items.get(key)
@@ -512,7 +518,22 @@ class Engine {
       case 'upload-413':
         this.uploads.refuseUntil = this.time.now() + durationMs
         return
+      case 'burst-kill':
+        this.burst(d, step, count)
+        if (durationMs === 0) return this.coldRestart(d) // in this turn: the batch write has not landed
+        return later(() => this.coldRestart(d))
+      case 'batch-write-fail':
+        d.sim.control.storage.failWrites(count, ':out:#')
+        this.burst(d, step, 2 + (durationMs % 7))
+        later(() => this.burst(d, step, 2 + (count % 5)))
+        return later(() => this.coldRestart(d), durationMs + 1 + (durationMs % 200))
     }
+  }
+
+  /** `n` send() calls in one turn (persisted as one batch), to the step's target. */
+  private burst(d: Device, step: FaultStep, n: number): void {
+    const at = this.time.now()
+    for (let i = 0; i < n; i++) this.send(d, step.target, `b${at}.${i}`)
   }
 
   /** The app is hidden, and killed `durationMs` later (with what goes wrong at its next launch). */

@@ -65,6 +65,9 @@ export type FaultKind =
   | 'upload-abort' // the next `count` uploads are cut off mid-body (the task fails)
   | 'upload-slow' // uploads stored now are answered only durationMs later (a kill in between loses the answer)
   | 'upload-413' // uploads within durationMs answer 413 (the message fails; the app resends it later)
+  // Issue 21's fault kinds (the batched outbox layout, coalesced writes):
+  | 'burst-kill' // `count` send() calls at once (one batch), killed durationMs later (0: in the same turn, before the write lands)
+  | 'batch-write-fail' // the next `count` writes of outbox batch keys fail; a burst now and one durationMs later, then killed
 
 /** The fault kinds of the purely random part of a schedule (the original fifteen). */
 export const RANDOM_KINDS: readonly FaultKind[] = [
@@ -96,6 +99,7 @@ export const FAULT_GROUPS = {
   forgery: ['forge-recv'],
   handlerkill: ['handler-kill'],
   media: ['upload-fail', 'upload-abort', 'upload-slow', 'upload-413'],
+  batches: ['burst-kill', 'batch-write-fail'],
 } as const satisfies Record<string, readonly FaultKind[]>
 
 export type FaultGroup = keyof typeof FAULT_GROUPS
@@ -444,6 +448,20 @@ export function generatePlan(seed: number, options: ScenarioOptions): Plan {
       send(t + 20 + rng.int(300), c, to)
       if (rng.int(2) === 0) fault(t + 10 + rng.int(600), 'kill', c, { durationMs: rng.int(300), episode })
     }
+  }
+  // Issue 21's kinds, drawn last so every earlier draw stays as it was; in the first part of the
+  // phase, away from the last episodes' clients.
+  if (on('burst-kill')) {
+    for (let n = 0; n < 2; n++) {
+      const c = rng.int(clients)
+      // Killed in the same turn (before the batch write lands), within a few ms (acks on the way), or later.
+      const ms = pick(rng, [0, rng.int(30), 200 + rng.int(1_500)])
+      fault(at(25_000), 'burst-kill', c, { count: 2 + rng.int(12), durationMs: ms, episode: 'burst-kill' })
+    }
+  }
+  if (on('batch-write-fail')) {
+    const c = rng.int(clients)
+    fault(at(25_000), 'batch-write-fail', c, { count: 1 + rng.int(3), durationMs: 5 + rng.int(300), episode: 'batch-write-fail' })
   }
 
   // Stable order: by time, then as generated.

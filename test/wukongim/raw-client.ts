@@ -25,6 +25,10 @@ export class RawClient {
   closed?: { code: number; reason: string; at: number }
   /** Decode errors (the client keeps going; tests assert this stays empty). */
   readonly errors: unknown[] = []
+  /** Packets in each WebSocket message received (the server may put several in one). */
+  readonly messageSizes: number[] = []
+  /** While set, writes are collected here and sent as one WebSocket message by uncork(). */
+  private corked: Uint8Array[] | undefined
   private ws!: WebSocket
   private decoder = new FrameDecoder()
   private waiters: Array<() => void> = []
@@ -74,11 +78,25 @@ export class RawClient {
   }
 
   private write(bytes: Uint8Array) {
-    this.ws.send(bytes)
+    if (this.corked) this.corked.push(bytes)
+    else this.ws.send(bytes)
+  }
+
+  /** Collect the following writes... */
+  cork() {
+    this.corked = []
+  }
+
+  /** ...and send them as one WebSocket message. */
+  uncork() {
+    const parts = this.corked ?? []
+    this.corked = undefined
+    this.ws.send(Buffer.concat(parts))
   }
 
   private onBytes(bytes: Uint8Array) {
     this.decoder.push(bytes)
+    const before = this.packets.length
     for (;;) {
       let p: ServerPacket
       try {
@@ -96,6 +114,7 @@ export class RawClient {
       }
       this.packets.push(p)
     }
+    this.messageSizes.push(this.packets.length - before)
     this.wake()
   }
 

@@ -96,6 +96,40 @@ test('person message: SENDACK 1, peer RECV decrypts, RECVACK', async () => {
   observe('senderEcho', a.recvs().some((x) => x.clientMsgNo === clientMsgNo))
 })
 
+test('several packets in one WebSocket message, both ways (what coalesceFrames relies on)', async () => {
+  const a = alice
+  const b = bob
+  // Client → server: 20 SENDs and a PING in one message.
+  a.cork()
+  const sent = Array.from({ length: 20 }, (_, i) => a.send(B, 1, `coalesced ${i}`))
+  a.ping()
+  const pongsBefore = a.packets.filter((p) => p.type === PacketType.PONG).length
+  const sizesBefore = a.messageSizes.length
+  a.uncork()
+  const acks = await Promise.all(sent.map((s) => a.sendack(s.clientSeq)))
+  expect(acks.map((x) => x.reasonCode)).toEqual(new Array(20).fill(1))
+  await a.waitFor(() => a.packets.filter((p) => p.type === PacketType.PONG).length > pongsBefore)
+  const nos = new Set(sent.map((s) => s.clientMsgNo))
+  const recvs = await b.waitFor(() => {
+    const got = b.recvs().filter((r) => nos.has(r.clientMsgNo))
+    return got.length === 20 ? got : undefined
+  })
+  expect(recvs.map((r) => b.text(r))).toEqual(sent.map((_, i) => `coalesced ${i}`))
+  // Client → server: their 20 RECVACKs and a PING in one message; the server reads them all (the
+  // PONG comes after them, and v1.2.6, which redelivers un-acked RECVs every 2 s here, does not).
+  b.cork()
+  for (const r of recvs) b.recvack(r)
+  b.ping()
+  const bPongs = b.packets.filter((p) => p.type === PacketType.PONG).length
+  b.uncork()
+  await b.waitFor(() => b.packets.filter((p) => p.type === PacketType.PONG).length > bPongs)
+  await sleep(v1() ? 3_500 : 500)
+  expect(b.recvs().filter((r) => nos.has(r.clientMsgNo))).toHaveLength(20)
+  expect(b.closed).toBeUndefined()
+  // Server → client: whether the server itself puts several packets in one message (recorded).
+  observe('coalescing', { sendacksAndPongInMessages: a.messageSizes.slice(sizesBefore), largestInboundMessage: Math.max(...a.messageSizes, ...b.messageSizes) })
+})
+
 test('re-sent clientMsgNo (lost SENDACK): what the server does', async () => {
   const a = alice
   const b = bob

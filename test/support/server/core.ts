@@ -191,6 +191,8 @@ interface Session extends ServerConnection {
   redeliveries: Map<string, { bytes: Uint8Array; count: number; timer: TimerId }>
   /** v3: un-acked RECVs by messageId → expiry (ms). */
   pendingAcks: Map<string, number>
+  /** Stored messages pushed to this session and not RECVACKed yet (never expires; for checks). */
+  unacked: Set<string>
 }
 
 interface SendackFault {
@@ -247,6 +249,7 @@ export class ServerCore {
       timers: new Set(),
       redeliveries: new Map(),
       pendingAcks: new Map(),
+      unacked: new Set(),
       onData: (data) => this.onData(s, data),
       onClose: () => this.release(s),
     }
@@ -287,6 +290,13 @@ export class ServerCore {
     if (!f) return undefined
     if (f.count !== undefined) f.count--
     return f.mode
+  }
+
+  /** Stored messages pushed on sessions still open and never RECVACKed there. */
+  unackedRecvs(): number {
+    let n = 0
+    for (const s of this.sessions.values()) if (s.state === 'open') n += s.unacked.size
+    return n
   }
 
   report(): ServerReport {
@@ -578,6 +588,7 @@ export class ServerCore {
       s.redeliveries.delete(p.messageId)
     }
     s.pendingAcks.delete(p.messageId)
+    s.unacked.delete(p.messageId)
   }
 
   /** docs/protocol.md §6 codes for the cases modelled: 16 empty id, 5 unknown group, 24 disbanded, 19 banned, 4 blacklisted, 3 not a subscriber, 23 other types. */
@@ -664,6 +675,7 @@ export class ServerCore {
     const bytes = this.write(s, sealRecv(s.crypto, recv))
     this.stats.delivered++
     if (!tracked) return
+    s.unacked.add(m.messageId)
     if (this.mode === 'v3') {
       s.pendingAcks.set(m.messageId, now + (this.opts.pendingAckTtlMs ?? 30_000))
       return

@@ -128,6 +128,8 @@ export interface SimStorageControl {
   failNext(n: number, errMsg?: string): void
   /** The next `n` getStorage calls on keys containing `keyPart` (default: any key) fail, as a flaky read does. */
   failReads(n: number, keyPart?: string): void
+  /** The next `n` setStorage calls on keys containing `keyPart` fail (nothing written), as a write refused midway through a batch does. */
+  failWrites(n: number, keyPart: string): void
   setLimits(limits: Partial<SimStorageLimits>): void
   /**
    * The process is about to die: operations not yet applied, and every later one, never complete
@@ -299,6 +301,7 @@ export function createSimWx(options: SimWxOptions): SimWx {
   let failNext = 0
   let failText: string | undefined
   let failReads = { n: 0, keyPart: '' }
+  let failWrites = { n: 0, keyPart: '' }
   let frozen = false
   const batch: Array<() => void> = []
   const queueStorage = (apply: () => void): void => {
@@ -328,7 +331,11 @@ export function createSimWx(options: SimWxOptions): SimWx {
 
   const storageApi = {
     setStorage(o: SetOpts) {
-      const inj = injected('setStorage')
+      let inj = injected('setStorage')
+      if (inj === undefined && failWrites.n > 0 && o.key.includes(failWrites.keyPart)) {
+        failWrites.n--
+        inj = 'setStorage:fail sim injected failure'
+      }
       queueStorage(() => {
         const err = inj ?? data.write(o.key, o.data, o.encrypt === true)
         if (err === undefined) call(o, true, { errMsg: 'setStorage:ok' })
@@ -714,6 +721,9 @@ export function createSimWx(options: SimWxOptions): SimWx {
       },
       failReads(n, keyPart = '') {
         failReads = { n, keyPart }
+      },
+      failWrites(n, keyPart) {
+        failWrites = { n, keyPart }
       },
       setLimits(limits) {
         data.limits = { ...data.limits, ...limits }

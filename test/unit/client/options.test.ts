@@ -40,6 +40,7 @@ const BAD: Array<[string, Record<string, unknown>]> = [
   ['connectTimeoutMs', { connectTimeoutMs: '10s' }],
   ['callbackTimeoutMs', { callbackTimeoutMs: 0 }],
   ['rebuildAfterHiddenMs', { rebuildAfterHiddenMs: -5 }],
+  ['coalesceFrames', { coalesceFrames: 'yes' }],
   ['outbox', { outbox: [] }],
   ['outbox.window', { outbox: { window: 2.5 } }],
   ['outbox.channelWindow', { outbox: { channelWindow: -1 } }],
@@ -97,7 +98,7 @@ describe('createClient options', () => {
     // A Record over keyof ClientOptions: a new option that is not listed here does not compile.
     const all: Record<keyof ClientOptions, true> = {
       uid: true, wsAddr: true, routeAddr: true, apiAddr: true, token: true, tokenProvider: true, deviceFlag: true, deviceId: true,
-      heartbeat: true, backoff: true, connectTimeoutMs: true, callbackTimeoutMs: true, rebuildAfterHiddenMs: true, outbox: true,
+      heartbeat: true, backoff: true, connectTimeoutMs: true, callbackTimeoutMs: true, rebuildAfterHiddenMs: true, coalesceFrames: true, outbox: true,
       storage: true, platform: true, diagnostics: true, sync: true, media: true, serverLine: true, inbox: true, random: true, _unsafe: true,
     }
     expect(Object.keys(all).filter((o) => !top.has(o))).toEqual([])

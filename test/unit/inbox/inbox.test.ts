@@ -168,6 +168,27 @@ describe('de-duplication', () => {
   })
 })
 
+describe('RECVACKs written together (issue 21)', () => {
+  it('acks a burst of one drain together, and a gap that hangs on one channel holds no other ack', async () => {
+    const r = makeInbox()
+    r.push(recvOf(msg('a', 1)), null)
+    r.push(recvOf(msg('b', 1)), null)
+    await settle()
+    // Channel a: a hole whose sync never answers; its drain waits in the gap fill.
+    r.sync.hang = true
+    r.push(recvOf(msg('a', 5)), null)
+    await settle()
+    const before = r.acks.length
+    // Channel b keeps flowing: its burst is acked as soon as its own drain ends.
+    for (let s = 2; s <= 6; s++) r.push(recvOf(msg('b', s)), null)
+    await settle()
+    expect(r.acks.slice(before).map((x) => `${x.messageId}`)).toEqual(['id-b-2', 'id-b-3', 'id-b-4', 'id-b-5', 'id-b-6'])
+    // A copy of a seq already shown on the hanging channel is acked at once too.
+    r.push(recvOf(msg('a', 1)), null)
+    expect(r.acks[r.acks.length - 1]?.messageId).toBe('id-a-1')
+  })
+})
+
 describe('gaps', () => {
   it('holds a RECV above cursor + 1, pulls the hole and delivers in seq order once', async () => {
     const r = makeInbox()

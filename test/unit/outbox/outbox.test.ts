@@ -235,6 +235,27 @@ describe('outbox: on the wire', () => {
     expect(h.wire).toHaveLength(2)
   })
 
+  it('keeps its one timer across a stream of acked messages instead of re-arming it per SENDACK, and still checks late acks', async () => {
+    const h = makeOutbox()
+    await h.outbox.load()
+    h.connect()
+    let armed = 0
+    const setTimeout = h.time.setTimeout.bind(h.time)
+    h.time.setTimeout = (fn, ms) => (armed++, setTimeout(fn, ms))
+    for (let i = 0; i < 50; i++) {
+      await h.outbox.send(msg(i))
+      h.ack(h.wire[h.wire.length - 1]!, 1)
+      await flushPromises()
+      await h.time.advance(10)
+    }
+    expect(h.statuses.filter((s) => s.status === 'sent')).toHaveLength(50)
+    expect(armed).toBeLessThanOrEqual(2) // was one per message
+    // A SENDACK that does not come is still looked at: the round trip starts within ~1 s.
+    await h.outbox.send(msg(99))
+    await h.time.advance(1_100)
+    expect(h.roundTrips).toHaveLength(1)
+  })
+
   it('starts a PING round trip when a SENDACK is late and rebuilds the link when the ack stays overdue without an answer', async () => {
     const h = makeOutbox()
     await h.outbox.load()
