@@ -4,6 +4,9 @@
 //                              package's "main" and its "miniprogram" folder, which DevTools' Build
 //                              npm (and miniprogram-ci's packNpmManually) copies verbatim into
 //                              miniprogram_npm/wukongim-mp/ — so that folder holds nothing else.
+//   dist/esm/index.mjs         the same SDK as one ES module, for app bundlers (the "module"
+//                              condition of package.json "exports"): they can leave out what the
+//                              app does not import, such as the parts createCoreClient is not given.
 //   dist/testing.js            wukongim-mp/testing (the in-memory platform, for node tests); it
 //                              takes the error classes from the SDK file so both share them.
 //   dist/types/                declarations of both entries.
@@ -24,6 +27,14 @@ async function main() {
     format: 'cjs',
     outfile: path.join(dist, 'miniprogram', 'index.js'),
     metafile: true,
+    logLevel: 'warning',
+  })
+
+  await build({
+    ...sdkOptions,
+    entryPoints: [path.join(root, 'sdk/index.ts')],
+    format: 'esm',
+    outfile: path.join(dist, 'esm', 'index.mjs'),
     logLevel: 'warning',
   })
 
@@ -56,7 +67,7 @@ async function main() {
   }
 
   execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.json'), '--emitDeclarationOnly'], { stdio: 'inherit' })
-  console.log(`build: dist/miniprogram/index.js ${code.length} bytes, dist/testing.js, dist/types/`)
+  console.log(`build: dist/miniprogram/index.js ${code.length} bytes, dist/esm/index.mjs, dist/testing.js, dist/types/`)
 }
 
 main().catch((e) => {

@@ -1,19 +1,23 @@
 /**
- * createClient(): the facade that wires connection, outbox, inbox and diagnostics together
- * (docs/design.md §1–§2). One live client per (platform, uid): pages share the App's client instead of
- * opening stray sockets.
+ * The client facade that wires connection, outbox, inbox and diagnostics together (docs/design.md
+ * §1–§2). One live client per (platform, uid): pages share the App's client instead of opening stray
+ * sockets.
+ *
+ * `createCoreClient(options, parts)` is the core (connect, send, receive, outbox) plus the optional
+ * parts it is given (ClientParts); `createClient(options)` is the core with every part. A part is
+ * imported only by `createClient`, so a bundle that uses the core alone leaves it out.
  */
 import { appAddress } from './connection/address'
 import { jitterSource } from './connection/backoff'
 import { Connection } from './connection/connection'
 import { decodeContent } from './content/codec'
-import { Diagnostics } from './diagnostics/diagnostics'
-import { buildReport } from './diagnostics/report'
-import type { DiagnosticReport } from './diagnostics/report'
+import type { Diagnostics } from './diagnostics/diagnostics'
+import { diagnosticsPart } from './diagnostics/report'
+import type { DiagnosticReport, DiagnosticsPart } from './diagnostics/report'
 import type { DiagnosticsSink } from './diagnostics/types'
 import { Emitter } from './emitter'
 import type { Listener } from './emitter'
-import { ClientError, ImError, errorText, isImError } from './errors'
+import { ClientError, ImError, InvalidOptionError, errorText, isImError } from './errors'
 import type { ClientEventName, ClientEvents } from './events'
 import { Inbox } from './inbox/inbox'
 import { resolveOptions } from './options'
@@ -29,7 +33,8 @@ import { withDeadlines } from './sync/deadline'
 import type { SyncProvider } from './sync/types'
 import type { ConnectionState, OutboxMessage, SendInput } from './types'
 
-export interface Client {
+/** The core client: everything but diagnose(), which needs the diagnostics part (see Client). */
+export interface CoreClient {
   /** This client's uid. */
   readonly uid: string
   /** The connection state (see ConnectionState). */
@@ -69,6 +74,10 @@ export interface Client {
   on<K extends ClientEventName>(event: K, handler: Listener<ClientEvents[K]>): Unsubscribe
   /** Pulls what the socket may have missed now (conversation sync, then message sync). */
   sync(): Promise<void>
+}
+
+/** The client made by createClient (or by createCoreClient with the diagnostics part). */
+export interface Client extends CoreClient {
   /**
    * The message-loss checklist, answered: for `clientMsgNo`, did the server ACK it and with which
    * reason, and what the server knows (looked up by client_msg_no unless `lookup: false`); recent
@@ -84,8 +93,48 @@ export interface Client {
 const live = new WeakMap<object, Set<string>>()
 const WX_APP = {}
 
+/**
+ * The client's optional parts. A new optional subsystem is one more key here, wired in ImClient
+ * and passed by createClient; the core never imports a part.
+ */
+export interface ClientParts {
+  /**
+   * WuKongIM's HTTP API at `apiAddr`: the `/route` lookup before each dial when there is no
+   * `wsAddr`, and the SyncProvider when `options.sync` is not given. Without it `apiAddr` is
+   * refused (InvalidOptionError) and catch-up uses `options.sync` only.
+   */
+  api?: ApiPart
+  /**
+   * The event log, traces and counters, the realtime-log forwarding of anomalies, and diagnose().
+   * Without it subsystems report only to the app's own sink (`options.diagnostics` as a
+   * DiagnosticsSink), diagnostics settings are refused (InvalidOptionError), and the client has no
+   * diagnose() in its type (at run time it rejects with ClientError 'PART_MISSING').
+   */
+  diagnostics?: DiagnosticsPart
+}
+
+export interface ApiPart {
+  route(options: ResolvedOptions, platform: Platform): () => Promise<string>
+  /** Undefined when no `apiAddr` was given. */
+  sync(options: ResolvedOptions, platform: Platform): SyncProvider | undefined
+}
+
+/** The WuKongIM HTTP API part (sync/http.ts). */
+export const httpApiPart: ApiPart = {
+  route: (o, platform) => routeLookup({ apiAddr: o.apiAddr as string, uid: o.uid, platform, routeAddr: o.routeAddr }),
+  sync: (o, platform) => (o.apiAddr ? createHttpSyncProvider({ apiAddr: o.apiAddr, uid: o.uid, platform, serverLine: o.serverLine, unsafe: o.unsafe }) : undefined),
+}
+
+/** The full client: the core with the WuKongIM HTTP API and diagnostics parts. */
 export function createClient(options: ClientOptions): Client {
-  return new ImClient(options)
+  return new ImClient(options, { api: httpApiPart, diagnostics: diagnosticsPart })
+}
+
+/** The core client with the parts given (none: connect, send, receive and the outbox over `wsAddr`). */
+export function createCoreClient(options: ClientOptions, parts: ClientParts & { diagnostics: DiagnosticsPart }): Client
+export function createCoreClient(options: ClientOptions, parts?: ClientParts): CoreClient
+export function createCoreClient(options: ClientOptions, parts: ClientParts = {}): CoreClient {
+  return new ImClient(options, parts)
 }
 
 class ImClient implements Client {
@@ -93,8 +142,9 @@ class ImClient implements Client {
   private readonly opts: ResolvedOptions
   private readonly platform: Platform
   private readonly lockKey: object
-  /** The client's own bounded log and traces, read by diagnose(). */
-  private readonly log: Diagnostics
+  /** The client's own bounded log and traces, read by diagnose() (the diagnostics part). */
+  private readonly log: Diagnostics | undefined
+  private readonly report: DiagnosticsPart['report'] | undefined
   /** Where the subsystems report: the log, and the app's extra sink when it gave one. */
   private readonly diagnostics: DiagnosticsSink
   private readonly syncProvider: SyncProvider
@@ -111,7 +161,7 @@ class ImClient implements Client {
   /** send() calls between the outbox's checks and their durable write (logout waits for them). */
   private readonly sends = new Set<Promise<OutboxMessage>>()
 
-  constructor(options: ClientOptions) {
+  constructor(options: ClientOptions, parts: ClientParts) {
     this.opts = resolveOptions(options)
     this.uid = this.opts.uid
     this.platform = options.platform ?? defaultPlatform(this.opts.storage.encrypt)
@@ -122,9 +172,16 @@ class ImClient implements Client {
     }
 
     const { settings, sink: extra } = this.opts.diagnostics
-    this.log = new Diagnostics(this.platform, settings, this.platform.realtimeLog)
-    this.diagnostics = extra ? tee(this.log, extra) : this.log
-    this.syncProvider = options.sync ?? this.defaultSync()
+    const { api, diagnostics } = parts
+    if (!api && this.opts.apiAddr !== undefined) throw partMissing('apiAddr', 'the api part')
+    if (!diagnostics && Object.keys(settings).length > 0) throw partMissing('diagnostics', 'the diagnostics part (or give a DiagnosticsSink)')
+    this.log = diagnostics?.create(this.platform, settings)
+    this.report = diagnostics?.report
+    this.diagnostics = this.log && extra ? tee(this.log, extra) : this.log ?? extra ?? { record: () => undefined, trace: () => undefined }
+    this.syncProvider = options.sync ?? api?.sync(this.opts, this.platform) ?? {
+      syncMessages: noSync,
+      syncConversations: noSync,
+    }
     this.deviceId = this.opts.deviceId ?? ''
     this.events = new Emitter<ClientEvents>((error, event) => {
       if (event === 'error') return
@@ -133,10 +190,11 @@ class ImClient implements Client {
     const randomFloat = jitterSource(this.opts.random, this.platform, this.diagnostics)
     const prefix = `${this.opts.storage.prefix}:${this.uid}`
 
-    const { wsAddr, apiAddr, connection } = this.opts
+    const { wsAddr, connection } = this.opts
+    // resolveOptions: one of the two is given; apiAddr only with the api part (above).
     const address = wsAddr !== undefined
       ? appAddress(wsAddr, this.platform, connection.unsafe.noCallbackDeadlines ? undefined : connection.callbackTimeoutMs)
-      : routeLookup({ apiAddr: apiAddr as string, uid: this.uid, platform: this.platform, routeAddr: this.opts.routeAddr }) // resolveOptions: one of the two is given
+      : (api as ApiPart).route(this.opts, this.platform)
     this.connection = new Connection(this.platform, connection, this.diagnostics, {
       onState: (change) => this.events.emit('state', change),
       onConnected: () =>
@@ -260,7 +318,7 @@ class ImClient implements Client {
     // A send() already past the outbox's checks is writing its record: let it land, then purge it.
     await Promise.all(Array.from(this.sends, (p) => p.catch(() => undefined)))
     const unsent = this.outbox.pending()
-    this.log.clear()
+    this.log?.clear()
     const own = `${this.opts.storage.prefix}:${this.uid}:`
     const keys = await this.platform.storage.keys()
     await Promise.all(keys.filter((key) => key.startsWith(own)).map((key) => this.platform.storage.remove(key)))
@@ -301,7 +359,8 @@ class ImClient implements Client {
   }
 
   async diagnose(options: { clientMsgNo?: string; lookup?: boolean } = {}): Promise<DiagnosticReport> {
-    return buildReport({
+    if (!this.log || !this.report) throw new ClientError('PART_MISSING', 'diagnose() needs the diagnostics part (createClient)')
+    return this.report({
       uid: this.uid,
       state: this.state,
       platform: this.platform,
@@ -378,12 +437,6 @@ class ImClient implements Client {
     const sync = this.opts.unsafe.noCallbackDeadlines ? this.syncProvider : withDeadlines(this.syncProvider, this.platform, this.opts.inbox.syncDeadlineMs)
     return (req) => (sync.findSent as NonNullable<SyncProvider['findSent']>)(req)
   }
-
-  private defaultSync(): SyncProvider {
-    if (this.opts.apiAddr) return createHttpSyncProvider({ apiAddr: this.opts.apiAddr, uid: this.uid, platform: this.platform, serverLine: this.opts.serverLine, unsafe: this.opts.unsafe })
-    const missing = (): Promise<never> => Promise.reject(new ClientError('SYNC_FAILED', 'catch-up needs apiAddr or a sync provider'))
-    return { syncMessages: missing, syncConversations: missing }
-  }
 }
 
 /** One wx platform per storage mode for the whole app (the module cache is app-wide). */
@@ -402,6 +455,14 @@ function tee(a: DiagnosticsSink, b: DiagnosticsSink): DiagnosticsSink {
     record: (...args) => (a.record(...args), b.record(...args)),
     trace: (...args) => (a.trace(...args), b.trace(...args)),
   }
+}
+
+function noSync(): Promise<never> {
+  return Promise.reject(new ClientError('SYNC_FAILED', 'catch-up needs apiAddr or a sync provider'))
+}
+
+function partMissing(option: string, part: string): InvalidOptionError {
+  return new InvalidOptionError(`${option} needs ${part}: use createClient, or pass the part to createCoreClient`, { option })
 }
 
 function closedError(): ImError {

@@ -18,6 +18,8 @@ export type ImErrorCode =
   | 'AUTH_FAILED'
   | 'KICKED'
   | 'SYNC_FAILED'
+  /** A call that needs a part the client was made without (createCoreClient, ClientParts). */
+  | 'PART_MISSING'
   /** An app event handler threw or rejected (reported as an `error` event, never rethrown). */
   | 'HANDLER_FAILED'
   /** A broken invariant inside the SDK (a bug): reported, never thrown at the app. */

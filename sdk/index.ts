@@ -1,10 +1,11 @@
 /**
  * wukongim-mp public entry, curated by hand (docs/style.md habit 10).
  */
-export { createClient } from './client'
-export type { Client } from './client'
+export { createClient, createCoreClient, httpApiPart } from './client'
+export type { Client, CoreClient, ClientParts, ApiPart } from './client'
 export type { ClientOptions } from './options'
-export type { DiagnosticReport, MessageDiagnosis } from './diagnostics/report'
+export { diagnosticsPart } from './diagnostics/report'
+export type { DiagnosticReport, MessageDiagnosis, DiagnosticsPart, ReportInput } from './diagnostics/report'
 export type { LogEntry, TraceStep, DiagnosticCounters } from './diagnostics/diagnostics'
 export type { DiagnosticsSink, DiagnosticsSettings, DiagCategory, DiagEvents, DiagEventName, TraceStepName } from './diagnostics/types'
 export type { ClientEvents, ClientEventName, ServerEvent, SyncedEvent } from './events'

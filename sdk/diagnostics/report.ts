@@ -9,10 +9,13 @@ import { ReasonCode } from '../codes'
 import { errorText } from '../errors'
 import type { InboxSnapshot } from '../inbox/inbox'
 import type { QuarantinedRecord } from '../outbox/store'
+import type { Clock, Platform } from '../platform/types'
 import type { SyncProvider } from '../sync/types'
 import type { ConnectionState, MessageStatus, OutboxMessage } from '../types'
 import { isAnomaly } from './anomaly'
-import type { DiagnosticCounters, Diagnostics, LogEntry, TraceStep } from './diagnostics'
+import { Diagnostics } from './diagnostics'
+import type { DiagnosticCounters, LogEntry, TraceStep } from './diagnostics'
+import type { DiagnosticsSettings } from './types'
 
 export interface MessageDiagnosis {
   clientMsgNo: string
@@ -92,6 +95,20 @@ const REASON_NAMES: Record<number, string> = Object.keys(ReasonCode).reduce<Reco
   names[ReasonCode[name as keyof typeof ReasonCode]] = name
   return names
 }, {})
+
+/**
+ * The diagnostics part of the client (ClientParts.diagnostics): the log the subsystems report to
+ * and the report diagnose() builds from it.
+ */
+export interface DiagnosticsPart {
+  create(platform: Clock & Pick<Platform, 'realtimeLog'>, settings: DiagnosticsSettings): Diagnostics
+  report(input: ReportInput): Promise<DiagnosticReport>
+}
+
+export const diagnosticsPart: DiagnosticsPart = {
+  create: (platform, settings) => new Diagnostics(platform, settings, platform.realtimeLog),
+  report: (input) => buildReport(input),
+}
 
 export async function buildReport(input: ReportInput): Promise<DiagnosticReport> {
   const d = input.diagnostics

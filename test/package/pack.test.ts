@@ -5,6 +5,7 @@
  * major), and run the packed SDK file in a bare JS context that has a fake `wx` and nothing of Node.
  */
 import { execFileSync } from 'child_process'
+import { build } from 'esbuild'
 import { createRequire } from 'module'
 import * as fs from 'fs'
 import * as os from 'os'
@@ -70,7 +71,7 @@ test('the README has the consumer files the scratch app is made of', () => {
 
 test('the tarball holds the build, its declarations and nothing test-only', () => {
   expect(packed).toEqual(expect.arrayContaining(['package.json', 'README.md', 'CHANGELOG.md', 'dist/miniprogram/index.js', 'dist/testing.js', 'dist/types/index.d.ts', 'dist/types/testing.d.ts']))
-  expect(packed.filter((f) => !/^dist\/(miniprogram\/index\.js|testing\.js|types\/.+\.d\.ts)$/.test(f))).toEqual(['CHANGELOG.md', 'LICENSE', 'README.md', 'package.json'].filter((f) => packed.includes(f)))
+  expect(packed.filter((f) => !/^dist\/(miniprogram\/index\.js|esm\/index\.mjs|testing\.js|types\/.+\.d\.ts)$/.test(f))).toEqual(['CHANGELOG.md', 'LICENSE', 'README.md', 'package.json'].filter((f) => packed.includes(f)))
   expect(packed.filter((f) => /server-|sim-wx|test\//.test(f))).toEqual([])
 })
 
@@ -124,6 +125,23 @@ test('the packed SDK runs in a bare context with only a fake wx', async () => {
   expect([...storage.keys()].some((k) => k.startsWith('wkmp'))).toBe(true) // the outbox wrote through wx storage
   await client.close()
 }, 30_000)
+
+test('an app bundler given the package leaves out the parts createCoreClient is not given', async () => {
+  // esbuild, like webpack and rollup, takes the "module" condition of exports: the ES module build.
+  const bundle = async (names: string) => {
+    const out = await build({ stdin: { contents: `export { ${names} } from 'wukongim-mp'`, resolveDir: app }, bundle: true, format: 'cjs', platform: 'browser', minify: true, write: false, metafile: true, logLevel: 'silent' })
+    return { inputs: Object.keys(out.metafile.inputs), code: out.outputFiles[0]!.text }
+  }
+  const core = await bundle('createCoreClient, createWxPlatform')
+  const full = await bundle('createClient, createWxPlatform')
+  expect(core.inputs.map((input) => input.replace(/^.*node_modules\//, ''))).toEqual(['wukongim-mp/dist/esm/index.mjs', '<stdin>'])
+  // The route lookup (api part) and the realtime-log line (diagnostics part) are in createClient's bundle only.
+  for (const text of ['route lookup gave no WebSocket address', '[wkmp] ']) {
+    expect(core.code).not.toContain(text)
+    expect(full.code).toContain(text)
+  }
+  expect(core.code.length).toBeLessThan(full.code.length * 0.9)
+})
 
 test('wukongim-mp/testing resolves through exports and drives a client under node', async () => {
   const load = createRequire(path.join(app, 'package.json'))

@@ -4,9 +4,9 @@
  * compile error: if a change makes one compile, tsc fails with "Unused '@ts-expect-error'".
  * Nothing here runs.
  */
-import { createClient, decodeContent, isImError, isStorageError, registerContent } from '../../sdk'
+import { createClient, createCoreClient, decodeContent, diagnosticsPart, httpApiPart, isImError, isStorageError, registerContent } from '../../sdk'
 import type { Content, ContentCommon } from '../../sdk'
-import type { Client, ClientOptions, ImError, InboundMessage, OutboxMessage, StateChange, WxApi } from '../../sdk'
+import type { Client, ClientOptions, CoreClient, ImError, InboundMessage, OutboxMessage, StateChange, WxApi } from '../../sdk'
 import { createMemoryPlatform } from '../../sdk/testing'
 
 declare const im: Client
@@ -122,3 +122,18 @@ void im.send({ channelId: 'bob', channelType: 1, file: 'wxfile://tmp_1.jpg', con
 void im.send({ channelId: 'bob', channelType: 1, file: 'wxfile://tmp_1.jpg', payload: 'x' })
 im.on('messageProgress', ({ clientMsgNo, progress }) => void [clientMsgNo.length, progress.toFixed(2)])
 im.on('messageStatus', (m) => void (m.media?.url satisfies string | undefined))
+
+// The core client: diagnose() exists in the type only when the diagnostics part is given.
+const core: CoreClient = createCoreClient({ uid: 'alice', token: 't', wsAddr: 'wss://x' })
+core.on('message', (m: InboundMessage) => void m.payload)
+// @ts-expect-error the core without the diagnostics part has no diagnose()
+void core.diagnose()
+void createCoreClient({ uid: 'alice', token: 't', wsAddr: 'wss://x' }, { api: httpApiPart }).sync()
+// @ts-expect-error only the api part given: still no diagnose()
+void createCoreClient({ uid: 'alice', token: 't', wsAddr: 'wss://x' }, { api: httpApiPart }).diagnose()
+const full: Client = createCoreClient({ uid: 'alice', token: 't', apiAddr: 'https://x' }, { api: httpApiPart, diagnostics: diagnosticsPart })
+void full.diagnose({ lookup: false })
+// @ts-expect-error an unknown part
+createCoreClient({ uid: 'alice', token: 't', wsAddr: 'wss://x' }, { content: {} })
+// @ts-expect-error a part of the wrong kind
+createCoreClient({ uid: 'alice', token: 't', wsAddr: 'wss://x' }, { diagnostics: httpApiPart })
