@@ -579,6 +579,9 @@ class Engine {
 
   private settled(): boolean {
     for (const d of this.devices) if (d.client.pending().length > 0 || d.client.state !== 'connected') return false
+    // A RECV pushed onto a link that died silently is acked only once the heartbeat notices and
+    // the server redelivers on the new link: not settled before (the end check counts them).
+    if (this.core.unackedRecvs() > 0) return false
     return check(this.history, this.core).lost === 0
   }
 
