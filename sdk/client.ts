@@ -363,7 +363,7 @@ class ImClient implements Client {
   }
 
   private defaultSync(options: ClientOptions): SyncProvider {
-    if (this.opts.apiAddr) return createHttpSyncProvider({ apiAddr: this.opts.apiAddr, uid: this.uid, platform: this.platform, serverLine: options.serverLine, unsafe: options._unsafe })
+    if (this.opts.apiAddr) return createHttpSyncProvider({ apiAddr: this.opts.apiAddr, headers: this.opts.apiHeaders, uid: this.uid, platform: this.platform, serverLine: options.serverLine, unsafe: options._unsafe })
     const missing = (): Promise<never> => Promise.reject(new ClientError('SYNC_FAILED', 'catch-up needs apiAddr or a sync provider'))
     return { syncMessages: missing, syncConversations: missing }
   }

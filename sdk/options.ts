@@ -19,6 +19,7 @@ import { InvalidOptionError } from './errors'
 import type { Platform } from './platform/types'
 import type { InboxOptions } from './inbox/inbox'
 import type { OutboxLimits } from './outbox/outbox'
+import type { ApiHeaders } from './sync/http'
 import type { SyncProvider } from './sync/types'
 
 /**
@@ -39,6 +40,13 @@ export interface ClientOptions {
   routeAddr?: 'wss_addr' | 'ws_addr'
   /** Base URL (http:// or https://) of the WuKongIM HTTP API (route lookup and message sync), e.g. `https://im.example.com:5001`. */
   apiAddr?: string
+  /**
+   * Headers on every HTTP API request (route lookup, message and conversation sync), e.g. the
+   * user's token for the app's server in front of WuKongIM: `{ Authorization: 'Bearer <token>' }`.
+   * A function is asked before every request (a token that changes). Default: none. Pointing
+   * `apiAddr` at WuKongIM's own API port without such a server is for development only (README).
+   */
+  apiHeaders?: ApiHeaders
   /** Static token for CONNECT. Give this or `tokenProvider`; default '' (server without token auth). */
   token?: string
   /**
@@ -166,6 +174,7 @@ export interface ResolvedOptions {
   uid: string
   wsAddr?: string | (() => string | Promise<string>)
   apiAddr?: string
+  apiHeaders?: ApiHeaders
   routeAddr: 'wss_addr' | 'ws_addr'
   token: string
   tokenProvider?: () => string | Promise<string>
@@ -197,6 +206,7 @@ export function resolveOptions(o: ClientOptions): ResolvedOptions {
     uid: o.uid,
     wsAddr: o.wsAddr,
     apiAddr: o.apiAddr?.replace(/\/+$/, ''),
+    apiHeaders: o.apiHeaders,
     routeAddr: o.routeAddr ?? 'wss_addr',
     token: o.token ?? '',
     tokenProvider: o.tokenProvider,
@@ -276,6 +286,7 @@ const CLIENT_OPTIONS = shape<ClientOptions>({
   wsAddr: rule('a ws:// or wss:// URL, or a function returning one', (v) => isFunction(v) || isWsUrl(v)),
   routeAddr: oneOf('wss_addr', 'ws_addr'),
   apiAddr: rule('an http:// or https:// URL', (v) => typeof v === 'string' && /^https?:\/\/[^/\s]/.test(v)),
+  apiHeaders: rule('an object of header strings, or a function returning one', (v) => isFunction(v) || (isObject(v) && Object.keys(v).every((k) => typeof v[k] === 'string'))),
   token: text,
   tokenProvider: fn,
   deviceFlag: integer(0, 255),

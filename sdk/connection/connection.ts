@@ -23,6 +23,7 @@ import type { SessionCrypto } from '../proto/crypto'
 import { FrameDecoder } from '../proto/frame-decoder'
 import { PacketType, PROTOCOL_VERSION } from '../proto/packets'
 import type { ClientPacket, ConnackPacket, ServerPacket } from '../proto/packets'
+import { apiHeadersNow } from '../sync/http'
 import type { ConnectionState, StateChange } from '../types'
 import { backoffDelay } from './backoff'
 import { withDeadline } from '../deadline'
@@ -333,7 +334,8 @@ export class Connection {
       if (!isWsUrl(addr)) throw new InvalidArgumentError('wsAddr() must return a ws:// or wss:// URL', { option: 'wsAddr' })
       return addr
     }
-    const res = await this.platform.request({ url: `${apiAddr}/route?uid=${encodeURIComponent(uid)}`, method: 'GET' })
+    const headers = await apiHeadersNow(this.options.apiHeaders, '/route')
+    const res = await this.platform.request({ url: `${apiAddr}/route?uid=${encodeURIComponent(uid)}`, method: 'GET', headers })
     const data = (typeof res.data === 'string' ? safeJson(res.data) : res.data) as { wss_addr?: unknown; ws_addr?: unknown } | undefined
     const first = this.options.routeAddr
     const addr = data && (nonEmpty(data[first]) ?? nonEmpty(data[first === 'wss_addr' ? 'ws_addr' : 'wss_addr']))

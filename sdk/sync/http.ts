@@ -32,8 +32,11 @@ export interface HttpSyncOptions {
   platform: Platform
   /** Which server line's conversation API to use. Default 'auto'. */
   serverLine?: 'v2' | 'v3' | 'auto'
-  /** Extra headers on every request (e.g. for a gateway in front of the API). */
-  headers?: Record<string, string>
+  /**
+   * Extra headers on every request, e.g. the user's token for the app's proxy in front of the API
+   * (`{ Authorization: 'Bearer <token>' }`). A function is asked before every request.
+   */
+  headers?: ApiHeaders
   /** Per-request timeout, ms. Default 10 000. */
   timeoutMs?: number
   /** @internal Test-only (chaos simulator): the old one-404 line switch (issue 15.5). */
@@ -46,10 +49,29 @@ const V3_MAX_PAGES = 50
 
 type Json = Record<string, unknown>
 
+
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v)
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined)
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined)
 const flag = (v: unknown): boolean => v === 1 || v === true
+
+/** Headers for the HTTP API: fixed, or asked before every request (a token that changes). */
+export type ApiHeaders = Record<string, string> | (() => Record<string, string> | Promise<Record<string, string>>)
+
+/** The headers to send now; a function that throws or answers something else fails the request. */
+export async function apiHeadersNow(headers: ApiHeaders | undefined, path: string): Promise<Record<string, string> | undefined> {
+  if (typeof headers !== 'function') return headers
+  let value: unknown
+  try {
+    value = await headers()
+  } catch (e) {
+    throw new ClientError('SYNC_FAILED', `apiHeaders failed before ${path}`, { path }, e)
+  }
+  if (!isObject(value) || Object.keys(value).some((k) => typeof value[k] !== 'string')) {
+    throw new ClientError('SYNC_FAILED', `apiHeaders must answer an object of strings (before ${path})`, { path })
+  }
+  return value as Record<string, string>
+}
 
 /** Newest messages read per page by the sent-message lookup, and pages at most. */
 const LOOKUP_PAGE = 100
@@ -65,9 +87,10 @@ export function createHttpSyncProvider(options: HttpSyncOptions): SyncProvider {
   let detected: 'v2' | 'v3' | undefined
 
   async function post(path: string, data: unknown, notFoundOk = false): Promise<unknown> {
+    const headers = await apiHeadersNow(options.headers, path)
     let res
     try {
-      res = await platform.request({ url: base + path, method: 'POST', data, headers: options.headers, timeoutMs: options.timeoutMs ?? 10_000 })
+      res = await platform.request({ url: base + path, method: 'POST', data, headers, timeoutMs: options.timeoutMs ?? 10_000 })
     } catch (e) {
       throw new ClientError('SYNC_FAILED', `${path} request failed`, { path }, e)
     }

@@ -224,3 +224,34 @@ describe('http sync provider: findByClientMsgNo', () => {
     expect(await provider.findByClientMsgNo!({ channelId: 'u2', channelType: 1, clientMsgNo: 'nope' })).toBeUndefined()
   })
 })
+
+describe('http sync provider: headers (the app server in front of the API)', () => {
+  const page = () => ({ status: 200, data: { more: 0, messages: [] } })
+  function withHeaders(headers: NonNullable<Parameters<typeof createHttpSyncProvider>[0]['headers']>) {
+    const requests: HttpRequest[] = []
+    const platform = { request: async (req: HttpRequest) => (requests.push(req), page()) } as unknown as Platform
+    return { provider: createHttpSyncProvider({ apiAddr: 'http://api.test', uid: 'u1', platform, headers }), requests }
+  }
+  const sync = (p: ReturnType<typeof withHeaders>['provider']) => p.syncMessages({ channelId: 'u2', channelType: 1, startSeq: 1, endSeq: 0, limit: 5 })
+
+  it('sends fixed headers, and asks a headers function before every request (a token that changes)', async () => {
+    const fixed = withHeaders({ Authorization: 'Bearer t0' })
+    await sync(fixed.provider)
+    expect(fixed.requests[0]?.headers).toEqual({ Authorization: 'Bearer t0' })
+    let n = 0
+    const asked = withHeaders(async () => ({ Authorization: `Bearer t${++n}` }))
+    await sync(asked.provider)
+    await sync(asked.provider)
+    expect(asked.requests.map((r) => r.headers)).toEqual([{ Authorization: 'Bearer t1' }, { Authorization: 'Bearer t2' }])
+  })
+
+  it('a headers function that throws or answers a non-object fails the request with SYNC_FAILED, nothing sent', async () => {
+    const throwing = withHeaders(() => {
+      throw new Error('signed out')
+    })
+    await expect(sync(throwing.provider)).rejects.toMatchObject({ code: 'SYNC_FAILED', context: { path: '/channel/messagesync' } })
+    const wrong = withHeaders((() => ({ Authorization: 7 })) as unknown as () => Record<string, string>)
+    await expect(sync(wrong.provider)).rejects.toMatchObject({ code: 'SYNC_FAILED' })
+    expect([...throwing.requests, ...wrong.requests]).toEqual([])
+  })
+})
