@@ -9,6 +9,8 @@ import { Diagnostics } from './diagnostics/diagnostics'
 import { buildReport } from './diagnostics/report'
 import type { DiagnosticReport } from './diagnostics/report'
 import type { DiagnosticsSink } from './diagnostics/types'
+import { ConversationList } from './conversations/conversations'
+import type { ChannelRef, Conversation } from './conversations/types'
 import { Emitter } from './emitter'
 import type { Listener } from './emitter'
 import { ClientError, ImError, isImError } from './errors'
@@ -66,6 +68,21 @@ export interface Client {
   /** Pulls what the socket may have missed now (conversation sync, then message sync). */
   sync(): Promise<void>
   /**
+   * The conversation list, newest first: channel, last message (our own with its outbox status
+   * while unsent), unread count, time. Restored from storage by ready() (a `conversations` event
+   * follows at once), refreshed from the server after every catch-up, updated by every message.
+   */
+  conversations(): Conversation[]
+  /**
+   * Marks a conversation read. Applied to the list at once, durable when this resolves, and sent
+   * to the server (`/conversations/clearUnread`) until it confirms, across reconnects and restarts.
+   */
+  clearUnread(channel: ChannelRef): Promise<void>
+  /** Sets a conversation's unread count (`/conversations/setUnread`), with clearUnread's guarantees. */
+  setUnread(channel: ChannelRef, unread: number): Promise<void>
+  /** Removes a conversation from the list (`/conversations/delete`; a later message brings it back), with clearUnread's guarantees. */
+  deleteConversation(channel: ChannelRef): Promise<void>
+  /**
    * The message-loss checklist, answered: for `clientMsgNo`, did the server ACK it and with which
    * reason, and what the server knows (looked up by client_msg_no unless `lookup: false`); recent
    * network and connection anomalies; whether gap filling works; delivery metrics. Plain JSON.
@@ -96,6 +113,7 @@ class ImClient implements Client {
   private readonly connection: Connection
   private readonly outbox: Outbox
   private readonly inbox: Inbox
+  private readonly convs: ConversationList
   private deviceId: string
   /** This install's id (made once, kept in storage): its first 8 chars tag every clientMsgNo sent here. */
   private installId = ''
@@ -153,6 +171,7 @@ class ImClient implements Client {
         }),
       onHidden: () => {
         void this.inbox.flush()
+        void this.convs.flush()
       },
       onError: (error) => this.reportError(error),
     }, () => this.deviceId, randomFloat)
@@ -173,6 +192,7 @@ class ImClient implements Client {
           // The server never pushes our own message back to this device: tell the inbox its seq.
           this.inbox.noteSent({ channelId: m.channelId, channelType: m.channelType, messageId: m.messageId, messageSeq: m.messageSeq, clientMsgNo: m.clientMsgNo })
         }
+        this.convs.onOwn(m)
         this.events.emit('messageStatus', m)
       },
       emitError: (e) => this.reportError(e),
@@ -187,7 +207,10 @@ class ImClient implements Client {
       storagePrefix: prefix,
       sync: this.syncProvider,
       diagnostics: this.diagnostics,
-      deliver: (msg) => this.events.emitAndWait('message', msg),
+      deliver: (msg) => {
+        this.convs.onMessage(msg)
+        return this.events.emitAndWait('message', msg)
+      },
       sendRecvack: (ack) => {
         this.connection.write(ack)
       },
@@ -195,6 +218,18 @@ class ImClient implements Client {
       emitError: (e) => this.reportError(e),
       options: options.inbox,
       ownSend: (clientMsgNo) => this.outbox.madeHere(clientMsgNo),
+      unsafe: this.opts.unsafe,
+    })
+    this.convs = new ConversationList({
+      uid: this.uid,
+      platform: this.platform,
+      prefix,
+      sync: this.opts.unsafe.noCallbackDeadlines ? this.syncProvider : withDeadlines(this.syncProvider, this.platform, options.inbox?.syncDeadlineMs ?? SYNC_DEADLINE_MS),
+      diagnostics: this.diagnostics,
+      emit: (list) => this.events.emit('conversations', list),
+      emitError: (e) => this.reportError(e),
+      random: randomFloat,
+      options: options.conversations,
       unsafe: this.opts.unsafe,
     })
     // Taken last, so a constructor that throws (bad option) leaves no stale lock behind.
@@ -229,9 +264,12 @@ class ImClient implements Client {
     this.connection.stop()
     this.outbox.close()
     this.inbox.close()
+    this.convs.close()
     live.get(this.lockKey)?.delete(this.uid)
     // The 'closed' state event went out above; nothing a late callback does reaches the app now.
     this.events.clear()
+    // The conversation list is a cache the next sync rebuilds: its last write is not waited for.
+    void this.convs.flush()
     await this.inbox.flush().catch(() => undefined)
   }
 
@@ -283,6 +321,25 @@ class ImClient implements Client {
     this.synced('manual')
   }
 
+  conversations(): Conversation[] {
+    return this.loggedOut ? [] : this.convs.list()
+  }
+
+  async clearUnread(channel: ChannelRef): Promise<void> {
+    await this.ready()
+    return this.convs.change({ kind: 'clearUnread', channelId: channel.channelId, channelType: channel.channelType })
+  }
+
+  async setUnread(channel: ChannelRef, unread: number): Promise<void> {
+    await this.ready()
+    return this.convs.change({ kind: 'setUnread', channelId: channel.channelId, channelType: channel.channelType, unread })
+  }
+
+  async deleteConversation(channel: ChannelRef): Promise<void> {
+    await this.ready()
+    return this.convs.change({ kind: 'delete', channelId: channel.channelId, channelType: channel.channelType })
+  }
+
   async diagnose(options: { clientMsgNo?: string; lookup?: boolean } = {}): Promise<DiagnosticReport> {
     return buildReport({
       uid: this.uid,
@@ -303,7 +360,7 @@ class ImClient implements Client {
   private async restore(): Promise<void> {
     this.installId = await this.loadInstallId()
     if (!this.deviceId) this.deviceId = this.installId
-    await Promise.all([this.outbox.load(), this.inbox.load()])
+    await Promise.all([this.outbox.load(), this.inbox.load(), this.convs.load()])
   }
 
   /**
@@ -345,7 +402,9 @@ class ImClient implements Client {
   }
 
   private synced(reason: string): void {
-    if (!this.closed) this.events.emit('synced', { reason })
+    if (this.closed) return
+    this.events.emit('synced', { reason })
+    void this.convs.refresh()
   }
 
   private reportError(error: unknown): void {

@@ -3,6 +3,7 @@
  * Handlers run over a copy of the listener list; a throwing handler is reported as an `error`
  * event and never disturbs the client.
  */
+import type { Conversation } from './conversations/types'
 import type { ImError } from './errors'
 import type { GapEvent, InboundMessage, OutboxMessage, StateChange } from './types'
 
@@ -40,6 +41,8 @@ export type ClientEvents = {
   synced: SyncedEvent
   /** A server EVENT packet. */
   event: ServerEvent
+  /** The conversation list changed (newest first, whole list; at most once per `conversations.throttleMs`, and once from storage at start). */
+  conversations: Conversation[]
 }
 
 export type ClientEventName = keyof ClientEvents

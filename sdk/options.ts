@@ -17,6 +17,7 @@ export interface DiagnosticsSettings {
 }
 import { InvalidOptionError } from './errors'
 import type { Platform } from './platform/types'
+import type { ConversationsOptions } from './conversations/conversations'
 import type { InboxOptions } from './inbox/inbox'
 import type { OutboxLimits } from './outbox/outbox'
 import type { ApiHeaders } from './sync/http'
@@ -127,6 +128,8 @@ export interface ClientOptions {
   serverLine?: 'v2' | 'v3' | 'auto'
   /** Receive-side tuning (continuity check period, gap-fill retries...), see InboxOptions. */
   inbox?: InboxOptions
+  /** The conversation list's event throttle, write delay and op retry backoff, see ConversationsOptions. */
+  conversations?: ConversationsOptions
   /**
    * Source of uniform floats in [0, 1) for backoff jitter (e.g. a seeded generator in tests).
    * Default: derived from platform.randomBytes. A call that throws or returns anything outside
@@ -166,6 +169,8 @@ export interface UnsafeSwitches {
   cursorAfterDelivery?: boolean
   /** Outbox: on the v2 line, a possibly stored message is re-sent without asking the server (issue 15.13). */
   resendWithoutLookup?: boolean
+  /** Conversations: clearUnread/setUnread/delete are kept in memory only (a kill loses them) (issue 20). */
+  volatileConversationOps?: boolean
 }
 
 
@@ -323,6 +328,7 @@ const CLIENT_OPTIONS = shape<ClientOptions>({
     maxChannels: integer(1),
     newChannelBacklog: integer(0),
   }),
+  conversations: shape<ConversationsOptions>({ throttleMs: integer(0), writeDelayMs: integer(0), retryInitialMs: positive, retryMaxMs: positive }),
   random: fn,
   _unsafe: shape<UnsafeSwitches>({
     disableDedup: flag,
@@ -337,5 +343,6 @@ const CLIENT_OPTIONS = shape<ClientOptions>({
     stopOnAnyDisconnect: flag,
     cursorAfterDelivery: flag,
     resendWithoutLookup: flag,
+    volatileConversationOps: flag,
   }),
 })
