@@ -227,10 +227,8 @@ class ImClient implements Client {
       sync: this.opts.unsafe.noCallbackDeadlines ? this.syncProvider : withDeadlines(this.syncProvider, this.platform, options.inbox?.syncDeadlineMs ?? SYNC_DEADLINE_MS),
       diagnostics: this.diagnostics,
       emit: (list) => this.events.emit('conversations', list),
-      emitError: (e) => this.reportError(e),
       random: randomFloat,
       options: options.conversations,
-      unsafe: this.opts.unsafe,
     })
     // Taken last, so a constructor that throws (bad option) leaves no stale lock behind.
     uids.add(this.uid)

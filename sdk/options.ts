@@ -169,8 +169,6 @@ export interface UnsafeSwitches {
   cursorAfterDelivery?: boolean
   /** Outbox: on the v2 line, a possibly stored message is re-sent without asking the server (issue 15.13). */
   resendWithoutLookup?: boolean
-  /** Conversations: clearUnread/setUnread/delete are kept in memory only (a kill loses them) (issue 20). */
-  volatileConversationOps?: boolean
 }
 
 
@@ -343,6 +341,5 @@ const CLIENT_OPTIONS = shape<ClientOptions>({
     stopOnAnyDisconnect: flag,
     cursorAfterDelivery: flag,
     resendWithoutLookup: flag,
-    volatileConversationOps: flag,
   }),
 })

@@ -17,14 +17,13 @@
  */
 import type { DiagnosticsSink } from '../diagnostics/types'
 import { ClientError, InvalidArgumentError } from '../errors'
-import type { ImError } from '../errors'
 import type { Platform, TimerId } from '../platform/types'
 import type { ConversationOp, SyncProvider } from '../sync/types'
 import type { InboundMessage, OutboxMessage } from '../types'
 import { backoffDelay } from '../connection/backoff'
 import { ConversationStore, conversationKey } from './store'
 import type { Entry, PendingOp } from './store'
-import type { ChannelRef, Conversation } from './types'
+import type { Conversation } from './types'
 
 export interface ConversationsOptions {
   /** Milliseconds between two `conversations` events at most. Default 200. */
@@ -36,12 +35,6 @@ export interface ConversationsOptions {
   retryMaxMs?: number
 }
 
-/** @internal Test-only switches (chaos --off). */
-export interface ConversationUnsafe {
-  /** An op is only kept in memory (a kill loses it). */
-  volatileConversationOps?: boolean
-}
-
 export interface ConversationListDeps {
   uid: string
   platform: Platform
@@ -50,11 +43,9 @@ export interface ConversationListDeps {
   sync: SyncProvider
   diagnostics: DiagnosticsSink
   emit(list: Conversation[]): void
-  emitError(error: ImError): void
   /** Jitter for the op retry backoff, in [0, 1). */
   random(): number | Promise<number>
   options?: ConversationsOptions
-  unsafe?: ConversationUnsafe
 }
 
 const byRecency = (a: Conversation, b: Conversation): number =>
@@ -261,7 +252,6 @@ export class ConversationList {
   }
 
   private async saveOps(): Promise<void> {
-    if (this.d.unsafe?.volatileConversationOps) return
     await this.store.saveOps(
       () => Array.from(this.ops.values()),
       (older) => {
@@ -311,5 +301,3 @@ function checkOp(op: ConversationOp): void {
   if (!Number.isInteger(op.channelType) || op.channelType < 0 || op.channelType > 255) throw new InvalidArgumentError('channelType must be an integer 0..255', { option: 'channelType' })
   if (op.kind === 'setUnread' && !(Number.isInteger(op.unread) && op.unread >= 0)) throw new InvalidArgumentError('unread must be an integer >= 0', { option: 'unread' })
 }
-
-export type { ChannelRef }

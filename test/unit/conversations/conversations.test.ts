@@ -37,7 +37,7 @@ function rig(options: { data?: Map<string, string>; server?: ServerConversation[
   }
   const list = new ConversationList({
     uid: 'alice', platform, prefix: PREFIX, sync, diagnostics: noopDiagnostics,
-    emit: (l) => void events.push(l), emitError: () => undefined, random: () => 0.5,
+    emit: (l) => void events.push(l), random: () => 0.5,
     options: { throttleMs: 100, writeDelayMs: 1000, retryInitialMs: 1000, retryMaxMs: 8000 },
   })
   return { platform, list, events, updates }
