@@ -9,12 +9,16 @@
 // parts as options (or entries) and the rest is trimmed. The no-loss hardening of issue 15 (option
 // validation table, inbox split and its new rules, outbox quarantine and lookup, deadlines) took it
 // from 31.8 KB to 37.9 KB; the budgets below hold that until the trim lands (issue 18 stays open).
+// Issue 20's conversation list (sdk/conversations/, the apiHeaders option and the listConversations
+// / updateConversation sync calls) adds 2.4 KB: 41.4 KB core. It is in the core because the client
+// feeds it from its delivery and outbox-status hooks; making it an opt-in entry needs the option
+// slices per subsystem of issue 16. Budgets 42 KB until then.
 const { sdkOptions } = require('./scripts/esbuild-options')
 
 const withSdkOptions = (config) => ({ ...config, ...sdkOptions, format: 'cjs' })
 
 module.exports = [
-  { name: 'core: createClient + createWxPlatform', path: 'sdk/index.ts', import: '{ createClient, createWxPlatform }', limit: '39 KB', gzip: true, modifyEsbuildConfig: withSdkOptions },
-  { name: 'full SDK (wukongim-mp)', path: 'sdk/index.ts', import: '*', limit: '39 KB', gzip: true, modifyEsbuildConfig: withSdkOptions },
+  { name: 'core: createClient + createWxPlatform', path: 'sdk/index.ts', import: '{ createClient, createWxPlatform }', limit: '42 KB', gzip: true, modifyEsbuildConfig: withSdkOptions },
+  { name: 'full SDK (wukongim-mp)', path: 'sdk/index.ts', import: '*', limit: '42 KB', gzip: true, modifyEsbuildConfig: withSdkOptions },
   { name: 'wukongim-mp/testing', path: 'sdk/testing.ts', import: '*', limit: '4 KB', gzip: true, modifyEsbuildConfig: withSdkOptions },
 ]
