@@ -61,12 +61,13 @@ export type ApiHeaders = Record<string, string> | (() => Record<string, string> 
 /** The headers to send now; a function that throws or answers something else fails the request. */
 export async function apiHeadersNow(headers: ApiHeaders | undefined, path: string): Promise<Record<string, string> | undefined> {
   if (typeof headers !== 'function') return headers
-  let value: unknown
+  let answer: unknown
   try {
-    value = await headers()
+    answer = await headers()
   } catch (e) {
     throw new ClientError('SYNC_FAILED', `apiHeaders failed before ${path}`, { path }, e)
   }
+  const value = answer
   if (!isObject(value) || Object.keys(value).some((k) => typeof value[k] !== 'string')) {
     throw new ClientError('SYNC_FAILED', `apiHeaders must answer an object of strings (before ${path})`, { path })
   }
