@@ -255,3 +255,37 @@ describe('http sync provider: headers (the app server in front of the API)', () 
     expect([...throwing.requests, ...wrong.requests]).toEqual([])
   })
 })
+
+describe('http sync provider: the conversation list and its changes (issue 20)', () => {
+  it('v2: listConversations asks /conversation/sync without cursors and maps unread, time (s → ms) and the newest recent', async () => {
+    const { provider, requests } = rig({
+      '/conversation/sync': () => ({ status: 200, data: [{ channel_id: 'u2', channel_type: 1, unread: 4, timestamp: 1700000009, last_msg_seq: 9, recents: [apiMessage(9, { channel_id: 'u1' })] }] }),
+    }, 'v2')
+    const list = await provider.listConversations!()
+    expect(requests[0]?.data).toEqual({ uid: 'u1', version: 0, last_msg_seqs: '', msg_count: 1 })
+    expect(list).toEqual([expect.objectContaining({ channelId: 'u2', channelType: 1, unread: 4, timestamp: 1700000009000, lastSeq: 9 })])
+    expect(list[0]?.lastMessage).toMatchObject({ channelId: 'u2', messageSeq: 9, clientMsgNo: 'c9', fromUid: 'u2' })
+  })
+
+  it('v3: listConversations reads /conversation/list pages; last_message gets the channel, time from server_timestamp_ms', async () => {
+    const { provider } = rig({
+      '/conversation/list': () => ({
+        status: 200,
+        data: { conversations: [{ channel_id: 'g1', channel_type: 2, unread: 2, active_at: 5, last_message: { message_idstr: '77', message_seq: 3, from_uid: 'u3', client_msg_no: 'c3', server_timestamp_ms: 1700000003123, payload: b64('hi') } }], next_cursor: '', done: true },
+      }),
+    }, 'v3')
+    const [c] = await provider.listConversations!()
+    expect(c).toMatchObject({ channelId: 'g1', channelType: 2, unread: 2, timestamp: 1700000003123, lastSeq: 3 })
+    expect(c?.lastMessage).toMatchObject({ channelId: 'g1', channelType: 2, messageId: '77', messageSeq: 3, fromUid: 'u3' })
+  })
+
+  it('updateConversation posts /conversations/<kind> with uid; a refusal rejects SYNC_FAILED (so the op is retried)', async () => {
+    const { provider, requests } = rig({
+      '/conversations/setUnread': () => ({ status: 200, data: { status: 200 } }),
+      '/conversations/delete': () => ({ status: 400, data: { msg: 'nope', status: 400 } }),
+    })
+    await provider.updateConversation!({ kind: 'setUnread', channelId: 'u2', channelType: 1, unread: 3 })
+    expect(requests[0]).toMatchObject({ url: 'http://api.test:5001/conversations/setUnread', data: { uid: 'u1', channel_id: 'u2', channel_type: 1, unread: 3 } })
+    await expect(provider.updateConversation!({ kind: 'delete', channelId: 'u2', channelType: 1 })).rejects.toMatchObject({ code: 'SYNC_FAILED', context: { status: 400 } })
+  })
+})
