@@ -1,4 +1,4 @@
-import { createHttpSyncProvider } from '../../../sdk/sync/http'
+import { createHttpSyncProvider, routeLookup } from '../../../sdk/sync/http'
 import type { HttpRequest, HttpResponse, Platform } from '../../../sdk/platform/types'
 import { NetworkError } from '../../../sdk/errors'
 
@@ -253,6 +253,22 @@ describe('http sync provider: headers (the app server in front of the API)', () 
     const wrong = withHeaders((() => ({ Authorization: 7 })) as unknown as () => Record<string, string>)
     await expect(sync(wrong.provider)).rejects.toMatchObject({ code: 'SYNC_FAILED' })
     expect([...throwing.requests, ...wrong.requests]).toEqual([])
+  })
+
+  it('the /route lookup sends them too (the api part gives routeLookup apiHeaders); a throwing function sends nothing', async () => {
+    const requests: HttpRequest[] = []
+    const platform = { request: async (req: HttpRequest) => (requests.push(req), { status: 200, data: { wss_addr: 'wss://im.test/ws' } }) }
+    let n = 0
+    const lookup = routeLookup({ apiAddr: 'http://api.test', uid: 'u1', platform, routeAddr: 'wss_addr', headers: () => ({ Authorization: `Bearer t${++n}` }) })
+    await expect(lookup()).resolves.toBe('wss://im.test/ws')
+    await lookup()
+    expect(requests.map((r) => [r.url, r.headers])).toEqual([
+      ['http://api.test/route?uid=u1', { Authorization: 'Bearer t1' }],
+      ['http://api.test/route?uid=u1', { Authorization: 'Bearer t2' }],
+    ])
+    const refused = routeLookup({ apiAddr: 'http://api.test', uid: 'u1', platform, routeAddr: 'wss_addr', headers: () => Promise.reject(new Error('signed out')) })
+    await expect(refused()).rejects.toMatchObject({ code: 'SYNC_FAILED', context: { path: '/route' } })
+    expect(requests).toHaveLength(2)
   })
 })
 
