@@ -36,7 +36,7 @@ import { withDeadlines } from './sync/deadline'
 import type { ConversationOp, SyncProvider } from './sync/types'
 import type { ConnectionState, OutboxMessage, SendInput } from './types'
 
-/** The core client: everything but diagnose(), which needs the diagnostics part (see Client). */
+/** The core client: everything but diagnose() and the conversation list, which need their parts (see Client). */
 export interface CoreClient {
   /** This client's uid. */
   readonly uid: string
@@ -82,8 +82,8 @@ export interface CoreClient {
 /** What the conversations part adds (createClient, or createCoreClient given `conversations`). */
 export interface WithConversations {
   /**
-   * The conversation list, newest first: channel, last message (our own with its outbox status
-   * while unsent), unread count, time. Restored from storage by restored() (a `conversations` event
+   * The conversation list, newest first: channel, last message with its decoded content (our own
+   * with its outbox status while unsent), unread count, time. Restored from storage by restored() (a `conversations` event
    * follows at once), refreshed from the server after every catch-up, updated by every message.
    */
   conversations(): Conversation[]
@@ -96,7 +96,7 @@ export interface WithConversations {
   setUnread(channel: ChannelRef, unread: number): Promise<void>
   /** Removes a conversation from the list (`/conversations/delete`; a later message brings it back), with clearUnread's guarantees. */
   deleteConversation(channel: ChannelRef): Promise<void>
-  }
+}
 
 /** What the diagnostics part adds (createClient, or createCoreClient given `diagnostics`). */
 export interface WithDiagnose {
@@ -158,7 +158,7 @@ export const httpApiPart: ApiPart = {
   sync: (o, platform) => (o.apiAddr ? createHttpSyncProvider({ apiAddr: o.apiAddr, headers: o.apiHeaders, uid: o.uid, platform, serverLine: o.serverLine, unsafe: o.unsafe }) : undefined),
 }
 
-/** The full client: the core with the WuKongIM HTTP API and diagnostics parts. */
+/** The full client: the core with the WuKongIM HTTP API, diagnostics and conversations parts. */
 export function createClient(options: ClientOptions): Client {
   return new ImClient(options, { api: httpApiPart, diagnostics: diagnosticsPart, conversations: conversationsPart })
 }
