@@ -33,6 +33,7 @@ const PARTS: Array<[name: string, input: RegExp, carries: string]> = [
   ['wx platform', /^sdk\/platform\//, 'the wx adapter: socket, storage, request, lifecycle, feature probes with WeChat error texts'],
   ['api part', /^sdk\/sync\/http\.ts$/, 'createClient only: /route lookup, HTTP catch-up and gap filling, v2/v3 line detection'],
   ['diagnostics part', /^sdk\/diagnostics\/(diagnostics|report|anomaly)\.ts$/, 'createClient only: log, traces, counters, realtime-log forwarding, diagnose()'],
+  ['conversations part', /^sdk\/conversations\//, 'createClient only: the conversation list, its storage, unread/delete ops sent until confirmed'],
   ['client + options', /^sdk\/(client|options)\.ts$/, 'the facade, the one validation pass of every option with typed errors'],
   ['shared', /^sdk\/|mitt/, 'errors, reason codes, emitter, deadlines, the diagnostics vocabulary'],
 ]
@@ -125,7 +126,7 @@ export function render(r: Record<string, unknown>): string {
     '',
     `SDK / official (gzipped): ${String(r.sdkOverOfficial)}. Core target ≤ 24 KB: ${core.gzipped <= 24576 ? 'met' : `**missed** (${kb(core.gzipped)})`}.`,
     '',
-    'What each part costs: minified bytes from the metafile; gzip is the bundle\'s gzipped size shared out in proportion (an estimate). The core is every part but the two marked createClient only.',
+    'What each part costs: minified bytes from the metafile; gzip is the bundle\'s gzipped size shared out in proportion (an estimate). The core is every part but the three marked createClient only.',
     '',
     '| Part | minified | ≈ gzip | carries |',
     '|---|---:|---:|---|',

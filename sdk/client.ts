@@ -11,6 +11,9 @@ import { appAddress } from './connection/address'
 import { jitterSource } from './connection/backoff'
 import { Connection } from './connection/connection'
 import { decodeContent } from './content/codec'
+import { conversationsPart } from './conversations/conversations'
+import type { ConversationList, ConversationsPart } from './conversations/conversations'
+import type { ChannelRef, Conversation } from './conversations/types'
 import type { Diagnostics } from './diagnostics/diagnostics'
 import { diagnosticsPart } from './diagnostics/report'
 import type { DiagnosticReport, DiagnosticsPart } from './diagnostics/report'
@@ -30,10 +33,10 @@ import { PacketType } from './proto/packets'
 import type { ServerPacket } from './proto/packets'
 import { createHttpSyncProvider, routeLookup } from './sync/http'
 import { withDeadlines } from './sync/deadline'
-import type { SyncProvider } from './sync/types'
+import type { ConversationOp, SyncProvider } from './sync/types'
 import type { ConnectionState, OutboxMessage, SendInput } from './types'
 
-/** The core client: everything but diagnose(), which needs the diagnostics part (see Client). */
+/** The core client: everything but diagnose() and the conversation list, which need their parts (see Client). */
 export interface CoreClient {
   /** This client's uid. */
   readonly uid: string
@@ -76,8 +79,27 @@ export interface CoreClient {
   sync(): Promise<void>
 }
 
-/** The client made by createClient (or by createCoreClient with the diagnostics part). */
-export interface Client extends CoreClient {
+/** What the conversations part adds (createClient, or createCoreClient given `conversations`). */
+export interface WithConversations {
+  /**
+   * The conversation list, newest first: channel, last message with its decoded content (our own
+   * with its outbox status while unsent), unread count, time. Restored from storage by restored() (a `conversations` event
+   * follows at once), refreshed from the server after every catch-up, updated by every message.
+   */
+  conversations(): Conversation[]
+  /**
+   * Marks a conversation read. Applied to the list at once, durable when this resolves, and sent
+   * to the server (`/conversations/clearUnread`) until it confirms, across reconnects and restarts.
+   */
+  clearUnread(channel: ChannelRef): Promise<void>
+  /** Sets a conversation's unread count (`/conversations/setUnread`), with clearUnread's guarantees. */
+  setUnread(channel: ChannelRef, unread: number): Promise<void>
+  /** Removes a conversation from the list (`/conversations/delete`; a later message brings it back), with clearUnread's guarantees. */
+  deleteConversation(channel: ChannelRef): Promise<void>
+}
+
+/** What the diagnostics part adds (createClient, or createCoreClient given `diagnostics`). */
+export interface WithDiagnose {
   /**
    * The message-loss checklist, answered: for `clientMsgNo`, did the server ACK it and with which
    * reason, and what the server knows (looked up by client_msg_no unless `lookup: false`); recent
@@ -85,6 +107,9 @@ export interface Client extends CoreClient {
    */
   diagnose(options?: { clientMsgNo?: string; lookup?: boolean }): Promise<DiagnosticReport>
 }
+
+/** The client made by createClient: the core with every part. */
+export interface Client extends CoreClient, WithConversations, WithDiagnose {}
 
 /**
  * Live clients per platform instance (a simulated cold restart brings a fresh platform). Clients
@@ -111,6 +136,14 @@ export interface ClientParts {
    * diagnose() in its type (at run time it rejects with ClientError 'PART_MISSING').
    */
   diagnostics?: DiagnosticsPart
+  /**
+   * The conversation list (conversations(), clearUnread/setUnread/deleteConversation, the
+   * `conversations` event), fed by the client's deliveries and outbox statuses and by the sync
+   * provider's listConversations/updateConversation. Without it the `conversations` option is
+   * refused (InvalidOptionError), the client has none of those methods in its type (at run time
+   * they throw ClientError 'PART_MISSING') and no `conversations` event fires.
+   */
+  conversations?: ConversationsPart
 }
 
 export interface ApiPart {
@@ -121,17 +154,19 @@ export interface ApiPart {
 
 /** The WuKongIM HTTP API part (sync/http.ts). */
 export const httpApiPart: ApiPart = {
-  route: (o, platform) => routeLookup({ apiAddr: o.apiAddr as string, uid: o.uid, platform, routeAddr: o.routeAddr }),
-  sync: (o, platform) => (o.apiAddr ? createHttpSyncProvider({ apiAddr: o.apiAddr, uid: o.uid, platform, serverLine: o.serverLine, unsafe: o.unsafe }) : undefined),
+  route: (o, platform) => routeLookup({ apiAddr: o.apiAddr as string, uid: o.uid, platform, routeAddr: o.routeAddr, headers: o.apiHeaders }),
+  sync: (o, platform) => (o.apiAddr ? createHttpSyncProvider({ apiAddr: o.apiAddr, headers: o.apiHeaders, uid: o.uid, platform, serverLine: o.serverLine, unsafe: o.unsafe }) : undefined),
 }
 
-/** The full client: the core with the WuKongIM HTTP API and diagnostics parts. */
+/** The full client: the core with the WuKongIM HTTP API, diagnostics and conversations parts. */
 export function createClient(options: ClientOptions): Client {
-  return new ImClient(options, { api: httpApiPart, diagnostics: diagnosticsPart })
+  return new ImClient(options, { api: httpApiPart, diagnostics: diagnosticsPart, conversations: conversationsPart })
 }
 
 /** The core client with the parts given (none: connect, send, receive and the outbox over `wsAddr`). */
-export function createCoreClient(options: ClientOptions, parts: ClientParts & { diagnostics: DiagnosticsPart }): Client
+export function createCoreClient(options: ClientOptions, parts: ClientParts & { diagnostics: DiagnosticsPart; conversations: ConversationsPart }): Client
+export function createCoreClient(options: ClientOptions, parts: ClientParts & { diagnostics: DiagnosticsPart }): CoreClient & WithDiagnose
+export function createCoreClient(options: ClientOptions, parts: ClientParts & { conversations: ConversationsPart }): CoreClient & WithConversations
 export function createCoreClient(options: ClientOptions, parts?: ClientParts): CoreClient
 export function createCoreClient(options: ClientOptions, parts: ClientParts = {}): CoreClient {
   return new ImClient(options, parts)
@@ -152,6 +187,8 @@ class ImClient implements Client {
   private readonly connection: Connection
   private readonly outbox: Outbox
   private readonly inbox: Inbox
+  /** The conversation list (the conversations part). */
+  private readonly convs: ConversationList | undefined
   private deviceId: string
   /** This install's id (made once, kept in storage): its first 8 chars tag every clientMsgNo sent here. */
   private installId = ''
@@ -172,8 +209,9 @@ class ImClient implements Client {
     }
 
     const { settings, sink: extra } = this.opts.diagnostics
-    const { api, diagnostics } = parts
+    const { api, diagnostics, conversations } = parts
     if (!api && this.opts.apiAddr !== undefined) throw partMissing('apiAddr', 'the api part')
+    if (!conversations && this.opts.conversations !== undefined) throw partMissing('conversations', 'the conversations part')
     if (!diagnostics && Object.keys(settings).length > 0) throw partMissing('diagnostics', 'the diagnostics part (or give a DiagnosticsSink)')
     this.log = diagnostics?.create(this.platform, settings)
     this.report = diagnostics?.report
@@ -216,6 +254,7 @@ class ImClient implements Client {
         }),
       onHidden: () => {
         void this.inbox.flush()
+        void this.convs?.flush()
       },
       onError: (error) => this.reportError(error),
     }, address, () => this.deviceId, randomFloat)
@@ -236,6 +275,7 @@ class ImClient implements Client {
           // The server never pushes our own message back to this device: tell the inbox its seq.
           this.inbox.noteSent({ channelId: m.channelId, channelType: m.channelType, messageId: m.messageId, messageSeq: m.messageSeq, clientMsgNo: m.clientMsgNo })
         }
+        this.convs?.onOwn(m)
         this.events.emit('messageStatus', m)
       },
       emitError: (e) => this.reportError(e),
@@ -262,7 +302,10 @@ class ImClient implements Client {
       storagePrefix: prefix,
       sync: this.syncProvider,
       diagnostics: this.diagnostics,
-      deliver: (msg) => this.events.emitAndWait('message', { ...msg, content: decodeContent(msg.payload) }),
+      deliver: (msg) => {
+        this.convs?.onMessage(msg)
+        return this.events.emitAndWait('message', { ...msg, content: decodeContent(msg.payload) })
+      },
       sendRecvack: (ack) => {
         this.connection.write(ack)
       },
@@ -271,6 +314,16 @@ class ImClient implements Client {
       options: this.opts.inbox,
       ownSend: (clientMsgNo) => this.outbox.madeHere(clientMsgNo),
       unsafe: this.opts.unsafe,
+    })
+    this.convs = conversations?.create({
+      uid: this.uid,
+      platform: this.platform,
+      prefix,
+      sync: this.deadlined(),
+      diagnostics: this.diagnostics,
+      emit: (list) => this.events.emit('conversations', list),
+      random: randomFloat,
+      options: this.opts.conversations,
     })
     // Taken last, so a constructor that throws (bad option) leaves no stale lock behind.
     uids.add(this.uid)
@@ -304,9 +357,12 @@ class ImClient implements Client {
     this.connection.stop()
     this.outbox.close()
     this.inbox.close()
+    this.convs?.close()
     live.get(this.lockKey)?.delete(this.uid)
     // The 'closed' state event went out above; nothing a late callback does reaches the app now.
     this.events.clear()
+    // The conversation list is a cache the next sync rebuilds: its last write is not waited for.
+    void this.convs?.flush()
     await this.inbox.flush().catch(() => undefined)
   }
 
@@ -358,6 +414,22 @@ class ImClient implements Client {
     this.synced('manual')
   }
 
+  conversations(): Conversation[] {
+    return this.loggedOut ? [] : this.conversationList().list()
+  }
+
+  async clearUnread(channel: ChannelRef): Promise<void> {
+    return this.changeConversation({ kind: 'clearUnread', channelId: channel.channelId, channelType: channel.channelType })
+  }
+
+  async setUnread(channel: ChannelRef, unread: number): Promise<void> {
+    return this.changeConversation({ kind: 'setUnread', channelId: channel.channelId, channelType: channel.channelType, unread })
+  }
+
+  async deleteConversation(channel: ChannelRef): Promise<void> {
+    return this.changeConversation({ kind: 'delete', channelId: channel.channelId, channelType: channel.channelType })
+  }
+
   async diagnose(options: { clientMsgNo?: string; lookup?: boolean } = {}): Promise<DiagnosticReport> {
     if (!this.log || !this.report) throw new ClientError('PART_MISSING', 'diagnose() needs the diagnostics part (createClient)')
     return this.report({
@@ -376,10 +448,21 @@ class ImClient implements Client {
 
   // ---- internals ------------------------------------------------------------------------------
 
+  private conversationList(): ConversationList {
+    if (!this.convs) throw new ClientError('PART_MISSING', 'the conversation list needs the conversations part (createClient)')
+    return this.convs
+  }
+
+  private async changeConversation(op: ConversationOp): Promise<void> {
+    const list = this.conversationList()
+    await this.restored()
+    return list.change(op)
+  }
+
   private async restore(): Promise<void> {
     this.installId = await this.loadInstallId()
     if (!this.deviceId) this.deviceId = this.installId
-    await Promise.all([this.outbox.load(), this.inbox.load()])
+    await Promise.all([this.outbox.load(), this.inbox.load(), this.convs?.load()])
   }
 
   /**
@@ -421,7 +504,9 @@ class ImClient implements Client {
   }
 
   private synced(reason: string): void {
-    if (!this.closed) this.events.emit('synced', { reason })
+    if (this.closed) return
+    this.events.emit('synced', { reason })
+    void this.convs?.refresh()
   }
 
   private reportError(error: unknown): void {
@@ -431,10 +516,15 @@ class ImClient implements Client {
     this.events.emit('error', e)
   }
 
+  /** The sync provider with the deadline every sync call gets. */
+  private deadlined(): SyncProvider {
+    return this.opts.unsafe.noCallbackDeadlines ? this.syncProvider : withDeadlines(this.syncProvider, this.platform, this.opts.inbox.syncDeadlineMs)
+  }
+
   /** The outbox's "is it stored?" question, with the same deadline as every other sync call. */
   private sentLookup(): SyncProvider['findSent'] {
     if (!this.syncProvider.findSent) return undefined
-    const sync = this.opts.unsafe.noCallbackDeadlines ? this.syncProvider : withDeadlines(this.syncProvider, this.platform, this.opts.inbox.syncDeadlineMs)
+    const sync = this.deadlined()
     return (req) => (sync.findSent as NonNullable<SyncProvider['findSent']>)(req)
   }
 }

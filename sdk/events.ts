@@ -3,6 +3,7 @@
  * Handlers run over a copy of the listener list; a throwing handler is reported as an `error`
  * event and never disturbs the client.
  */
+import type { Conversation } from './conversations/types'
 import type { ImError } from './errors'
 import type { GapEvent, MessageProgress, OutboxMessage, ReceivedMessage, StateChange } from './types'
 
@@ -42,6 +43,8 @@ export type ClientEvents = {
   synced: SyncedEvent
   /** A server EVENT packet (custom server-side events), passed through. */
   serverEvent: ServerEvent
+  /** The conversation list changed (newest first, whole list; at most once per `conversations.throttleMs`, and once from storage at start). Needs the conversations part (createClient). */
+  conversations: Conversation[]
 }
 
 export type ClientEventName = keyof ClientEvents

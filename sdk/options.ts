@@ -8,9 +8,11 @@ import type { ConnectionOptions } from './connection/connection'
 import type { DiagnosticsSettings, DiagnosticsSink } from './diagnostics/types'
 import { InvalidOptionError } from './errors'
 import type { Platform } from './platform/types'
+import type { ConversationsOptions } from './conversations/conversations'
 import type { InboxOptions, InboxSettings } from './inbox/inbox'
 import type { OutboxLimits } from './outbox/outbox'
 import { SYNC_DEADLINE_MS } from './sync/deadline'
+import type { ApiHeaders } from './sync/http'
 import type { SyncProvider } from './sync/types'
 import type { MediaSupport } from './media/media'
 
@@ -34,6 +36,13 @@ export interface ClientOptions {
   routeAddr?: 'wss_addr' | 'ws_addr'
   /** Base URL (http:// or https://) of the WuKongIM HTTP API (route lookup and message sync), e.g. `https://im.example.com:5001`. */
   apiAddr?: string
+  /**
+   * Headers on every HTTP API request (route lookup, message and conversation sync), e.g. the
+   * user's token for the app's server in front of WuKongIM: `{ Authorization: 'Bearer <token>' }`.
+   * A function is asked before every request (a token that changes). Default: none. Pointing
+   * `apiAddr` at WuKongIM's own API port without such a server is for development only (README).
+   */
+  apiHeaders?: ApiHeaders
   /** Static token for CONNECT. Give this or `tokenProvider`; default '' (server without token auth). */
   token?: string
   /**
@@ -127,6 +136,8 @@ export interface ClientOptions {
   serverLine?: 'v2' | 'v3' | 'auto'
   /** Receive-side tuning (continuity check period, gap-fill retries...), see InboxOptions. */
   inbox?: InboxOptions
+  /** The conversation list's event throttle, write delay and op retry backoff, see ConversationsOptions. */
+  conversations?: ConversationsOptions
   /**
    * Source of uniform floats in [0, 1) for backoff jitter (e.g. a seeded generator in tests).
    * Default: derived from platform.randomBytes. A call that throws or returns anything outside
@@ -185,7 +196,10 @@ export interface ResolvedOptions {
   wsAddr?: string | (() => string | Promise<string>)
   /** Without trailing slashes. */
   apiAddr?: string
+  apiHeaders?: ApiHeaders
   routeAddr: 'wss_addr' | 'ws_addr'
+  /** The conversations part's slice as given (the part fills its defaults). */
+  conversations?: ConversationsOptions
   serverLine: 'v2' | 'v3' | 'auto'
   deviceId?: string
   connection: ConnectionOptions
@@ -214,6 +228,8 @@ export function resolveOptions(o: ClientOptions): ResolvedOptions {
     uid: o.uid,
     wsAddr: o.wsAddr,
     apiAddr: o.apiAddr?.replace(/\/+$/, ''),
+    apiHeaders: o.apiHeaders,
+    conversations: o.conversations,
     routeAddr: o.routeAddr ?? 'wss_addr',
     serverLine: o.serverLine ?? 'auto',
     deviceId: o.deviceId,
@@ -329,6 +345,7 @@ const CLIENT_OPTIONS = shape<ClientOptions>({
   wsAddr: rule('a ws:// or wss:// URL, or a function returning one', (v) => isFunction(v) || isWsUrl(v)),
   routeAddr: oneOf('wss_addr', 'ws_addr'),
   apiAddr: rule('an http:// or https:// URL', (v) => typeof v === 'string' && /^https?:\/\/[^/\s]/.test(v)),
+  apiHeaders: rule('an object of header strings, or a function returning one', (v) => isFunction(v) || (isObject(v) && Object.keys(v).every((k) => typeof v[k] === 'string'))),
   token: text,
   tokenProvider: fn,
   deviceFlag: integer(0, 255),
@@ -366,6 +383,7 @@ const CLIENT_OPTIONS = shape<ClientOptions>({
     maxChannels: integer(1),
     newChannelBacklog: integer(0),
   }),
+  conversations: shape<ConversationsOptions>({ throttleMs: integer(0), writeDelayMs: integer(0), retryInitialMs: positive, retryMaxMs: positive }),
   random: fn,
   _unsafe: shape<UnsafeSwitches>({
     disableDedup: flag,

@@ -12,15 +12,25 @@ const ANOMALIES: EventSets = {
   connection: ['random-invalid'],
   ack: ['sendack-unmatched', 'sendack-overdue', 'lookup-failed'],
   receive: ['rejected', 'deliver-failed', 'gap-unfillable', 'gap-stalled'],
-  sync: ['conversations-failed', 'messages-failed', 'messages-malformed'],
-  storage: ['enqueue-failed', 'inbox-state-unreadable', 'inbox-read-failed', 'inbox-write-failed', 'inbox-corrupt', 'media-files-not-listed'],
+  sync: ['conversations-failed', 'messages-failed', 'messages-malformed', 'conversation-list-failed', 'conversation-op-failed'],
+  storage: [
+    'enqueue-failed',
+    'inbox-state-unreadable',
+    'inbox-read-failed',
+    'inbox-write-failed',
+    'inbox-corrupt',
+    'media-files-not-listed',
+    'conversations-unreadable',
+    'conversations-corrupt',
+    'conversation-ops-not-saved',
+  ],
   network: [],
   lifecycle: [],
   client: ['error'],
 }
 
 /** Storage events counted as storage failures in diagnose(). */
-export const STORAGE_FAILURES: EventSets['storage'] = ['enqueue-failed', 'inbox-read-failed', 'inbox-write-failed', 'inbox-corrupt']
+export const STORAGE_FAILURES: EventSets['storage'] = ['enqueue-failed', 'inbox-read-failed', 'inbox-write-failed', 'inbox-corrupt', 'conversation-ops-not-saved']
 
 /** One log entry as the rule sees it. */
 export interface DiagEntry<C extends DiagCategory = DiagCategory> {

@@ -25,7 +25,17 @@ export interface DiagEvents {
     | 'gap-stalled'
     | 'gap-resumed'
   /** Calls into the SyncProvider (catch-up and gap filling). */
-  sync: 'conversations' | 'conversations-failed' | 'messages' | 'messages-failed' | 'messages-malformed' | 'catch-up-crashed'
+  sync:
+    | 'conversations'
+    | 'conversations-failed'
+    | 'messages'
+    | 'messages-failed'
+    | 'messages-malformed'
+    | 'catch-up-crashed'
+    /** The conversation list (conversations part): its server list, and unread/delete ops sent until confirmed. */
+    | 'conversation-list-failed'
+    | 'conversation-op-confirmed'
+    | 'conversation-op-failed'
   storage:
     | 'device-id-not-saved'
     | 'enqueue-failed'
@@ -38,6 +48,11 @@ export interface DiagEvents {
     | 'media-file-not-removed'
     | 'media-files-not-listed'
     | 'media-orphan-removed'
+    | 'conversations-not-saved'
+    | 'conversations-unreadable'
+    | 'conversations-corrupt'
+    | 'conversations-entries-dropped'
+    | 'conversation-ops-not-saved'
   network: 'change'
   lifecycle: 'hide' | 'show'
   /** Every error the app is told about (an `error` event) is logged too. */

@@ -23,5 +23,9 @@ export function withDeadlines(sync: SyncProvider, timers: Pick<Timers, 'setTimeo
   if (find) out.findByClientMsgNo = bound('findByClientMsgNo', (req) => find.call(sync, req))
   const findSent = sync.findSent
   if (findSent) out.findSent = bound('findSent', (req) => findSent.call(sync, req))
+  const list = sync.listConversations
+  if (list) out.listConversations = bound('listConversations', (_: void) => list.call(sync))
+  const update = sync.updateConversation
+  if (update) out.updateConversation = bound('updateConversation', (op) => update.call(sync, op))
   return out
 }

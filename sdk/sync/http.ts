@@ -23,7 +23,7 @@
  */
 import type { Platform } from '../platform/types'
 import type { InboundMessage } from '../types'
-import type { ConversationCursor, ConversationState, MessageSyncRequest, MessageSyncResult, SentLookup, SentLookupResult, SyncProvider } from './types'
+import type { ConversationCursor, ConversationOp, ConversationState, MessageSyncRequest, MessageSyncResult, SentLookup, SentLookupResult, ServerConversation, SyncProvider } from './types'
 import { ClientError, ImError, NetworkError } from '../errors'
 import { decodeBase64 } from '../proto/base64'
 
@@ -35,8 +35,11 @@ export interface HttpSyncOptions {
   platform: Platform
   /** Which server line's conversation API to use. Default 'auto'. */
   serverLine?: 'v2' | 'v3' | 'auto'
-  /** Extra headers on every request (e.g. for a gateway in front of the API). */
-  headers?: Record<string, string>
+  /**
+   * Extra headers on every request, e.g. the user's token for the app's proxy in front of the API
+   * (`{ Authorization: 'Bearer <token>' }`). A function is asked before every request.
+   */
+  headers?: ApiHeaders
   /** Per-request timeout, ms. Default 10 000. */
   timeoutMs?: number
   /** @internal Test-only (chaos simulator): the old one-404 line switch (issue 15.5). */
@@ -54,6 +57,25 @@ const num = (v: unknown): number | undefined => (typeof v === 'number' && Number
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined)
 const flag = (v: unknown): boolean => v === 1 || v === true
 
+/** Headers for the HTTP API: fixed, or asked before every request (a token that changes). */
+export type ApiHeaders = Record<string, string> | (() => Record<string, string> | Promise<Record<string, string>>)
+
+/** The headers to send now; a function that throws or answers something else fails the request. */
+export async function apiHeadersNow(headers: ApiHeaders | undefined, path: string): Promise<Record<string, string> | undefined> {
+  if (typeof headers !== 'function') return headers
+  let answer: unknown
+  try {
+    answer = await headers()
+  } catch (e) {
+    throw new ClientError('SYNC_FAILED', `apiHeaders failed before ${path}`, { path }, e)
+  }
+  const value = answer
+  if (!isObject(value) || Object.keys(value).some((k) => typeof value[k] !== 'string')) {
+    throw new ClientError('SYNC_FAILED', `apiHeaders must answer an object of strings (before ${path})`, { path })
+  }
+  return value as Record<string, string>
+}
+
 /** Newest messages read per page by the sent-message lookup, and pages at most. */
 const LOOKUP_PAGE = 100
 const LOOKUP_MAX_PAGES = 10
@@ -68,9 +90,10 @@ export function createHttpSyncProvider(options: HttpSyncOptions): SyncProvider {
   let detected: 'v2' | 'v3' | undefined
 
   async function post(path: string, data: unknown, notFoundOk = false): Promise<unknown> {
+    const headers = await apiHeadersNow(options.headers, path)
     let res
     try {
-      res = await platform.request({ url: base + path, method: 'POST', data, headers: options.headers, timeoutMs: options.timeoutMs ?? 10_000 })
+      res = await platform.request({ url: base + path, method: 'POST', data, headers, timeoutMs: options.timeoutMs ?? 10_000 })
     } catch (e) {
       throw new ClientError('SYNC_FAILED', `${path} request failed`, { path }, e)
     }
@@ -148,33 +171,19 @@ export function createHttpSyncProvider(options: HttpSyncOptions): SyncProvider {
     return result
   }
 
-  /** undefined: the route answered 404 and `notFoundOk`. */
-  async function conversationsV2(cursors: ConversationCursor[], notFoundOk: boolean): Promise<ConversationState[] | undefined> {
+  /** v2 `/conversation/sync` items; undefined: the route answered 404 and `notFoundOk`. */
+  async function conversationsV2(lastMsgSeqs: string, notFoundOk: boolean): Promise<Json[] | undefined> {
     const path = '/conversation/sync'
-    const data = await post(
-      path,
-      {
-        uid,
-        version: 0,
-        last_msg_seqs: cursors.map((c) => `${c.channelId}:${c.channelType}:${c.lastSeq}`).join('|'),
-        msg_count: 1,
-      },
-      notFoundOk,
-    )
+    const data = await post(path, { uid, version: 0, last_msg_seqs: lastMsgSeqs, msg_count: 1 }, notFoundOk)
     if (data === undefined) return undefined
     if (!Array.isArray(data)) throw bad(path, 'no conversation list')
-    return data.map((c) => {
-      const channelId = isObject(c) ? str(c.channel_id) : undefined
-      const channelType = isObject(c) ? num(c.channel_type) : undefined
-      if (!isObject(c) || channelId === undefined || channelType === undefined) throw bad(path, 'a malformed conversation')
-      return { channelId, channelType, lastSeq: num(c.last_msg_seq) ?? 0 }
-    })
+    return data.map((c) => checked(path, c))
   }
 
-  /** undefined: the first page answered 404 and `notFoundOk`. */
-  async function conversationsV3(notFoundOk: boolean): Promise<ConversationState[] | undefined> {
+  /** v3 `/conversation/list` items, every page; undefined: the first page answered 404 and `notFoundOk`. */
+  async function conversationsV3(notFoundOk: boolean): Promise<Json[] | undefined> {
     const path = '/conversation/list'
-    const out: ConversationState[] = []
+    const out: Json[] = []
     let cursor: unknown = undefined
     for (let page = 0; page < V3_MAX_PAGES; page++) {
       const body: Json = { uid, limit: V3_PAGE_LIMIT }
@@ -182,47 +191,82 @@ export function createHttpSyncProvider(options: HttpSyncOptions): SyncProvider {
       const data = await post(path, body, notFoundOk && page === 0)
       if (data === undefined) return undefined
       if (!isObject(data) || !Array.isArray(data.conversations)) throw bad(path, 'no conversation list')
-      for (const c of data.conversations) {
-        if (!isObject(c)) throw bad(path, 'a malformed conversation')
-        const channelId = str(c.channel_id)
-        const channelType = num(c.channel_type)
-        if (channelId === undefined || channelType === undefined) throw bad(path, 'a malformed conversation')
-        const last = isObject(c.last_message) ? num(c.last_message.message_seq) : undefined
-        out.push({ channelId, channelType, lastSeq: last ?? 0 })
-      }
+      for (const c of data.conversations) out.push(checked(path, c))
       cursor = data.next_cursor
       if (flag(data.done) || cursor === undefined || cursor === null || cursor === '' || data.conversations.length === 0) break
     }
     return out
   }
 
-  const ask = (line: 'v2' | 'v3', cursors: ConversationCursor[], notFoundOk: boolean): Promise<ConversationState[] | undefined> =>
-    line === 'v2' ? conversationsV2(cursors, notFoundOk) : conversationsV3(notFoundOk)
+  /** A conversation item with its channel, or SYNC_FAILED. */
+  function checked(path: string, c: unknown): Json & { channel_id: string; channel_type: number } {
+    if (!isObject(c) || str(c.channel_id) === undefined || num(c.channel_type) === undefined) throw bad(path, 'a malformed conversation')
+    return c as Json & { channel_id: string; channel_type: number }
+  }
 
-  async function syncConversations(cursors: ConversationCursor[]): Promise<ConversationState[]> {
-    if (fixed) return (await ask(fixed, cursors, false)) ?? []
+  /** The conversation items of the server line in use (see the header for 'auto'). */
+  async function onLine(lastMsgSeqs: string): Promise<{ line: 'v2' | 'v3'; items: Json[] }> {
+    const ask = async (line: 'v2' | 'v3', notFoundOk: boolean) => {
+      const items = line === 'v2' ? await conversationsV2(lastMsgSeqs, notFoundOk) : await conversationsV3(notFoundOk)
+      return items && { line, items }
+    }
+    if (fixed) return (await ask(fixed, false)) ?? { line: fixed, items: [] }
     if (options.unsafe?.stickyLineDetection) {
       if (detected !== 'v3') {
-        const v2 = await conversationsV2(cursors, detected === undefined)
+        const v2 = await ask('v2', detected === undefined)
         if (v2 !== undefined) {
           detected = 'v2'
           return v2
         }
         detected = 'v3'
       }
-      return (await conversationsV3(false)) ?? []
+      return (await ask('v3', false)) ?? { line: 'v3', items: [] }
     }
     const first: 'v2' | 'v3' = detected ?? 'v2'
     const second: 'v2' | 'v3' = first === 'v2' ? 'v3' : 'v2'
     for (const line of [first, second]) {
-      const states = await ask(line, cursors, true)
-      if (states !== undefined) {
+      const answer = await ask(line, true)
+      if (answer !== undefined) {
         detected = line
-        return states
+        return answer
       }
     }
     detected = undefined
     throw new ClientError('SYNC_FAILED', 'neither /conversation/sync nor /conversation/list answered (HTTP 404)', { path: '/conversation/*', status: 404 })
+  }
+
+  /** The last seq of a conversation item: v2 `last_msg_seq`, v3 `last_message.message_seq`. */
+  const lastSeqOf = (c: Json): number => num(c.last_msg_seq) ?? (isObject(c.last_message) ? num(c.last_message.message_seq) : undefined) ?? 0
+
+  async function syncConversations(cursors: ConversationCursor[]): Promise<ConversationState[]> {
+    const { items } = await onLine(cursors.map((c) => `${c.channelId}:${c.channelType}:${c.lastSeq}`).join('|'))
+    return items.map((c) => ({ channelId: c.channel_id as string, channelType: c.channel_type as number, lastSeq: lastSeqOf(c) }))
+  }
+
+  /**
+   * The whole list with unread counts: v2 `/conversation/sync` without cursors (every
+   * conversation with its newest message in `recents`, timestamp in seconds); v3
+   * `/conversation/list` (`last_message` without its channel, time in `server_timestamp_ms`).
+   */
+  async function listConversations(): Promise<ServerConversation[]> {
+    const { line, items } = await onLine('')
+    return items.map((c) => {
+      const channelId = c.channel_id as string
+      const channelType = c.channel_type as number
+      const raw = line === 'v2' ? (Array.isArray(c.recents) ? c.recents[0] : undefined) : isObject(c.last_message) ? { channel_id: channelId, channel_type: channelType, ...c.last_message } : undefined
+      const last = toMessage(raw)
+      const timestamp = line === 'v2' ? (num(c.timestamp) ?? 0) * 1000 : (isObject(c.last_message) ? num(c.last_message.server_timestamp_ms) : undefined) ?? num(c.active_at) ?? 0
+      const out: ServerConversation = { channelId, channelType, unread: Math.max(0, num(c.unread) ?? 0), timestamp, lastSeq: lastSeqOf(c) }
+      if (last) out.lastMessage = { ...last, channelId, channelType, timestamp: last.timestamp || Math.floor(timestamp / 1000) }
+      return out
+    })
+  }
+
+  /** `POST /conversations/clearUnread | setUnread | delete` (WuKongIM's own routes on both lines). */
+  async function updateConversation(op: ConversationOp): Promise<void> {
+    const body: Json = { uid, channel_id: op.channelId, channel_type: op.channelType }
+    if (op.kind === 'setUnread') body.unread = op.unread
+    await post(`/conversations/${op.kind}`, body)
   }
 
   async function findByClientMsgNo(req: { channelId: string; channelType: number; clientMsgNo: string }): Promise<InboundMessage | undefined> {
@@ -280,19 +324,20 @@ export function createHttpSyncProvider(options: HttpSyncOptions): SyncProvider {
     return found
   }
 
-  return { syncMessages, syncConversations, findByClientMsgNo, findSent }
+  return { syncMessages, syncConversations, findByClientMsgNo, findSent, listConversations, updateConversation }
 }
 
 /**
  * The connection's `address()` without a wsAddr: `GET <apiAddr>/route?uid=<uid>` before every
  * dial, its `routeAddr` field (or the other one when that is empty). Rejects with NetworkError.
  */
-export function routeLookup(options: { apiAddr: string; uid: string; platform: Pick<Platform, 'request'>; routeAddr: 'wss_addr' | 'ws_addr' }): () => Promise<string> {
+export function routeLookup(options: { apiAddr: string; uid: string; platform: Pick<Platform, 'request'>; routeAddr: 'wss_addr' | 'ws_addr'; headers?: ApiHeaders }): () => Promise<string> {
   const { apiAddr, uid, platform, routeAddr } = options
   const other = routeAddr === 'wss_addr' ? 'ws_addr' : 'wss_addr'
   const text = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined)
   return async () => {
-    const res = await platform.request({ url: `${apiAddr.replace(/\/+$/, '')}/route?uid=${encodeURIComponent(uid)}`, method: 'GET' })
+    const headers = await apiHeadersNow(options.headers, '/route')
+    const res = await platform.request({ url: `${apiAddr.replace(/\/+$/, '')}/route?uid=${encodeURIComponent(uid)}`, method: 'GET', headers })
     const data = typeof res.data === 'string' ? parseJson(res.data) : res.data
     const addr = isObject(data) ? text(data[routeAddr]) ?? text(data[other]) : undefined
     if (res.status !== 200 || !addr) throw new NetworkError('route lookup gave no WebSocket address', { status: res.status })

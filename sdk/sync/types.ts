@@ -40,6 +40,27 @@ export interface ConversationState {
   lastSeq: number
 }
 
+/** One conversation as the server keeps it for this user (the conversation list, issue 20). */
+export interface ServerConversation {
+  /** As this user sees it (peer uid for person chats). */
+  channelId: string
+  channelType: number
+  /** Unread messages as the server counts them. */
+  unread: number
+  /** Epoch ms of the last message (0 when the server does not say). */
+  timestamp: number
+  /** Highest seq the server has in this channel. */
+  lastSeq: number
+  /** The last message, when the server sent it along. */
+  lastMessage?: InboundMessage
+}
+
+/** A change to one conversation that the server must apply for this user. */
+export type ConversationOp =
+  | { kind: 'clearUnread'; channelId: string; channelType: number }
+  | { kind: 'setUnread'; channelId: string; channelType: number; unread: number }
+  | { kind: 'delete'; channelId: string; channelType: number }
+
 export interface SyncProvider {
   /** Messages of one channel in [startSeq, endSeq), pull mode "up". */
   syncMessages(req: MessageSyncRequest): Promise<MessageSyncResult>
@@ -52,6 +73,10 @@ export interface SyncProvider {
    * on the v2 line). Rejects when it cannot tell; without it, the outbox re-sends unverified.
    */
   findSent?(req: SentLookup): Promise<SentLookupResult>
+  /** Every conversation of this user with unread counts and last messages (the conversation list). */
+  listConversations?(): Promise<ServerConversation[]>
+  /** Applies one conversation change on the server; resolves once the server confirmed it. Must be idempotent. */
+  updateConversation?(op: ConversationOp): Promise<void>
 }
 
 /** Messages of one channel that may have been stored, looked up by client_msg_no. */

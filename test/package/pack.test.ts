@@ -135,8 +135,9 @@ test('an app bundler given the package leaves out the parts createCoreClient is 
   const core = await bundle('createCoreClient, createWxPlatform')
   const full = await bundle('createClient, createWxPlatform')
   expect(core.inputs.map((input) => input.replace(/^.*node_modules\//, ''))).toEqual(['wukongim-mp/dist/esm/index.mjs', '<stdin>'])
-  // The route lookup (api part) and the realtime-log line (diagnostics part) are in createClient's bundle only.
-  for (const text of ['route lookup gave no WebSocket address', '[wkmp] ']) {
+  // The route lookup (api part), the realtime-log line (diagnostics part) and the conversation
+  // list's storage key (conversations part) are in createClient's bundle only.
+  for (const text of ['route lookup gave no WebSocket address', '[wkmp] ', ':conversation-ops']) {
     expect(core.code).not.toContain(text)
     expect(full.code).toContain(text)
   }

@@ -4,9 +4,9 @@
  * compile error: if a change makes one compile, tsc fails with "Unused '@ts-expect-error'".
  * Nothing here runs.
  */
-import { createClient, createCoreClient, decodeContent, diagnosticsPart, httpApiPart, isImError, isStorageError, registerContent } from '../../sdk'
+import { conversationsPart, createClient, createCoreClient, decodeContent, diagnosticsPart, httpApiPart, isImError, isStorageError, registerContent } from '../../sdk'
 import type { Content, ContentCommon } from '../../sdk'
-import type { Client, ClientOptions, CoreClient, ImError, InboundMessage, OutboxMessage, StateChange, WxApi } from '../../sdk'
+import type { Client, ClientOptions, Conversation, CoreClient, ImError, InboundMessage, OutboxMessage, StateChange, WxApi } from '../../sdk'
 import { createMemoryPlatform } from '../../sdk/testing'
 
 declare const im: Client
@@ -131,8 +131,16 @@ void core.diagnose()
 void createCoreClient({ uid: 'alice', token: 't', wsAddr: 'wss://x' }, { api: httpApiPart }).sync()
 // @ts-expect-error only the api part given: still no diagnose()
 void createCoreClient({ uid: 'alice', token: 't', wsAddr: 'wss://x' }, { api: httpApiPart }).diagnose()
-const full: Client = createCoreClient({ uid: 'alice', token: 't', apiAddr: 'https://x' }, { api: httpApiPart, diagnostics: diagnosticsPart })
+void createCoreClient({ uid: 'alice', token: 't', apiAddr: 'https://x' }, { api: httpApiPart, diagnostics: diagnosticsPart }).diagnose({ lookup: false })
+// @ts-expect-error without the conversations part: no conversation list
+void createCoreClient({ uid: 'alice', token: 't', wsAddr: 'wss://x' }, { diagnostics: diagnosticsPart }).conversations()
+const listed = createCoreClient({ uid: 'alice', token: 't', wsAddr: 'wss://x' }, { conversations: conversationsPart })
+void listed.clearUnread({ channelId: 'bob', channelType: 1 })
+// @ts-expect-error the conversations part alone: no diagnose()
+void listed.diagnose()
+const full: Client = createCoreClient({ uid: 'alice', token: 't', apiAddr: 'https://x' }, { api: httpApiPart, diagnostics: diagnosticsPart, conversations: conversationsPart })
 void full.diagnose({ lookup: false })
+full.on('conversations', (list: Conversation[]) => void list.map((c) => [c.unread, c.lastMessage?.content.type, c.lastMessage?.status]))
 // @ts-expect-error an unknown part
 createCoreClient({ uid: 'alice', token: 't', wsAddr: 'wss://x' }, { content: {} })
 // @ts-expect-error a part of the wrong kind

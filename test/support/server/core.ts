@@ -207,6 +207,8 @@ export class ServerCore {
   readonly encrypt: boolean
   readonly store: ServerStore
   readonly faults: ServerFaults
+  /** Every conversation change applied through the HTTP API (clearUnread, setUnread, delete), in order. */
+  readonly conversationOps: Array<{ uid: string; action: string; channelId: string; channelType: number }> = []
   routes: { wsAddr: string; tcpAddr?: string; wssAddr?: string }
   private readonly opts: ServerCoreOptions
   private readonly sessions = new Map<number, Session>()

@@ -117,6 +117,10 @@ export function handleHttp(core: ServerCore, method: string, rawPath: string, ra
         return core.mode === 'v2' ? ok(conversationSync(core, body)) : fail(404, 'not found')
       case 'POST /conversation/list':
         return core.mode === 'v3' ? ok(conversationList(core, body)) : fail(404, 'not found')
+      case 'POST /conversations/clearUnread':
+      case 'POST /conversations/setUnread':
+      case 'POST /conversations/delete':
+        return markConversation(core, url.pathname.slice('/conversations/'.length), body)
       case 'GET /message/byclientmsgno':
         return findMessage(core, query)
       case 'POST /message':
@@ -216,7 +220,11 @@ function channelsOf(core: ServerCore, uid: string): Array<{ channelType: number;
   return out
 }
 
-/** v2 POST /conversation/sync: a bare array; listed channels only with messages after their lastSeq. */
+/**
+ * v2 POST /conversation/sync: a bare array, newest first. A conversation is listed when it has a
+ * message after the client's last_msg_seq for it (all of them without last_msg_seqs) and after
+ * the user's delete mark; `unread` counts other users' messages after the read mark.
+ */
 function conversationSync(core: ServerCore, body: Body): unknown[] {
   const uid = str(body, 'uid')
   const msgCount = int(body, 'msg_count', 0)
@@ -228,21 +236,21 @@ function conversationSync(core: ServerCore, body: Body): unknown[] {
   }
   const exclude = Array.isArray(body.exclude_channel_types) ? (body.exclude_channel_types as number[]) : []
   const out: Array<Record<string, unknown>> = []
-  for (const c of channelsOf(core, uid)) {
+  for (const c of conversationsOf(core, uid)) {
     if (exclude.includes(c.channelType)) continue
     const after = known.get(`${c.channelType}:${c.view}`) ?? 0
-    const msgs = core.store.messages(c.channelType, c.canonical).filter((m) => m.messageSeq > after)
+    const msgs = c.messages.filter((m) => m.messageSeq > after)
     const last = msgs[msgs.length - 1]
     if (!last) continue
     out.push({
       channel_id: c.view,
       channel_type: c.channelType,
-      unread: msgs.filter((m) => m.fromUid !== uid && m.flags.redDot).length,
+      unread: c.unread,
       timestamp: last.timestamp,
       last_msg_seq: last.messageSeq,
       last_client_msg_no: last.clientMsgNo,
       offset_msg_seq: 0,
-      readed_to_msg_seq: after,
+      readed_to_msg_seq: c.marks.readTo,
       version: last.timestamp * 1000 + (last.messageSeq % 1000),
       recents: msgs.slice(-msgCount).reverse().map((m) => messageJson(m, uid)),
     })
@@ -251,32 +259,63 @@ function conversationSync(core: ServerCore, body: Body): unknown[] {
   return out
 }
 
+/** uid's conversations: channels it takes part in with a message after its delete mark, with its marks and unread count. */
+function conversationsOf(core: ServerCore, uid: string) {
+  return channelsOf(core, uid).flatMap((c) => {
+    const marks = core.store.conversationMarks(uid, c.channelType, c.canonical)
+    const messages = core.store.messages(c.channelType, c.canonical)
+    const last = messages[messages.length - 1]
+    if (!last || last.messageSeq <= marks.deletedTo) return []
+    const unread = messages.filter((m) => m.messageSeq > marks.readTo && m.fromUid !== uid).length
+    return [{ ...c, marks, messages, last, unread }]
+  })
+}
+
+/**
+ * POST /conversations/clearUnread | setUnread | delete {uid, channel_id, channel_type[, unread]}:
+ * as WuKongIM v1.2.x does it, the read mark moves to the channel's last seq (clear), to `unread`
+ * seqs before it (set), or the conversation is dropped until a later message (delete). Idempotent.
+ */
+function markConversation(core: ServerCore, action: string, body: Body): HttpResult {
+  const uid = str(body, 'uid')
+  const channelType = int(body, 'channel_type')
+  const canonical = canonicalChannel({ channelId: str(body, 'channel_id'), channelType, loginUid: uid })
+  const marks = core.store.conversationMarks(uid, channelType, canonical)
+  const lastSeq = core.store.lastSeq(channelType, canonical)
+  if (action === 'clearUnread') marks.readTo = Math.max(marks.readTo, lastSeq)
+  else if (action === 'setUnread') {
+    const unread = int(body, 'unread')
+    marks.readTo = unread <= 0 ? lastSeq : Math.max(0, lastSeq - Math.min(unread, Math.max(1, lastSeq)))
+  } else marks.deletedTo = lastSeq
+  core.store.setConversationMarks(uid, channelType, canonical, marks)
+  core.conversationOps.push({ uid, action, channelId: str(body, 'channel_id'), channelType })
+  return ok()
+}
+
 /** v3 POST /conversation/list: every conversation of uid, newest first, offset cursor paging. */
 function conversationList(core: ServerCore, body: Body): Record<string, unknown> {
   const uid = str(body, 'uid')
   const limit = Math.min(int(body, 'limit', 100) || 100, 1000)
   const offset = Number(body.cursor ?? 0) || 0
-  const all = channelsOf(core, uid)
-    .map((c) => ({ c, last: core.store.messages(c.channelType, c.canonical).pop()! }))
-    .sort((a, b) => b.last.timestamp - a.last.timestamp || (a.c.canonical < b.c.canonical ? -1 : 1))
+  const all = conversationsOf(core, uid).sort((a, b) => b.last.timestamp - a.last.timestamp || (a.canonical < b.canonical ? -1 : 1))
   const page = all.slice(offset, offset + limit)
   const done = offset + limit >= all.length
   return {
-    conversations: page.map(({ c, last }) => ({
+    conversations: page.map((c) => ({
       channel_id: c.view,
       channel_type: c.channelType,
-      active_at: last.timestamp * 1000,
-      read_seq: 0,
-      deleted_to_seq: 0,
-      unread: 0,
+      active_at: c.last.timestamp * 1000,
+      read_seq: c.marks.readTo,
+      deleted_to_seq: c.marks.deletedTo,
+      unread: c.unread,
       last_message: {
-        message_id: Number(last.messageId),
-        message_idstr: last.messageId,
-        message_seq: last.messageSeq,
-        from_uid: last.fromUid,
-        client_msg_no: last.clientMsgNo,
-        server_timestamp_ms: last.timestamp * 1000,
-        payload: last.payload,
+        message_id: Number(c.last.messageId),
+        message_idstr: c.last.messageId,
+        message_seq: c.last.messageSeq,
+        from_uid: c.last.fromUid,
+        client_msg_no: c.last.clientMsgNo,
+        server_timestamp_ms: c.last.timestamp * 1000,
+        payload: c.last.payload,
       },
     })),
     deletes: [],

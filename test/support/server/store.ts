@@ -40,8 +40,17 @@ export interface TokenEntry {
   deviceLevel: number
 }
 
+/** One user's read and delete marks in one conversation (WuKongIM's conversation record). */
+export interface ConversationMarks {
+  /** Messages up to this seq count as read. */
+  readTo: number
+  /** Deleted up to this seq: the conversation is listed again only once a later message exists. */
+  deletedTo: number
+}
+
 type Op =
   | { op: 'msg'; m: StoredMessage }
+  | { op: 'conv'; uid: string; channelType: number; canonical: string; marks: ConversationMarks }
   | { op: 'token'; uid: string; deviceFlag: number; entry: TokenEntry | null }
   | { op: 'channel'; channelType: number; channelId: string; info: ChannelInfo }
 
@@ -54,6 +63,7 @@ export class ServerStore {
   private readonly byClientMsgNo = new Map<string, StoredMessage[]>()
   private readonly tokens = new Map<string, TokenEntry>()
   private readonly channelInfos = new Map<string, ChannelInfo>()
+  private readonly marks = new Map<string, ConversationMarks>()
   private lastId = BigInt(0)
   private readonly logFile: string | undefined
 
@@ -147,6 +157,15 @@ export class ServerStore {
     })
   }
 
+  /** `uid`'s marks in a conversation (zeros when it never changed them). */
+  conversationMarks(uid: string, channelType: number, canonical: string): ConversationMarks {
+    return { ...(this.marks.get(`${uid}\u0000${channelKey(channelType, canonical)}`) ?? { readTo: 0, deletedTo: 0 }) }
+  }
+
+  setConversationMarks(uid: string, channelType: number, canonical: string, marks: ConversationMarks): void {
+    this.write({ op: 'conv', uid, channelType, canonical, marks })
+  }
+
   private write(op: Op): void {
     if (this.logFile !== undefined) fs.appendFileSync(this.logFile, JSON.stringify(op) + '\n')
     this.apply(op)
@@ -175,6 +194,9 @@ export class ServerStore {
         return
       case 'channel':
         this.channelInfos.set(channelKey(op.channelType, op.channelId), op.info)
+        return
+      case 'conv':
+        this.marks.set(`${op.uid}\u0000${channelKey(op.channelType, op.canonical)}`, op.marks)
         return
     }
   }

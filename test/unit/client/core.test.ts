@@ -4,6 +4,8 @@
  */
 import { createClient, createCoreClient, httpApiPart } from '../../../sdk/client'
 import type { Client, CoreClient } from '../../../sdk/client'
+import { conversationsPart } from '../../../sdk/conversations/conversations'
+import type { Conversation } from '../../../sdk/conversations/types'
 import { diagnosticsPart } from '../../../sdk/diagnostics/report'
 import type { DiagnosticsSink } from '../../../sdk/diagnostics/types'
 import type { ImError } from '../../../sdk/errors'
@@ -34,6 +36,7 @@ describe('createCoreClient', () => {
     const received = collect(alice, 'message')
     const errors = collect(alice, 'error')
     const statuses = collect(alice, 'messageStatus')
+    const lists = collect(alice, 'conversations')
     await alice.connect()
     await bob.connect()
     await waitFor(() => alice.state === 'connected' && bob.state === 'connected', { tick })
@@ -51,14 +54,32 @@ describe('createCoreClient', () => {
     // The subsystems report to the app's own sink: there is no log of the client's own.
     expect(lines).toContain('connection state')
     await expect((alice as Client).diagnose()).rejects.toMatchObject({ code: 'PART_MISSING' })
+    // No conversations part: no list, no `conversations` event, the list's calls are PART_MISSING.
+    expect(() => (alice as Client).conversations()).toThrow(expect.objectContaining({ code: 'PART_MISSING' }))
+    await expect((alice as Client).clearUnread({ channelId: 'bob', channelType: 1 })).rejects.toMatchObject({ code: 'PART_MISSING' })
+    expect(lists.items).toEqual([])
   })
 
   it('refuses the options that need a part it was not given', () => {
     const platform = makeDevice(world).platform
     expect(() => createCoreClient({ ...base('alice'), platform, apiAddr: 'http://api' })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT', context: { option: 'apiAddr' } }))
     expect(() => createCoreClient({ ...base('alice'), platform, diagnostics: { capacity: 10 } })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT', context: { option: 'diagnostics' } }))
+    expect(() => createCoreClient({ ...base('alice'), platform, conversations: { throttleMs: 0 } })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT', context: { option: 'conversations' } }))
     // Refused before the uid was taken: a client for alice can still be made.
     keep(createCoreClient({ ...base('alice'), platform }))
+  })
+
+  it('with the conversations part (no api part) the list follows deliveries, last message decoded', async () => {
+    const alice = keep(createCoreClient({ ...base('alice'), platform: makeDevice(world).platform, diagnostics: { record: () => undefined, trace: () => undefined } }, { conversations: conversationsPart }))
+    const bob = keep(createClient({ ...base('bob'), platform: makeDevice(world).platform }))
+    const lists = collect(alice, 'conversations')
+    await Promise.all([alice.connect(), bob.connect()])
+    await waitFor(() => alice.state === 'connected' && bob.state === 'connected', { tick })
+    await bob.send({ channelId: 'alice', channelType: 1, content: { type: 1, text: 'hi alice' } })
+    await waitFor(() => lists.items.some((l: Conversation[]) => l.length === 1), { tick })
+    expect(alice.conversations()).toMatchObject([{ channelId: 'bob', channelType: 1, unread: 1, lastMessage: { fromUid: 'bob', content: { type: 1, text: 'hi alice' } } }])
+    await alice.clearUnread({ channelId: 'bob', channelType: 1 })
+    expect(alice.conversations().map((c) => c.unread)).toEqual([0])
   })
 
   it('with the api and diagnostics parts it dials by /route, catches up over HTTP and answers diagnose()', async () => {

@@ -24,6 +24,10 @@ const BAD: Array<[string, Record<string, unknown>]> = [
   ['routeAddr', { routeAddr: 'wss' }],
   ['apiAddr', { apiAddr: 123 }],
   ['apiAddr', { apiAddr: 'ftp://x' }],
+  ['apiHeaders', { apiHeaders: 'Bearer t' }],
+  ['apiHeaders', { apiHeaders: { Authorization: 5 } }],
+  ['conversations.throttleMs', { conversations: { throttleMs: -1 } }],
+  ['conversations.retryMaxMs', { conversations: { retryMaxMs: 0 } }],
   ['token', { token: 5 }],
   ['tokenProvider', { tokenProvider: 'secret' }],
   ['deviceFlag', { deviceFlag: 1.5 }],
@@ -97,7 +101,7 @@ describe('createClient options', () => {
     const top = new Set(BAD.map(([option]) => option.split('.')[0]))
     // A Record over keyof ClientOptions: a new option that is not listed here does not compile.
     const all: Record<keyof ClientOptions, true> = {
-      uid: true, wsAddr: true, routeAddr: true, apiAddr: true, token: true, tokenProvider: true, deviceFlag: true, deviceId: true,
+      uid: true, wsAddr: true, routeAddr: true, apiAddr: true, apiHeaders: true, conversations: true, token: true, tokenProvider: true, deviceFlag: true, deviceId: true,
       heartbeat: true, backoff: true, connectTimeoutMs: true, callbackTimeoutMs: true, rebuildAfterHiddenMs: true, coalesceFrames: true, outbox: true,
       storage: true, platform: true, diagnostics: true, sync: true, media: true, serverLine: true, inbox: true, random: true, _unsafe: true,
     }

@@ -1,4 +1,4 @@
-import { createHttpSyncProvider } from '../../../sdk/sync/http'
+import { createHttpSyncProvider, routeLookup } from '../../../sdk/sync/http'
 import type { HttpRequest, HttpResponse, Platform } from '../../../sdk/platform/types'
 import { NetworkError } from '../../../sdk/errors'
 
@@ -222,5 +222,86 @@ describe('http sync provider: findByClientMsgNo', () => {
     expect(requests[0]!.data).toEqual({ login_uid: 'u1', channel_id: 'u2', channel_type: 1, client_msg_no: 'c7' })
     expect(found).toMatchObject({ messageSeq: 7, channelId: 'u2', clientMsgNo: 'c7' })
     expect(await provider.findByClientMsgNo!({ channelId: 'u2', channelType: 1, clientMsgNo: 'nope' })).toBeUndefined()
+  })
+})
+
+describe('http sync provider: headers (the app server in front of the API)', () => {
+  const page = () => ({ status: 200, data: { more: 0, messages: [] } })
+  function withHeaders(headers: NonNullable<Parameters<typeof createHttpSyncProvider>[0]['headers']>) {
+    const requests: HttpRequest[] = []
+    const platform = { request: async (req: HttpRequest) => (requests.push(req), page()) } as unknown as Platform
+    return { provider: createHttpSyncProvider({ apiAddr: 'http://api.test', uid: 'u1', platform, headers }), requests }
+  }
+  const sync = (p: ReturnType<typeof withHeaders>['provider']) => p.syncMessages({ channelId: 'u2', channelType: 1, startSeq: 1, endSeq: 0, limit: 5 })
+
+  it('sends fixed headers, and asks a headers function before every request (a token that changes)', async () => {
+    const fixed = withHeaders({ Authorization: 'Bearer t0' })
+    await sync(fixed.provider)
+    expect(fixed.requests[0]?.headers).toEqual({ Authorization: 'Bearer t0' })
+    let n = 0
+    const asked = withHeaders(async () => ({ Authorization: `Bearer t${++n}` }))
+    await sync(asked.provider)
+    await sync(asked.provider)
+    expect(asked.requests.map((r) => r.headers)).toEqual([{ Authorization: 'Bearer t1' }, { Authorization: 'Bearer t2' }])
+  })
+
+  it('a headers function that throws or answers a non-object fails the request with SYNC_FAILED, nothing sent', async () => {
+    const throwing = withHeaders(() => {
+      throw new Error('signed out')
+    })
+    await expect(sync(throwing.provider)).rejects.toMatchObject({ code: 'SYNC_FAILED', context: { path: '/channel/messagesync' } })
+    const wrong = withHeaders((() => ({ Authorization: 7 })) as unknown as () => Record<string, string>)
+    await expect(sync(wrong.provider)).rejects.toMatchObject({ code: 'SYNC_FAILED' })
+    expect([...throwing.requests, ...wrong.requests]).toEqual([])
+  })
+
+  it('the /route lookup sends them too (the api part gives routeLookup apiHeaders); a throwing function sends nothing', async () => {
+    const requests: HttpRequest[] = []
+    const platform = { request: async (req: HttpRequest) => (requests.push(req), { status: 200, data: { wss_addr: 'wss://im.test/ws' } }) }
+    let n = 0
+    const lookup = routeLookup({ apiAddr: 'http://api.test', uid: 'u1', platform, routeAddr: 'wss_addr', headers: () => ({ Authorization: `Bearer t${++n}` }) })
+    await expect(lookup()).resolves.toBe('wss://im.test/ws')
+    await lookup()
+    expect(requests.map((r) => [r.url, r.headers])).toEqual([
+      ['http://api.test/route?uid=u1', { Authorization: 'Bearer t1' }],
+      ['http://api.test/route?uid=u1', { Authorization: 'Bearer t2' }],
+    ])
+    const refused = routeLookup({ apiAddr: 'http://api.test', uid: 'u1', platform, routeAddr: 'wss_addr', headers: () => Promise.reject(new Error('signed out')) })
+    await expect(refused()).rejects.toMatchObject({ code: 'SYNC_FAILED', context: { path: '/route' } })
+    expect(requests).toHaveLength(2)
+  })
+})
+
+describe('http sync provider: the conversation list and its changes (issue 20)', () => {
+  it('v2: listConversations asks /conversation/sync without cursors and maps unread, time (s → ms) and the newest recent', async () => {
+    const { provider, requests } = rig({
+      '/conversation/sync': () => ({ status: 200, data: [{ channel_id: 'u2', channel_type: 1, unread: 4, timestamp: 1700000009, last_msg_seq: 9, recents: [apiMessage(9, { channel_id: 'u1' })] }] }),
+    }, 'v2')
+    const list = await provider.listConversations!()
+    expect(requests[0]?.data).toEqual({ uid: 'u1', version: 0, last_msg_seqs: '', msg_count: 1 })
+    expect(list).toEqual([expect.objectContaining({ channelId: 'u2', channelType: 1, unread: 4, timestamp: 1700000009000, lastSeq: 9 })])
+    expect(list[0]?.lastMessage).toMatchObject({ channelId: 'u2', messageSeq: 9, clientMsgNo: 'c9', fromUid: 'u2' })
+  })
+
+  it('v3: listConversations reads /conversation/list pages; last_message gets the channel, time from server_timestamp_ms', async () => {
+    const { provider } = rig({
+      '/conversation/list': () => ({
+        status: 200,
+        data: { conversations: [{ channel_id: 'g1', channel_type: 2, unread: 2, active_at: 5, last_message: { message_idstr: '77', message_seq: 3, from_uid: 'u3', client_msg_no: 'c3', server_timestamp_ms: 1700000003123, payload: b64('hi') } }], next_cursor: '', done: true },
+      }),
+    }, 'v3')
+    const [c] = await provider.listConversations!()
+    expect(c).toMatchObject({ channelId: 'g1', channelType: 2, unread: 2, timestamp: 1700000003123, lastSeq: 3 })
+    expect(c?.lastMessage).toMatchObject({ channelId: 'g1', channelType: 2, messageId: '77', messageSeq: 3, fromUid: 'u3' })
+  })
+
+  it('updateConversation posts /conversations/<kind> with uid; a refusal rejects SYNC_FAILED (so the op is retried)', async () => {
+    const { provider, requests } = rig({
+      '/conversations/setUnread': () => ({ status: 200, data: { status: 200 } }),
+      '/conversations/delete': () => ({ status: 400, data: { msg: 'nope', status: 400 } }),
+    })
+    await provider.updateConversation!({ kind: 'setUnread', channelId: 'u2', channelType: 1, unread: 3 })
+    expect(requests[0]).toMatchObject({ url: 'http://api.test:5001/conversations/setUnread', data: { uid: 'u1', channel_id: 'u2', channel_type: 1, unread: 3 } })
+    await expect(provider.updateConversation!({ kind: 'delete', channelId: 'u2', channelType: 1 })).rejects.toMatchObject({ code: 'SYNC_FAILED', context: { status: 400 } })
   })
 })

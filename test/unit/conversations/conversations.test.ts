@@ -1,0 +1,124 @@
+/**
+ * ConversationList (issue 20) in virtual time over the memory platform: storage failure model
+ * (a corrupt list is dropped and refetched, unreadable ops are never written over), the event
+ * throttle and batched writes under a burst, op retry until confirmed, unread counted once.
+ */
+import { ConversationList } from '../../../sdk/conversations/conversations'
+import type { Conversation } from '../../../sdk/conversations/types'
+import type { DiagnosticsSink } from '../../../sdk/diagnostics/types'
+import { createMemoryPlatform } from '../../../sdk/platform/memory'
+import type { MemoryPlatform } from '../../../sdk/platform/memory'
+import type { ConversationOp, ServerConversation, SyncProvider } from '../../../sdk/sync/types'
+import type { InboundMessage } from '../../../sdk/types'
+
+const PREFIX = 'wkmp:alice'
+const LIST_KEY = `${PREFIX}:conversations`
+const OPS_KEY = `${PREFIX}:conversation-ops`
+const quiet: DiagnosticsSink = { record: () => undefined, trace: () => undefined }
+
+function recv(channelId: string, seq: number, fromUid = channelId): InboundMessage {
+  return {
+    messageId: `m${channelId}${seq}`, messageSeq: seq, clientMsgNo: `c${seq}`, fromUid, channelId, channelType: 1,
+    timestamp: 1_700_000_000 + seq, payload: new Uint8Array([seq & 0xff]), flags: { noPersist: false, redDot: true, syncOnce: false }, source: 'push',
+  }
+}
+
+function rig(options: { data?: Map<string, string>; server?: ServerConversation[]; update?: (op: ConversationOp) => Promise<void>; platform?: MemoryPlatform } = {}) {
+  const platform = options.platform ?? createMemoryPlatform({ data: options.data })
+  const events: Conversation[][] = []
+  const updates: ConversationOp[] = []
+  const sync: SyncProvider = {
+    syncMessages: async () => ({ messages: [], more: false }),
+    syncConversations: async () => [],
+    listConversations: async () => options.server ?? [],
+    updateConversation: async (op) => {
+      updates.push(op)
+      if (options.update) await options.update(op)
+    },
+  }
+  const list = new ConversationList({
+    uid: 'alice', platform, prefix: PREFIX, sync, diagnostics: quiet,
+    emit: (l) => void events.push(l), random: () => 0.5,
+    options: { throttleMs: 100, writeDelayMs: 1000, retryInitialMs: 1000, retryMaxMs: 8000 },
+  })
+  return { platform, list, events, updates }
+}
+
+const settle = async (platform: MemoryPlatform, ms = 0): Promise<void> => {
+  for (let i = 0; i < 20; i++) await Promise.resolve()
+  if (ms > 0) platform.control.advance(ms)
+  for (let i = 0; i < 20; i++) await Promise.resolve()
+}
+
+describe('ConversationList', () => {
+  it('a burst of 500 RECVs: bounded events (throttle) and one list write per write delay; each unread counted once', async () => {
+    const { platform, list, events } = rig()
+    await list.load()
+    let writes = 0
+    const set = platform.storage.set.bind(platform.storage)
+    platform.storage.set = (key, value) => ((writes += key === LIST_KEY ? 1 : 0), set(key, value))
+    for (let seq = 1; seq <= 500; seq++) {
+      list.onMessage(recv('bob', seq))
+      if (seq % 50 === 0) await settle(platform, 20)
+    }
+    list.onMessage(recv('bob', 500)) // again (a re-delivery): not counted twice
+    list.onMessage(recv('bob', 3))
+    await settle(platform, 1000)
+    expect(list.list()).toMatchObject([{ channelId: 'bob', unread: 500, lastMessage: { messageSeq: 500 } }])
+    expect(events.length).toBeLessThanOrEqual(3) // the one from storage, then ≤ 1 per 100 ms of virtual time
+    expect(writes).toBe(1)
+    expect(JSON.parse(platform.control.data.get(LIST_KEY)!).list[0].u).toBe(500)
+  })
+
+  it('a stored list that is not a valid record is kept aside, the list starts empty and the next sync fills it; a bad entry is dropped alone', async () => {
+    const data = new Map<string, string>([[LIST_KEY, JSON.stringify({ v: 1, list: 'garbage' })]])
+    const server: ServerConversation[] = [{ channelId: 'bob', channelType: 1, unread: 2, timestamp: 5000, lastSeq: 2 }]
+    const a = rig({ data, server })
+    await a.list.load()
+    expect(a.events[0]).toEqual([])
+    expect(JSON.parse(data.get(`${LIST_KEY}:corrupt`)!)).toEqual({ v: 1, list: 'garbage' })
+    await a.list.refresh()
+    expect(a.list.list()).toMatchObject([{ channelId: 'bob', unread: 2 }])
+
+    const good = { c: 'carol', t: 1, u: 1, ts: 10, s: 1 }
+    const data2 = new Map<string, string>([[LIST_KEY, JSON.stringify({ v: 1, list: [good, { c: 'x', t: 'one' }] })]])
+    const b = rig({ data: data2 })
+    await b.list.load()
+    expect(b.list.list().map((c) => c.channelId)).toEqual(['carol'])
+  })
+
+  it('an op is durable before change() resolves, applied over what storage and the server say, and retried until confirmed', async () => {
+    let failures = 2
+    const data = new Map<string, string>()
+    const server: ServerConversation[] = [{ channelId: 'bob', channelType: 1, unread: 7, timestamp: 5000, lastSeq: 7 }]
+    const a = rig({ data, server, update: async () => { if (failures-- > 0) throw new Error('HTTP 502') } })
+    await a.list.load()
+    await a.list.refresh()
+    await a.list.change({ kind: 'clearUnread', channelId: 'bob', channelType: 1 })
+    expect(JSON.parse(data.get(OPS_KEY)!).ops).toMatchObject([{ kind: 'clearUnread', channelId: 'bob' }])
+    expect(a.list.list()[0]?.unread).toBe(0)
+    // The server still says 7 until it confirmed: the pending op wins.
+    await a.list.refresh()
+    expect(a.list.list()[0]?.unread).toBe(0)
+    await settle(a.platform, 1000)
+    await settle(a.platform, 2000)
+    await settle(a.platform, 4000)
+    expect(a.updates.length).toBe(3)
+    expect(a.list.pendingOps()).toEqual([])
+    expect(JSON.parse(data.get(OPS_KEY)!).ops).toEqual([])
+  })
+
+  it('ops whose key could not be read are never written over: they are read again and merged before the next write', async () => {
+    const data = new Map<string, string>([[OPS_KEY, JSON.stringify({ v: 1, ops: [{ id: 4, kind: 'setUnread', channelId: 'carol', channelType: 1, unread: 3 }] })]])
+    const platform = createMemoryPlatform({ data })
+    const get = platform.storage.get.bind(platform.storage)
+    let failingReads = 2
+    platform.storage.get = (key) => (key === OPS_KEY && failingReads-- > 0 ? Promise.reject(new Error('getStorage:fail')) : get(key))
+    const a = rig({ platform, update: () => new Promise(() => undefined) })
+    await a.list.load()
+    expect(a.list.pendingOps()).toEqual([])
+    await a.list.change({ kind: 'clearUnread', channelId: 'bob', channelType: 1 })
+    const stored = JSON.parse(data.get(OPS_KEY)!).ops as ConversationOp[]
+    expect(stored.map((o) => o.channelId).sort()).toEqual(['bob', 'carol'])
+  })
+})
