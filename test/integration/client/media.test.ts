@@ -18,6 +18,9 @@ const image = { type: 2 as const, width: 640, height: 480 }
 /** Byte equality without jest's element-by-element diffing (seconds for 200 KB). */
 const same = (a: Uint8Array | undefined, b: Uint8Array): boolean => !!a && Buffer.from(a).equals(Buffer.from(b))
 
+// Real sockets, real timers and file copies: under a loaded CI machine a test can pass 5 s.
+jest.setTimeout(20_000)
+
 let world: World
 afterEach(async () => {
   await world.stop()
