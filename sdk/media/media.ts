@@ -143,10 +143,13 @@ class MediaQueue implements OutboxMedia {
     const no = message.clientMsgNo
     this.stop(no)
     this.retries.delete(no)
+    if (message.media) this.removeSaved(message.media.file)
+  }
+
+  removeSaved(file: string): void {
     // Only our own copies: a file outside this uid's saved names is the app's (the unsafe switch).
-    if (message.media && this.files && message.media.file.startsWith(`${this.files.userDir}/${this.prefix()}`)) {
-      this.files.remove(message.media.file).catch((e: unknown) => this.ctx.diagnostics.record('storage', 'media-file-not-removed', { clientMsgNo: no, error: String(e) }))
-    }
+    if (!this.files || !file.startsWith(`${this.files.userDir}/${this.prefix()}`)) return
+    this.files.remove(file).catch((e: unknown) => this.ctx.diagnostics.record('storage', 'media-file-not-removed', { file, error: String(e) }))
   }
 
   async sweep(keep: ReadonlySet<string>): Promise<void> {

@@ -36,8 +36,8 @@ import type { SentLookup, SentLookupResult } from '../sync/types'
 import type { FailureKind, MessageStatus, OutboxMessage, SendInput } from '../types'
 import { backoffDelay } from '../connection/backoff'
 import { canMoveTo } from './status'
-import { OutboxStore, toStored } from './store'
-import type { QuarantinedRecord, StoredMessage } from './store'
+import { OutboxStore, savedFiles, toStored } from './store'
+import type { QuarantinedRecord } from './store'
 import { decodeContent, encodeContent } from '../content/codec'
 import type { Content } from '../content/types'
 import { invalidReason, validateSend } from './validate'
@@ -69,6 +69,8 @@ export interface OutboxMedia {
   upload(message: OutboxMessage): void
   /** Stops its upload, if any, and deletes its saved file. */
   release(message: OutboxMessage): void
+  /** Deletes one saved file of this uid (a path outside this uid's saved names is left alone). */
+  removeSaved(file: string): void
   /**
    * During load, before any send() can copy a file: deletes the saved files of this uid that no
    * message points at (a kill between a copy and its record). Never rejects.
@@ -252,9 +254,12 @@ export class Outbox {
     this.assertOpen()
     await this.load()
     const entry = this.byNo.get(clientMsgNo)
-    if (!entry && this.quarantine.has(clientMsgNo)) {
+    const quarantined = this.quarantine.get(clientMsgNo)
+    if (!entry && quarantined) {
       await this.store.remove(clientMsgNo)
       this.quarantine.delete(clientMsgNo)
+      // Its saved media files go with it (discard() deletes the saved file, readable record or not).
+      for (const file of savedFiles(quarantined.raw)) this.deps.media?.removeSaved(file)
       this.deps.diagnostics.record('storage', 'quarantined-record-discarded', { clientMsgNo })
       return
     }
@@ -407,7 +412,7 @@ export class Outbox {
     const media = this.deps.media
     if (media) {
       const files = new Set<string>()
-      for (const q of quarantined) if (typeof q.raw === 'object' && q.raw && typeof (q.raw as StoredMessage).media?.file === 'string') files.add((q.raw as StoredMessage).media!.file)
+      for (const q of quarantined) for (const file of savedFiles(q.raw)) files.add(file)
       for (const entry of this.entries) if (entry.msg.media) files.add(entry.msg.media.file)
       await media.sweep(files)
       for (const entry of this.entries) this.startUpload(entry)

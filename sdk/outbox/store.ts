@@ -101,6 +101,8 @@ export class OutboxStore {
   private readonly chains = new Map<string, Promise<void>>()
   /** Which batch key holds a record (absent: its own key, or nowhere). */
   private readonly homes = new Map<string, Batch>()
+  /** Batched records whose change is being written to their own key (see put). */
+  private readonly moving = new Set<string>()
   /** New records waiting for the next group write. */
   private pending: NewRecord[] = []
   /** A group of new records is being written (or is due this turn). */
@@ -143,17 +145,25 @@ export class OutboxStore {
     const batch = this.homes.get(record.clientMsgNo)
     if (!batch) return written
     // Out of the batch only once its own key holds it (a kill in between: the single key wins).
+    this.moving.add(record.clientMsgNo)
+    const moved = (): void => void this.moving.delete(record.clientMsgNo)
     return written.then(() => {
+      moved()
       if (this.homes.get(record.clientMsgNo) === batch) void this.forget(batch, record.clientMsgNo).catch(() => undefined)
+    }, (error: unknown) => {
+      moved()
+      throw error
     })
   }
 
   /** Forgets a record (acked, discarded, or a failed enqueue): one rewrite per batch and turn, or its own key removed. */
   remove(clientMsgNo: string): Promise<void> {
     const batch = this.homes.get(clientMsgNo)
-    if (batch) return this.forget(batch, clientMsgNo)
     const key = this.key(clientMsgNo)
-    return this.serial(key, () => this.storage.remove(key))
+    if (!batch) return this.serial(key, () => this.storage.remove(key))
+    // Forgotten while its change is on the way to its own key: that key goes too (after the write).
+    if (!this.moving.has(clientMsgNo)) return this.forget(batch, clientMsgNo)
+    return Promise.all([this.forget(batch, clientMsgNo), this.serial(key, () => this.storage.remove(key))]).then(() => undefined)
   }
 
   /** The records waiting, written as one key when alone (the old layout) or as batch keys. */
@@ -393,6 +403,16 @@ function settle(waiters: Waiter[], error: unknown): void {
 }
 
 /** The records of a batch key's value, or undefined when it is not one. */
+/** The saved media files a quarantined value (a record, or a batch of them) still points at. */
+export function savedFiles(raw: unknown): string[] {
+  const files: string[] = []
+  for (const v of batchOf(raw) ?? [raw]) {
+    const file = v && typeof v === 'object' ? (v as { media?: { file?: unknown } }).media?.file : undefined
+    if (typeof file === 'string') files.push(file)
+  }
+  return files
+}
+
 function batchOf(value: unknown): unknown[] | undefined {
   const list = value && typeof value === 'object' ? (value as { batch?: unknown }).batch : undefined
   return Array.isArray(list) && list.length > 0 ? list : undefined

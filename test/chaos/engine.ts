@@ -185,7 +185,11 @@ class Engine {
         else this.history.stuck.push(`${d.uid}: ${m.clientMsgNo} still ${m.status}${m.failure ? ` (${m.failure})` : ''}`)
       }
       // Every saved media copy is deleted once its message is sent (or, orphaned, at the next launch).
-      for (const path of d.files.userPaths()) this.history.stuck.push(`${d.uid}: saved media file left behind: ${path}`)
+      // A copy an outbox record in storage still points at stays with it: storage refused the
+      // record's removal after its SENDACK, and the next launch finds it stored and removes both.
+      const kept = new Set<string>()
+      for (const [key, item] of d.storage.items) if (key.includes(':out:')) for (const f of item.json.match(/wxfile:\/\/usr\/[^"]+/g) ?? []) kept.add(f)
+      for (const path of d.files.userPaths()) if (!kept.has(path)) this.history.stuck.push(`${d.uid}: saved media file left behind: ${path}`)
     }
     const result = check(this.history, this.core)
     for (const line of result.failures) this.log(`VIOLATION ${line}`)

@@ -6,7 +6,7 @@
  */
 import { makeOutbox, flushPromises, CountingStorage } from './harness'
 import type { Harness } from './harness'
-import { toStored } from '../../../sdk/outbox/store'
+import { OutboxStore, toStored } from '../../../sdk/outbox/store'
 import { StorageError } from '../../../sdk/errors'
 import type { OutboxMessage } from '../../../sdk/types'
 
@@ -202,4 +202,58 @@ it('a batch key that is not a list of usable records is quarantined whole, kept,
   expect(batchKeys(storage)).toContain('wkmp:alice:out:#4')
   await h.outbox.discard('#3')
   expect(storage.data.has('wkmp:alice:out:#3')).toBe(false)
+})
+
+describe('a batched record changed and forgotten in the same turn', () => {
+  const record = (no: string, order: number) => ({
+    v: 1 as const,
+    clientMsgNo: no,
+    channelId: 'bob',
+    channelType: 1,
+    payload: 'bTE=',
+    flags: { redDot: true, syncOnce: false, noPersist: false },
+    expire: 0,
+    createdAt: 1,
+    order,
+  })
+
+  it('leaves neither its own key nor a batch copy (the own-key write is followed by its removal)', async () => {
+    const storage = new CountingStorage()
+    const store = new OutboxStore(storage, 'wkmp', 'alice')
+    await Promise.all([store.add(record('a', 1)), store.add(record('b', 2))])
+    expect(batchKeys(storage)).toHaveLength(1)
+    // A change moves "a" to its own key; its SENDACK forgets it before that write has landed.
+    const changed = store.put({ ...record('a', 1), failed: { failure: 'rejected' } })
+    const removed = store.remove('a')
+    await Promise.all([changed, removed])
+    await flushPromises()
+    expect(ownKeys(storage)).toEqual([])
+    const [batch] = batchKeys(storage)
+    expect((JSON.parse(storage.data.get(batch as string) as string) as { batch: Array<{ clientMsgNo: string }> }).batch.map((r) => r.clientMsgNo)).toEqual(['b'])
+  })
+})
+
+it('discarding a quarantined record or batch deletes the saved media files it points at; load keeps them until then', async () => {
+  const storage = new KillableStorage()
+  const photo = (no: string) => `wxfile://usr/wkmp-alice-${no}.jpg`
+  storage.data.set('wkmp:alice:out:#3', JSON.stringify({ batch: [{ v: 1, clientMsgNo: 'x', media: { file: photo('x') } }, { clientMsgNo: 'y', media: { file: photo('y') } }] }))
+  storage.data.set('wkmp:alice:out:z', JSON.stringify({ v: 1, clientMsgNo: 'z', media: { file: photo('z') } }))
+  const kept: string[] = []
+  const removed: string[] = []
+  const media = {
+    persist: async (file: string) => file,
+    upload: () => undefined,
+    release: () => undefined,
+    removeSaved: (file: string) => void removed.push(file),
+    sweep: async (keep: ReadonlySet<string>) => void kept.push(...keep),
+    close: () => undefined,
+  }
+  const h = makeOutbox({}, { storage, time: undefined as never }, { media })
+  await h.outbox.load()
+  expect(h.outbox.quarantined().map((q) => q.clientMsgNo).sort()).toEqual(['#3', 'z'])
+  expect(kept.sort()).toEqual([photo('x'), photo('y'), photo('z')])
+  await h.outbox.discard('#3')
+  await h.outbox.discard('z')
+  expect(removed.sort()).toEqual([photo('x'), photo('y'), photo('z')])
+  expect([...storage.data.keys()].filter((k) => k.includes(':out:'))).toEqual([])
 })
