@@ -19,6 +19,9 @@ import { diagnosticsPart } from './diagnostics/report'
 import type { DiagnosticReport, DiagnosticsPart } from './diagnostics/report'
 import type { DiagnosticsSink } from './diagnostics/types'
 import { Emitter } from './emitter'
+import { historyPart } from './history/history'
+import type { History, HistoryPart } from './history/history'
+import type { HistoryPage, HistoryQuery } from './history/types'
 import type { Listener } from './emitter'
 import { ClientError, ImError, InvalidOptionError, errorText, isImError } from './errors'
 import type { ClientEventName, ClientEvents } from './events'
@@ -98,6 +101,19 @@ export interface WithConversations {
   deleteConversation(channel: ChannelRef): Promise<void>
 }
 
+/** What the history part adds (createClient, or createCoreClient given `history`). */
+export interface WithHistory {
+  /**
+   * One page of a channel's history, oldest first: `limit` seqs (default 20, 1..100) below
+   * `before` (default: the newest), from storage first, then from the server
+   * (`/channel/messagesync`), by seq with no duplicates; seqs the server could not fill are listed
+   * in `gaps`. The newest page ends with our unsent messages (with their status), in send order.
+   * Rejects with InvalidArgumentError on bad arguments, with the sync error when the server
+   * could not be asked (nothing stored is lost).
+   */
+  messages(channel: ChannelRef, query?: HistoryQuery): Promise<HistoryPage>
+}
+
 /** What the diagnostics part adds (createClient, or createCoreClient given `diagnostics`). */
 export interface WithDiagnose {
   /**
@@ -109,7 +125,7 @@ export interface WithDiagnose {
 }
 
 /** The client made by createClient: the core with every part. */
-export interface Client extends CoreClient, WithConversations, WithDiagnose {}
+export interface Client extends CoreClient, WithConversations, WithHistory, WithDiagnose {}
 
 /**
  * Live clients per platform instance (a simulated cold restart brings a fresh platform). Clients
@@ -144,6 +160,13 @@ export interface ClientParts {
    * they throw ClientError 'PART_MISSING') and no `conversations` event fires.
    */
   conversations?: ConversationsPart
+  /**
+   * The message history (messages()), fed by the client's deliveries and sent messages and by the
+   * sync provider's syncMessages for older pages. Without it the `history` option is refused
+   * (InvalidOptionError) and messages() is not in the client's type (at run time it rejects
+   * with ClientError 'PART_MISSING').
+   */
+  history?: HistoryPart
 }
 
 export interface ApiPart {
@@ -158,15 +181,17 @@ export const httpApiPart: ApiPart = {
   sync: (o, platform) => (o.apiAddr ? createHttpSyncProvider({ apiAddr: o.apiAddr, headers: o.apiHeaders, uid: o.uid, platform, serverLine: o.serverLine, unsafe: o.unsafe }) : undefined),
 }
 
-/** The full client: the core with the WuKongIM HTTP API, diagnostics and conversations parts. */
+/** The full client: the core with the WuKongIM HTTP API, diagnostics, conversations and history parts. */
 export function createClient(options: ClientOptions): Client {
-  return new ImClient(options, { api: httpApiPart, diagnostics: diagnosticsPart, conversations: conversationsPart })
+  return new ImClient(options, { api: httpApiPart, diagnostics: diagnosticsPart, conversations: conversationsPart, history: historyPart })
 }
 
 /** The core client with the parts given (none: connect, send, receive and the outbox over `wsAddr`). */
-export function createCoreClient(options: ClientOptions, parts: ClientParts & { diagnostics: DiagnosticsPart; conversations: ConversationsPart }): Client
+export function createCoreClient(options: ClientOptions, parts: ClientParts & { diagnostics: DiagnosticsPart; conversations: ConversationsPart; history: HistoryPart }): Client
+export function createCoreClient(options: ClientOptions, parts: ClientParts & { diagnostics: DiagnosticsPart; conversations: ConversationsPart }): CoreClient & WithConversations & WithDiagnose
 export function createCoreClient(options: ClientOptions, parts: ClientParts & { diagnostics: DiagnosticsPart }): CoreClient & WithDiagnose
 export function createCoreClient(options: ClientOptions, parts: ClientParts & { conversations: ConversationsPart }): CoreClient & WithConversations
+export function createCoreClient(options: ClientOptions, parts: ClientParts & { history: HistoryPart }): CoreClient & WithHistory
 export function createCoreClient(options: ClientOptions, parts?: ClientParts): CoreClient
 export function createCoreClient(options: ClientOptions, parts: ClientParts = {}): CoreClient {
   return new ImClient(options, parts)
@@ -189,6 +214,8 @@ class ImClient implements Client {
   private readonly inbox: Inbox
   /** The conversation list (the conversations part). */
   private readonly convs: ConversationList | undefined
+  /** The message history (the history part). */
+  private readonly hist: History | undefined
   private deviceId: string
   /** This install's id (made once, kept in storage): its first 8 chars tag every clientMsgNo sent here. */
   private installId = ''
@@ -209,9 +236,10 @@ class ImClient implements Client {
     }
 
     const { settings, sink: extra } = this.opts.diagnostics
-    const { api, diagnostics, conversations } = parts
+    const { api, diagnostics, conversations, history } = parts
     if (!api && this.opts.apiAddr !== undefined) throw partMissing('apiAddr', 'the api part')
     if (!conversations && this.opts.conversations !== undefined) throw partMissing('conversations', 'the conversations part')
+    if (!history && this.opts.history !== undefined) throw partMissing('history', 'the history part')
     if (!diagnostics && Object.keys(settings).length > 0) throw partMissing('diagnostics', 'the diagnostics part (or give a DiagnosticsSink)')
     this.log = diagnostics?.create(this.platform, settings)
     this.report = diagnostics?.report
@@ -255,6 +283,7 @@ class ImClient implements Client {
       onHidden: () => {
         void this.inbox.flush()
         void this.convs?.flush()
+        void this.hist?.flush()
       },
       onError: (error) => this.reportError(error),
     }, address, () => this.deviceId, randomFloat)
@@ -276,6 +305,7 @@ class ImClient implements Client {
           this.inbox.noteSent({ channelId: m.channelId, channelType: m.channelType, messageId: m.messageId, messageSeq: m.messageSeq, clientMsgNo: m.clientMsgNo })
         }
         this.convs?.onOwn(m)
+        this.hist?.onOwn(m)
         this.events.emit('messageStatus', m)
       },
       emitError: (e) => this.reportError(e),
@@ -304,6 +334,7 @@ class ImClient implements Client {
       diagnostics: this.diagnostics,
       deliver: (msg) => {
         this.convs?.onMessage(msg)
+        this.hist?.onMessage(msg)
         return this.events.emitAndWait('message', { ...msg, content: decodeContent(msg.payload) })
       },
       sendRecvack: (ack) => {
@@ -324,6 +355,17 @@ class ImClient implements Client {
       emit: (list) => this.events.emit('conversations', list),
       random: randomFloat,
       options: this.opts.conversations,
+    })
+    this.hist = history?.create({
+      uid: this.uid,
+      platform: this.platform,
+      prefix,
+      sync: this.deadlined(),
+      diagnostics: this.diagnostics,
+      pending: () => this.outbox.pending(),
+      topSeq: (channelId, channelType) => this.inbox.cursor(channelId, channelType),
+      options: this.opts.history,
+      storeOnly: this.opts.unsafe.historyStoreOnly,
     })
     // Taken last, so a constructor that throws (bad option) leaves no stale lock behind.
     uids.add(this.uid)
@@ -358,12 +400,14 @@ class ImClient implements Client {
     this.outbox.close()
     this.inbox.close()
     this.convs?.close()
+    this.hist?.close()
     live.get(this.lockKey)?.delete(this.uid)
     // The 'closed' state event went out above; nothing a late callback does reaches the app now.
     this.events.clear()
     // The conversation list is a cache the next sync rebuilds: its last write is not waited for.
     void this.convs?.flush()
-    await this.inbox.flush().catch(() => undefined)
+    // The history's waiting writes land before close() resolves (logout removes its keys after).
+    await Promise.all([this.inbox.flush().catch(() => undefined), this.hist?.flush().catch(() => undefined)])
   }
 
   async logout(): Promise<OutboxMessage[]> {
@@ -430,6 +474,12 @@ class ImClient implements Client {
     return this.changeConversation({ kind: 'delete', channelId: channel.channelId, channelType: channel.channelType })
   }
 
+  async messages(channel: ChannelRef, query?: HistoryQuery): Promise<HistoryPage> {
+    if (!this.hist) throw new ClientError('PART_MISSING', 'messages() needs the history part (createClient)')
+    await this.restored()
+    return this.hist.messages(channel, query)
+  }
+
   async diagnose(options: { clientMsgNo?: string; lookup?: boolean } = {}): Promise<DiagnosticReport> {
     if (!this.log || !this.report) throw new ClientError('PART_MISSING', 'diagnose() needs the diagnostics part (createClient)')
     return this.report({
@@ -462,7 +512,7 @@ class ImClient implements Client {
   private async restore(): Promise<void> {
     this.installId = await this.loadInstallId()
     if (!this.deviceId) this.deviceId = this.installId
-    await Promise.all([this.outbox.load(), this.inbox.load(), this.convs?.load()])
+    await Promise.all([this.outbox.load(), this.inbox.load(), this.convs?.load(), this.hist?.load()])
   }
 
   /**

@@ -2,13 +2,16 @@
  * wukongim-mp public entry, curated by hand (docs/style.md habit 10).
  */
 export { createClient, createCoreClient, httpApiPart } from './client'
-export type { Client, CoreClient, ClientParts, ApiPart, WithDiagnose, WithConversations } from './client'
+export type { Client, CoreClient, ClientParts, ApiPart, WithDiagnose, WithConversations, WithHistory } from './client'
 export type { ClientOptions } from './options'
 export { diagnosticsPart } from './diagnostics/report'
 export type { DiagnosticReport, MessageDiagnosis, DiagnosticsPart, ReportInput } from './diagnostics/report'
 export { conversationsPart } from './conversations/conversations'
 export type { ConversationsOptions, ConversationsPart } from './conversations/conversations'
 export type { Conversation, ConversationPreview, ChannelRef } from './conversations/types'
+export { historyPart } from './history/history'
+export type { HistoryOptions, HistoryPart } from './history/history'
+export type { HistoryMessage, HistoryPage, HistoryQuery } from './history/types'
 export type { LogEntry, TraceStep, DiagnosticCounters } from './diagnostics/diagnostics'
 export type { DiagnosticsSink, DiagnosticsSettings, DiagCategory, DiagEvents, DiagEventName, TraceStepName } from './diagnostics/types'
 export type { ClientEvents, ClientEventName, ServerEvent, SyncedEvent } from './events'

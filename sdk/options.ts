@@ -9,6 +9,7 @@ import type { DiagnosticsSettings, DiagnosticsSink } from './diagnostics/types'
 import { InvalidOptionError } from './errors'
 import type { Platform } from './platform/types'
 import type { ConversationsOptions } from './conversations/conversations'
+import type { HistoryOptions } from './history/history'
 import type { InboxOptions, InboxSettings } from './inbox/inbox'
 import type { OutboxLimits } from './outbox/outbox'
 import { SYNC_DEADLINE_MS } from './sync/deadline'
@@ -138,6 +139,8 @@ export interface ClientOptions {
   inbox?: InboxOptions
   /** The conversation list's event throttle, write delay and op retry backoff, see ConversationsOptions. */
   conversations?: ConversationsOptions
+  /** The message history's per-channel count, storage budget and write delay, see HistoryOptions. */
+  history?: HistoryOptions
   /**
    * Source of uniform floats in [0, 1) for backoff jitter (e.g. a seeded generator in tests).
    * Default: derived from platform.randomBytes. A call that throws or returns anything outside
@@ -183,6 +186,8 @@ export interface UnsafeSwitches {
   resolveBeforeBatchWrite?: boolean
   /** Inbox: RECVACKs owed during drains are written only once 64 are owed, not when the drain ends (issue 21). */
   holdRecvacks?: boolean
+  /** History: pages come from storage alone; seqs it lacks are neither fetched nor reported as gaps (issue 20). */
+  historyStoreOnly?: boolean
 }
 
 
@@ -200,6 +205,8 @@ export interface ResolvedOptions {
   routeAddr: 'wss_addr' | 'ws_addr'
   /** The conversations part's slice as given (the part fills its defaults). */
   conversations?: ConversationsOptions
+  /** The history part's slice as given (the part fills its defaults). */
+  history?: HistoryOptions
   serverLine: 'v2' | 'v3' | 'auto'
   deviceId?: string
   connection: ConnectionOptions
@@ -230,6 +237,7 @@ export function resolveOptions(o: ClientOptions): ResolvedOptions {
     apiAddr: o.apiAddr?.replace(/\/+$/, ''),
     apiHeaders: o.apiHeaders,
     conversations: o.conversations,
+    history: o.history,
     routeAddr: o.routeAddr ?? 'wss_addr',
     serverLine: o.serverLine ?? 'auto',
     deviceId: o.deviceId,
@@ -384,6 +392,7 @@ const CLIENT_OPTIONS = shape<ClientOptions>({
     newChannelBacklog: integer(0),
   }),
   conversations: shape<ConversationsOptions>({ throttleMs: integer(0), writeDelayMs: integer(0), retryInitialMs: positive, retryMaxMs: positive }),
+  history: shape<HistoryOptions>({ perChannel: integer(1, 10_000), budgetBytes: integer(1), writeDelayMs: integer(0) }),
   random: fn,
   _unsafe: shape<UnsafeSwitches>({
     disableDedup: flag,
@@ -401,5 +410,6 @@ const CLIENT_OPTIONS = shape<ClientOptions>({
     uploadFromTempPath: flag,
     resolveBeforeBatchWrite: flag,
     holdRecvacks: flag,
+    historyStoreOnly: flag,
   }),
 })

@@ -12,7 +12,7 @@ const ANOMALIES: EventSets = {
   connection: ['random-invalid'],
   ack: ['sendack-unmatched', 'sendack-overdue', 'lookup-failed'],
   receive: ['rejected', 'deliver-failed', 'gap-unfillable', 'gap-stalled'],
-  sync: ['conversations-failed', 'messages-failed', 'messages-malformed', 'conversation-list-failed', 'conversation-op-failed'],
+  sync: ['conversations-failed', 'messages-failed', 'messages-malformed', 'conversation-list-failed', 'conversation-op-failed', 'history-failed'],
   storage: [
     'enqueue-failed',
     'inbox-state-unreadable',
@@ -23,6 +23,9 @@ const ANOMALIES: EventSets = {
     'conversations-unreadable',
     'conversations-corrupt',
     'conversation-ops-not-saved',
+    'history-unreadable',
+    'history-corrupt',
+    'history-write-failed',
   ],
   network: [],
   lifecycle: [],

@@ -36,6 +36,8 @@ export interface DiagEvents {
     | 'conversation-list-failed'
     | 'conversation-op-confirmed'
     | 'conversation-op-failed'
+    /** The message history (history part): an older page the server could not be asked for. */
+    | 'history-failed'
   storage:
     | 'device-id-not-saved'
     | 'enqueue-failed'
@@ -53,6 +55,10 @@ export interface DiagEvents {
     | 'conversations-corrupt'
     | 'conversations-entries-dropped'
     | 'conversation-ops-not-saved'
+    | 'history-unreadable'
+    | 'history-corrupt'
+    | 'history-write-failed'
+    | 'history-evicted'
   network: 'change'
   lifecycle: 'hide' | 'show'
   /** Every error the app is told about (an `error` event) is logged too. */

@@ -57,6 +57,8 @@ describe('createCoreClient', () => {
     // No conversations part: no list, no `conversations` event, the list's calls are PART_MISSING.
     expect(() => (alice as Client).conversations()).toThrow(expect.objectContaining({ code: 'PART_MISSING' }))
     await expect((alice as Client).clearUnread({ channelId: 'bob', channelType: 1 })).rejects.toMatchObject({ code: 'PART_MISSING' })
+    // No history part: messages() is PART_MISSING.
+    await expect((alice as Client).messages({ channelId: 'bob', channelType: 1 })).rejects.toMatchObject({ code: 'PART_MISSING' })
     expect(lists.items).toEqual([])
   })
 
@@ -65,6 +67,7 @@ describe('createCoreClient', () => {
     expect(() => createCoreClient({ ...base('alice'), platform, apiAddr: 'http://api' })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT', context: { option: 'apiAddr' } }))
     expect(() => createCoreClient({ ...base('alice'), platform, diagnostics: { capacity: 10 } })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT', context: { option: 'diagnostics' } }))
     expect(() => createCoreClient({ ...base('alice'), platform, conversations: { throttleMs: 0 } })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT', context: { option: 'conversations' } }))
+    expect(() => createCoreClient({ ...base('alice'), platform, history: { perChannel: 50 } })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT', context: { option: 'history' } }))
     // Refused before the uid was taken: a client for alice can still be made.
     keep(createCoreClient({ ...base('alice'), platform }))
   })
