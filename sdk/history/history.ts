@@ -199,7 +199,7 @@ export class History {
     while (end >= start && ch.msgs.has(end)) end--
     if (start > end) return
     const held = new Set<string>()
-    for (const m of ch.msgs.values()) held.add(`${m.fromUid}\u0000${m.clientMsgNo}`)
+    for (const m of ch.msgs.values()) if (m.clientMsgNo !== '') held.add(`${m.fromUid}\u0000${m.clientMsgNo}`)
     let added = false
     while (start <= end) {
       let page
@@ -215,12 +215,13 @@ export class History {
         if (m.messageSeq < start || m.messageSeq > end) continue
         last = Math.max(last, m.messageSeq)
         if (ch.msgs.has(m.messageSeq)) continue
-        const who = `${m.fromUid}\u0000${m.clientMsgNo}`
-        if (held.has(who)) {
+        // A message the server stored twice (a v2 re-send) has its clientMsgNo twice; an empty one proves nothing.
+        const who = m.clientMsgNo === '' ? '' : `${m.fromUid}\u0000${m.clientMsgNo}`
+        if (who !== '' && held.has(who)) {
           twice.add(m.messageSeq)
           continue
         }
-        held.add(who)
+        if (who !== '') held.add(who)
         ch.msgs.set(m.messageSeq, { messageSeq: m.messageSeq, messageId: m.messageId, clientMsgNo: m.clientMsgNo, fromUid: m.fromUid, timestamp: m.timestamp > 0 ? m.timestamp * 1000 : 0, payload: m.payload })
         added = true
       }
