@@ -63,6 +63,18 @@ export interface History {
   media: Map<string, string>
   /** The bytes of the uploaded object behind a URL. */
   uploaded(url: string): Uint8Array | undefined
+  /** What each device's messages() showed at the end, newest page first, per channel. */
+  pages: HistoryCheck[]
+}
+
+/** One device's history of one channel, as messages() paged it at the end (newest page first). */
+export interface HistoryCheck {
+  uid: string
+  /** checker key `<type>:<canonical id>` */
+  channel: string
+  pages: Array<{ from: number; gaps: Array<{ from: number; to: number }>; messages: Array<Pick<InboundMessage, 'messageId' | 'messageSeq' | 'fromUid' | 'clientMsgNo'>> }>
+  /** messages() rejected (or never settled). */
+  error?: string
 }
 
 export interface Violations {
@@ -222,6 +234,8 @@ export function check(h: History, core: ServerCore): Violations & { failures: st
     }
   }
 
+  checkHistories(h, storedBy(stored), v, fail)
+
   for (const line of h.stuck) fail(`stuck: ${line}`)
   for (const line of h.internalErrors) fail(`internal: ${line}`)
   return { ...v, failures }
@@ -229,6 +243,75 @@ export function check(h: History, core: ServerCore): Violations & { failures: st
 
 export function violationCount(v: Violations): number {
   return v.lost + v.duplicated + v.misordered + v.echoed + v.stuck + v.unacked + v.internal + v.forged + v.badMedia
+}
+
+/** Stored messages per checker channel key, by seq. */
+function storedBy(stored: StoredMessage[]): Map<string, Map<number, StoredMessage>> {
+  const out = new Map<string, Map<number, StoredMessage>>()
+  for (const m of stored) {
+    const key = `${m.channelType}:${m.channelId}`
+    const bySeq = out.get(key) ?? new Map<number, StoredMessage>()
+    bySeq.set(m.messageSeq, m)
+    out.set(key, bySeq)
+  }
+  return out
+}
+
+/**
+ * History (issue 20): the pages each device's messages() showed at the end, against the server.
+ * They must start at the server's newest seq and cover their seqs with every stored message once,
+ * in seq order (lost / duplicated / misordered / forged otherwise). A seq may be missing only as a
+ * gap the server really lacks, or as a second copy of a message shown (a v2 re-send stored twice).
+ */
+function checkHistories(h: History, stored: Map<string, Map<number, StoredMessage>>, v: Violations, fail: (line: string) => void): void {
+  for (const c of h.pages) {
+    const where = `${c.uid}'s history of ${c.channel}`
+    if (c.error !== undefined) {
+      v.lost++
+      fail(`lost: ${where}: messages() failed: ${c.error}`)
+      continue
+    }
+    const server = stored.get(c.channel) ?? new Map<number, StoredMessage>()
+    const top = Math.max(0, ...server.keys())
+    const shown = c.pages.slice().reverse().flatMap((p) => p.messages)
+    const gaps = c.pages.flatMap((p) => p.gaps)
+    const newest = c.pages[0]?.messages.reduce((max, m) => Math.max(max, m.messageSeq), 0) ?? 0
+    const inGap = (seq: number): boolean => gaps.some((g) => seq >= g.from && seq <= g.to)
+    if (top > 0 && newest < top && !inGap(top)) {
+      v.lost++
+      fail(`lost: ${where}: the newest page ends at seq ${newest}, the server has ${top}`)
+    }
+    const seen = new Set<string>()
+    let prev = 0
+    for (const m of shown) {
+      const s = server.get(m.messageSeq)
+      if (!s || s.messageId !== m.messageId) {
+        v.forged++
+        fail(`forged: ${where} shows seq ${m.messageSeq} (${m.messageId}), which the server does not hold there`)
+        continue
+      }
+      const who = `${m.fromUid}|${m.clientMsgNo || m.messageId}`
+      if (seen.has(who) || m.messageSeq === prev) {
+        v.duplicated++
+        fail(`duplicated: ${where} shows ${m.fromUid}'s ${m.clientMsgNo.slice(0, 8)} again (seq ${m.messageSeq})`)
+      } else if (m.messageSeq < prev) {
+        v.misordered++
+        fail(`misordered: ${where} shows seq ${m.messageSeq} after seq ${prev}`)
+      }
+      seen.add(who)
+      prev = Math.max(prev, m.messageSeq)
+    }
+    const low = c.pages[c.pages.length - 1]?.from ?? 1
+    const bySeq = new Set(shown.map((m) => m.messageSeq))
+    for (let seq = low; seq <= top; seq++) {
+      const s = server.get(seq)
+      if (!s || bySeq.has(seq)) continue
+      if (s.clientMsgNo !== '' && seen.has(`${s.fromUid}|${s.clientMsgNo}`)) continue // a second copy of one shown
+      v.lost++
+      fail(`lost: ${where} ${inGap(seq) ? 'reports a gap at' : 'silently lacks'} seq ${seq}, which the server holds`)
+    }
+    for (const g of gaps) if (g.from < low || g.to > top) fail(`lost: ${where} reports a gap ${g.from}..${g.to} outside its pages`)
+  }
 }
 
 /** The url of a stored image message, from its payload. */

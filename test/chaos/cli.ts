@@ -52,6 +52,7 @@ export const OFF: Record<string, keyof Protections> = {
   mediapersist: 'uploadFromTempPath',
   batchdurable: 'resolveBeforeBatchWrite',
   ackflush: 'holdRecvacks',
+  historystitch: 'historyStoreOnly',
 }
 
 function parse(argv: string[]): Args {

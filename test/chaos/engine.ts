@@ -22,7 +22,7 @@ import type { ChannelRef } from '../support/server/channels'
 import { personChannelId, ServerCore, type HttpFaultMode } from '../support/server/core'
 import { createSimWx, serverHttpHandler, SimFileData, SimStorageData, virtualConnector, type SimUploadRequest, type SimWx } from '../support/sim-wx'
 import { createSeededRandom, VirtualScheduler } from '../support/virtual-time'
-import { check, type Delivery, type History, type Violations } from './checker'
+import { check, type Delivery, type History, type HistoryCheck, type Violations } from './checker'
 import { BACKEND_UID, channelOf, channelRefs, generatePlan, GROUP_IDS, LATE_GROUP_ID, uidOf, type FaultGroup, type FaultStep, type Plan, type PlanStep, type ScenarioOptions, type Target } from './scenario'
 
 /**
@@ -65,6 +65,15 @@ export interface RunResult extends Violations {
 const RETRYABLE_CODES = [15, 17, 22]
 
 const STORAGE_DEFAULTS = { perKeyBytes: 1024 * 1024, totalBytes: 10 * 1024 * 1024 }
+
+/**
+ * The message history of every device is small, so that trimming and eviction happen in a run:
+ * 20 messages per channel, a budget a few channels overflow. At the end each device pages back
+ * HISTORY_PAGES pages of HISTORY_LIMIT seqs per channel, and the checker compares them with the server.
+ */
+const HISTORY_OPTIONS = { perChannel: 20, budgetBytes: 4_000, writeDelayMs: 1_000 }
+const HISTORY_PAGES = 3
+const HISTORY_LIMIT = 10
 
 /** Every route of the sync API (an outage takes them all). */
 const SYNC_PATHS = ['/channel/messagesync', '/conversation/sync', '/conversation/list']
@@ -146,7 +155,7 @@ class Engine {
     this.history = {
       mode: plan.mode, uids, resolved: [], sent: [], deliveries: [], baselines: new Map(), excused: new Set(), stuck: [], internalErrors: [],
       kills: [], corrupted: new Set(), toldFailed: new Set(), v2CopiesAllowed: options.without?.includes('v2copies') === true,
-      media: new Map(), uploaded: (url) => this.uploads.byUrl(url),
+      media: new Map(), uploaded: (url) => this.uploads.byUrl(url), pages: [],
     }
   }
 
@@ -191,6 +200,7 @@ class Engine {
       for (const [key, item] of d.storage.items) if (key.includes(':out:')) for (const f of item.json.match(/wxfile:\/\/usr\/[^"]+/g) ?? []) kept.add(f)
       for (const path of d.files.userPaths()) if (!kept.has(path)) this.history.stuck.push(`${d.uid}: saved media file left behind: ${path}`)
     }
+    await this.readHistories()
     const result = check(this.history, this.core)
     for (const line of result.failures) this.log(`VIOLATION ${line}`)
     for (const d of this.devices) await d.client.close()
@@ -227,8 +237,9 @@ class Engine {
     let baselined = false
     const device: Device = prior ?? { index, uid, storage, files, sim: nextSim, client: undefined as unknown as Client, instance, inboxWriteFailed: false, tokenHangUntil: 0, syncHangUntil: 0, kickedUntil: 0 }
     const diagnostics: DiagnosticsSink = {
-      record: (category, event) => {
+      record: (category, event, detail) => {
         if (category === 'storage' && event === 'inbox-write-failed') device.inboxWriteFailed = true
+        if (category === 'storage' && event === 'history-evicted') this.log(`${uid}#${instance} history evicted ${String(detail?.channelType)}:${String(detail?.channelId)}`)
         if (category === 'sync' && event === 'conversations' && fresh && !baselined && device.client === client) {
           baselined = true
           this.caughtUp.add(uid)
@@ -250,6 +261,7 @@ class Engine {
       diagnostics,
       random: () => jitter.next(),
       media: mediaSupport({ uploadUrl: 'http://upload/upload' }),
+      history: HISTORY_OPTIONS,
     }
     const { disablePersistence, disableGapFill, ...unsafe } = this.protections
     if (Object.keys(unsafe).length > 0) options._unsafe = unsafe as UnsafeSwitches
@@ -579,6 +591,40 @@ class Engine {
       await this.time.advance(5_000)
       if (this.settled()) break
     }
+  }
+
+  /** Each device pages back through each of its channels' history (messages()), for the checker. */
+  private async readHistories(): Promise<void> {
+    for (const d of this.devices) {
+      for (const ref of channelRefs(this.plan.clients)) {
+        const own = ref.channelType !== 1 ? ref : ref.loginUid === d.uid ? ref : ref.channelId === d.uid ? { channelId: ref.loginUid ?? '', channelType: 1 } : undefined
+        if (!own) continue
+        const channel = { channelId: own.channelId, channelType: own.channelType }
+        const entry: HistoryCheck = { uid: d.uid, channel: channelKeyOf({ ...channel, loginUid: d.uid }), pages: [] }
+        let before: number | undefined
+        for (let i = 0; i < HISTORY_PAGES; i++) {
+          const page = await this.drive(d.client.messages(channel, { limit: HISTORY_LIMIT, ...(before !== undefined && { before }) }))
+          if (page instanceof Error) {
+            entry.error = page.message
+            break
+          }
+          entry.pages.push({ from: page.from, gaps: page.gaps, messages: page.messages.filter((m) => m.messageSeq > 0).map((m) => ({ messageId: m.messageId ?? '', messageSeq: m.messageSeq, fromUid: m.fromUid, clientMsgNo: m.clientMsgNo })) })
+          this.log(`${d.uid} history ${entry.channel} page ${i}: from ${page.from} seqs ${page.messages.map((m) => m.messageSeq).join(',')} gaps ${JSON.stringify(page.gaps)}`)
+          if (!page.more) break
+          before = page.from
+        }
+        this.history.pages.push(entry)
+      }
+    }
+  }
+
+  /** Virtual time runs until `p` settles (at most a minute of it): its value, or the error it rejected with. */
+  private async drive<T>(p: Promise<T>): Promise<T | Error> {
+    let out: { v: T } | { e: Error } | undefined
+    p.then((v) => void (out = { v }), (e: unknown) => void (out = { e: e instanceof Error ? e : new Error(String(e)) }))
+    for (let i = 0; i < 600 && out === undefined; i++) await this.time.advance(100)
+    if (out === undefined) return new Error('messages() did not settle within a minute')
+    return 'v' in out ? out.v : out.e
   }
 
   private settled(): boolean {

@@ -4,9 +4,9 @@
  * compile error: if a change makes one compile, tsc fails with "Unused '@ts-expect-error'".
  * Nothing here runs.
  */
-import { conversationsPart, createClient, createCoreClient, decodeContent, diagnosticsPart, httpApiPart, isImError, isStorageError, registerContent } from '../../sdk'
+import { conversationsPart, createClient, createCoreClient, decodeContent, diagnosticsPart, historyPart, httpApiPart, isImError, isStorageError, registerContent } from '../../sdk'
 import type { Content, ContentCommon } from '../../sdk'
-import type { Client, ClientOptions, Conversation, CoreClient, ImError, InboundMessage, OutboxMessage, StateChange, WxApi } from '../../sdk'
+import type { Client, ClientOptions, Conversation, CoreClient, HistoryMessage, HistoryPage, ImError, InboundMessage, OutboxMessage, StateChange, WxApi } from '../../sdk'
 import { createMemoryPlatform } from '../../sdk/testing'
 
 declare const im: Client
@@ -138,8 +138,16 @@ const listed = createCoreClient({ uid: 'alice', token: 't', wsAddr: 'wss://x' },
 void listed.clearUnread({ channelId: 'bob', channelType: 1 })
 // @ts-expect-error the conversations part alone: no diagnose()
 void listed.diagnose()
-const full: Client = createCoreClient({ uid: 'alice', token: 't', apiAddr: 'https://x' }, { api: httpApiPart, diagnostics: diagnosticsPart, conversations: conversationsPart })
+// @ts-expect-error without the history part: no messages() (and so not a Client)
+const partial: Client = createCoreClient({ uid: 'alice', token: 't', apiAddr: 'https://x' }, { api: httpApiPart, diagnostics: diagnosticsPart, conversations: conversationsPart })
+void partial
+const full: Client = createCoreClient({ uid: 'alice', token: 't', apiAddr: 'https://x' }, { api: httpApiPart, diagnostics: diagnosticsPart, conversations: conversationsPart, history: historyPart })
 void full.diagnose({ lookup: false })
+void full.messages({ channelId: 'bob', channelType: 1 }, { before: 40, limit: 20 }).then((page: HistoryPage) => page.messages.map((m: HistoryMessage) => [m.messageSeq, m.status, m.content.type, page.more, page.gaps[0]?.from, page.from]))
+const paged = createCoreClient({ uid: 'alice', token: 't', wsAddr: 'wss://x' }, { history: historyPart })
+void paged.messages({ channelId: 'bob', channelType: 1 })
+// @ts-expect-error the history part alone: no conversation list
+paged.conversations()
 full.on('conversations', (list: Conversation[]) => void list.map((c) => [c.unread, c.lastMessage?.content.type, c.lastMessage?.status]))
 // @ts-expect-error an unknown part
 createCoreClient({ uid: 'alice', token: 't', wsAddr: 'wss://x' }, { content: {} })

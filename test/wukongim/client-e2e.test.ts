@@ -527,3 +527,38 @@ authTest('auth failure: wrong token → CONNACK 2 reported as AUTH_FAILED, no re
   await pause(1500)
   expect(A.link.dialed).toBe(dialed)
 }, 30_000)
+
+test('history: messages() pages the stored newest, then older pages from the real /channel/messagesync, no gaps or duplicates', async () => {
+  const [a, b] = uids('hista', 'histb')
+  await register(a!)
+  await register(b!)
+  const A = peer(a!)
+  const B1 = peer(b!, { options: { history: { perChannel: 10, writeDelayMs: 50 } } })
+  await online(A, B1)
+  const texts = Array.from({ length: 25 }, (_, i) => `history ${i + 1}`)
+  await sendAll(A, b!, 1, texts)
+  await waitFor(() => B1.messages.length === 25, 'B received all 25').catch(explain(B1))
+  const order = B1.messages.map(text)
+  // The sender's history holds its own messages once the SENDACKs gave them seqs.
+  const own = await A.client.messages({ channelId: b!, channelType: 1 }, { limit: 25 })
+  expect(own.messages.map((m) => [m.messageSeq, text(m), m.status])).toEqual(order.map((t, i) => [i + 1, t, undefined]))
+  await B1.client.close()
+
+  // A cold start of B, offline: the newest 10 from storage; online: the rest from the server.
+  peers.splice(peers.indexOf(B1), 1)
+  const link2 = new Link()
+  const sim2 = B1.sim.control.coldRestart({ network: { online: false }, connect: link2.connector(), seed: nextSeed() })
+  const B2 = peer(b!, { storage: B1.storage, sim: sim2, link: link2, options: { history: { perChannel: 10 } } })
+  await B2.client.restored()
+  const newest = await B2.client.messages({ channelId: a!, channelType: 1 }, { limit: 10 })
+  expect(newest.messages.map((m) => m.messageSeq)).toEqual(Array.from({ length: 10 }, (_, i) => i + 16))
+  sim2.control.setNetwork({ online: true })
+  await online(B2)
+  const pages = [newest]
+  while (pages[pages.length - 1]!.more) pages.push(await B2.client.messages({ channelId: a!, channelType: 1 }, { before: pages[pages.length - 1]!.from, limit: 10 }))
+  const all = pages.reverse().flatMap((p) => p.messages)
+  expect(all.map((m) => m.messageSeq)).toEqual(Array.from({ length: 25 }, (_, i) => i + 1))
+  expect(all.map(text)).toEqual(order)
+  expect(pages.flatMap((p) => p.gaps)).toEqual([])
+  expect(all.every((m) => m.fromUid === a && m.channelId === a)).toBe(true)
+}, 60_000)

@@ -104,7 +104,7 @@ describe('createClient options', () => {
     const top = new Set(BAD.map(([option]) => option.split('.')[0]))
     // A Record over keyof ClientOptions: a new option that is not listed here does not compile.
     const all: Record<keyof ClientOptions, true> = {
-      uid: true, wsAddr: true, routeAddr: true, apiAddr: true, apiHeaders: true, conversations: true, token: true, tokenProvider: true, deviceFlag: true, deviceId: true,
+      uid: true, wsAddr: true, routeAddr: true, apiAddr: true, apiHeaders: true, conversations: true, history: true, token: true, tokenProvider: true, deviceFlag: true, deviceId: true,
       heartbeat: true, backoff: true, connectTimeoutMs: true, callbackTimeoutMs: true, rebuildAfterHiddenMs: true, coalesceFrames: true, outbox: true,
       storage: true, platform: true, diagnostics: true, sync: true, media: true, serverLine: true, inbox: true, random: true, _unsafe: true,
     }
