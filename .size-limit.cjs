@@ -17,14 +17,17 @@
 // core 37.62 KB, createClient 45.93 KB, with media 47.70 KB, full 48.10 KB, testing 2.14 KB;
 // budgets are those plus about 0.5 KB (were 37.7 / 43 / 44.8 / 45.1). bench/RESULTS.md "size":
 // the conversations part is ~3.1 KB of createClient; the core grew ~0.4 KB.
+// Issue 20, history (the message store and messages(), sdk/history/, historyPart): measured
+// with `npx size-limit` on its branch: core 37.95 KB, createClient 48.80 KB, with media 50.56 KB,
+// full 50.94 KB; the createClient budgets are raised by that part's ~2.4 KB (the core's stays).
 const { sdkOptions } = require('./scripts/esbuild-options')
 
 const withSdkOptions = (config) => ({ ...config, ...sdkOptions, format: 'cjs' })
 
 module.exports = [
   { name: 'core: createCoreClient + createWxPlatform', path: 'sdk/index.ts', import: '{ createCoreClient, createWxPlatform }', limit: '38.1 KB', gzip: true, modifyEsbuildConfig: withSdkOptions },
-  { name: 'createClient + createWxPlatform', path: 'sdk/index.ts', import: '{ createClient, createWxPlatform }', limit: '46.4 KB', gzip: true, modifyEsbuildConfig: withSdkOptions },
-  { name: 'with media: createClient + createWxPlatform + mediaSupport', path: 'sdk/index.ts', import: '{ createClient, createWxPlatform, mediaSupport }', limit: '48.2 KB', gzip: true, modifyEsbuildConfig: withSdkOptions },
-  { name: 'full SDK (wukongim-mp)', path: 'sdk/index.ts', import: '*', limit: '48.6 KB', gzip: true, modifyEsbuildConfig: withSdkOptions },
+  { name: 'createClient + createWxPlatform', path: 'sdk/index.ts', import: '{ createClient, createWxPlatform }', limit: '49.3 KB', gzip: true, modifyEsbuildConfig: withSdkOptions },
+  { name: 'with media: createClient + createWxPlatform + mediaSupport', path: 'sdk/index.ts', import: '{ createClient, createWxPlatform, mediaSupport }', limit: '51.1 KB', gzip: true, modifyEsbuildConfig: withSdkOptions },
+  { name: 'full SDK (wukongim-mp)', path: 'sdk/index.ts', import: '*', limit: '51.5 KB', gzip: true, modifyEsbuildConfig: withSdkOptions },
   { name: 'wukongim-mp/testing', path: 'sdk/testing.ts', import: '*', limit: '2.5 KB', gzip: true, modifyEsbuildConfig: withSdkOptions },
 ]

@@ -30,6 +30,7 @@ const BENCHES: Record<string, () => Promise<BenchModule>> = {
   media: () => import('./media'),
   bridge: () => import('./bridge'),
   cpu: () => import('./cpu'),
+  conversations: () => import('./conversations'),
 }
 
 const dir = join(process.cwd(), 'bench')

@@ -34,6 +34,7 @@ const PARTS: Array<[name: string, input: RegExp, carries: string]> = [
   ['api part', /^sdk\/sync\/http\.ts$/, 'createClient only: /route lookup, HTTP catch-up and gap filling, v2/v3 line detection'],
   ['diagnostics part', /^sdk\/diagnostics\/(diagnostics|report|anomaly)\.ts$/, 'createClient only: log, traces, counters, realtime-log forwarding, diagnose()'],
   ['conversations part', /^sdk\/conversations\//, 'createClient only: the conversation list, its storage, unread/delete ops sent until confirmed'],
+  ['history part', /^sdk\/history\//, 'createClient only: the message store per channel (chunks, budget eviction) and messages() paging from storage, then the server'],
   ['client + options', /^sdk\/(client|options)\.ts$/, 'the facade, the one validation pass of every option with typed errors'],
   ['shared', /^sdk\/|mitt/, 'errors, reason codes, emitter, deadlines, the diagnostics vocabulary'],
 ]

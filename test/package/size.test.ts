@@ -29,7 +29,7 @@ test('the core bundle holds no optional part; the createClient bundle holds them
     const used = Object.values(out.metafile.outputs)[0]!.inputs
     return Object.keys(used).filter((input) => input.startsWith('sdk/') && used[input]!.bytesInOutput > 0)
   }
-  const parts = ['sdk/sync/http.ts', 'sdk/diagnostics/diagnostics.ts', 'sdk/diagnostics/report.ts', 'sdk/conversations/conversations.ts', 'sdk/conversations/store.ts']
+  const parts = ['sdk/sync/http.ts', 'sdk/diagnostics/diagnostics.ts', 'sdk/diagnostics/report.ts', 'sdk/conversations/conversations.ts', 'sdk/conversations/store.ts', 'sdk/history/history.ts', 'sdk/history/store.ts']
   const core = await inputs('createCoreClient, createWxPlatform')
   expect(core).toContain('sdk/client.ts')
   expect(core.filter((input) => parts.includes(input))).toEqual([])
