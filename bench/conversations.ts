@@ -178,7 +178,7 @@ export async function run(): Promise<Record<string, unknown>> {
 
 export function render(r: Record<string, unknown>): string {
   const cold = r.coldStartToListMs as Record<string, number>
-  const s = r.storageBytes as Record<string, number>
+  const s = r.storageBytes as { total: number; history: number; biggestKey: number; keys: number }
   const open = r.firstPageMs as Record<string, number>
   const heap = r.heapMB as Record<string, unknown>
   const w = r.writesPerMessage as Record<string, number>
