@@ -1,11 +1,12 @@
 /**
  * The demo's app-level view of the chats: one per signed-in client, held on the App next to the
  * client, so a page switch loses nothing. It listens to the client for its whole life (pages
- * listen to the store and unsubscribe on unload) and keeps, per conversation, the rows a chat page
- * renders: local echoes of our own messages with their outbox status, and received messages.
+ * listen to the store and unsubscribe on unload). A chat's rows come from the SDK's history
+ * (`client.messages()`: stored messages first, older pages from the server, our unsent ones with
+ * their status); live messages and status changes are applied to them as they come.
  */
 import { decodeContent } from 'wukongim-mp'
-import type { Client, MessageProgress, OutboxMessage, ReceivedMessage, Unsubscribe } from 'wukongim-mp'
+import type { Client, HistoryMessage, MessageProgress, OutboxMessage, ReceivedMessage, Unsubscribe } from 'wukongim-mp'
 import { contentView, type ContentKind } from './content-view'
 import { formatTime, statusLabel, type ItemStatus } from './format'
 
@@ -57,7 +58,7 @@ export interface StoreChange {
 export const conversationKey = (channelType: number, channelId: string): string => `${channelType}:${channelId}`
 
 export class ChatStore {
-  private readonly chats = new Map<string, { channelId: string; channelType: number; items: ChatItem[]; unread: number }>()
+  private readonly chats = new Map<string, { channelId: string; channelType: number; items: ChatItem[]; unread: number; from?: number; more?: boolean }>()
   private readonly listeners = new Set<(change: StoreChange) => void>()
   private readonly offs: Unsubscribe[]
   private readonly now: () => number
@@ -112,6 +113,33 @@ export class ChatStore {
 
   messages(channelType: number, channelId: string): ChatItem[] {
     return (this.chats.get(conversationKey(channelType, channelId))?.items ?? []).slice()
+  }
+
+  /** Loads a chat's newest page from the SDK's history (storage first, then the server). */
+  async load(channelType: number, channelId: string): Promise<void> {
+    const page = await this.client.messages({ channelId, channelType })
+    const chat = this.chat(channelType, channelId)
+    chat.items = this.merge(chat.items, page.messages.map((m) => this.historyRow(m)))
+    chat.from = page.from
+    chat.more = page.more
+    this.changed(conversationKey(channelType, channelId))
+  }
+
+  /** Loads the page before the oldest row shown (pull-down); false when there is none. */
+  async loadOlder(channelType: number, channelId: string): Promise<boolean> {
+    const chat = this.chat(channelType, channelId)
+    if (chat.from === undefined || !chat.more) return false
+    const page = await this.client.messages({ channelId, channelType }, { before: chat.from })
+    chat.items = this.merge(chat.items, page.messages.map((m) => this.historyRow(m)))
+    chat.from = page.from
+    chat.more = page.more
+    this.changed(conversationKey(channelType, channelId))
+    return true
+  }
+
+  /** Older messages exist beyond what is loaded. */
+  hasOlder(channelType: number, channelId: string): boolean {
+    return this.chats.get(conversationKey(channelType, channelId))?.more === true
   }
 
   conversations(): Conversation[] {
@@ -191,6 +219,34 @@ export class ChatStore {
     if (existing) chat.items[index] = item
     else chat.items.push(item)
     this.changed(key)
+  }
+
+  /** A history message as a row: ours with its outbox status while unsent. */
+  private historyRow(m: HistoryMessage): ChatItem {
+    const mine = m.fromUid === this.client.uid
+    const status: ItemStatus = m.status ?? (mine ? 'sent' : 'received')
+    return {
+      key: `${m.fromUid}:${m.clientMsgNo}`,
+      clientMsgNo: m.clientMsgNo,
+      fromUid: m.fromUid,
+      mine,
+      ...contentView(m.content),
+      status,
+      statusLabel: statusLabel(status),
+      at: m.timestamp,
+      time: formatTime(m.timestamp, this.now()),
+      ...(m.messageSeq > 0 ? { seq: m.messageSeq } : {}),
+      failed: m.status === 'failed',
+    }
+  }
+
+  /** Rows by seq (unsent ones last, in their order), once each: a row already shown keeps its newer state. */
+  private merge(shown: ChatItem[], loaded: ChatItem[]): ChatItem[] {
+    const keys = new Set(shown.map((i) => i.key))
+    const all = shown.concat(loaded.filter((i) => !keys.has(i.key)))
+    const order = new Map(all.map((i, n) => [i, n]))
+    const seq = (i: ChatItem): number => i.seq ?? Number.MAX_SAFE_INTEGER
+    return all.sort((a, b) => seq(a) - seq(b) || (order.get(a) ?? 0) - (order.get(b) ?? 0))
   }
 
   private onProgress(p: MessageProgress): void {

@@ -132,6 +132,33 @@ it('received messages render with the sender and time, in order', async () => {
   expect(statuses()).toEqual([]) // no outbox status on their messages
 })
 
+it('pull-down loads older messages: the chat opens with the newest page, scrolling to the top brings the older one', async () => {
+  // carol wrote to bob before bob ever signed in on this phone: history, not delivered live.
+  for (let i = 1; i <= 30; i++) {
+    const res = await demo.core.handleHttp('POST', '/message/send', {
+      from_uid: 'carol', channel_id: 'bob', channel_type: 1, client_msg_no: `carol-${i}`,
+      payload: Buffer.from(JSON.stringify({ type: 1, content: `old ${i}` })).toString('base64'),
+    })
+    expect(res.status).toBe(200)
+  }
+  demo.app.signIn(demo.session('bob'))
+  await waitFor(() => demo.app.im?.uid === 'bob' && demo.app.im.state === 'connected')
+  await demo.app.im!.sync()
+  await openChat('carol')
+  await waitFor(() => texts().length === 20)
+  expect(texts()).toEqual(Array.from({ length: 20 }, (_, i) => `old ${i + 11}`))
+  expect(page.data.more).toBe(true)
+  page.querySelector('.list')!.dispatchEvent('scrolltoupper')
+  await waitFor(() => texts().length === 30)
+  expect(texts()).toEqual(Array.from({ length: 30 }, (_, i) => `old ${i + 1}`))
+  expect(page.data.more).toBe(false)
+  expect(textsOf(page, '.older')).toEqual([])
+  // Nothing older: another pull does nothing.
+  page.querySelector('.list')!.dispatchEvent('scrolltoupper')
+  await demo.simulate.sleep(50)
+  expect(texts()).toHaveLength(30)
+})
+
 it('unload releases the page subscriptions: later events no longer touch the page', async () => {
   const before = demo.app.chats!.listenerCount
   await openChat('bob')

@@ -1,5 +1,6 @@
 /**
- * A conversation: rows from the app's chat store (local echo with status, received messages),
+ * A conversation: rows from the app's chat store (the SDK's stored history first, older pages
+ * pulled when the list is scrolled to the top, then local echo with status and received messages),
  * the offline/reconnecting banner (status-banner follows the client itself), a composer (text, a
  * photo from wx.chooseMedia, a voice note held to record), and Retry / Discard on failed messages,
  * which act on the client's outbox. Everything it subscribes to is released on unload. Written with
@@ -25,6 +26,9 @@ Component({
     draft: '',
     error: '',
     recording: false,
+    /** Older messages can be pulled (scroll to the top). */
+    more: false,
+    loadingOlder: false,
   },
   lifetimes: {
     detached() {
@@ -56,6 +60,18 @@ Component({
         }),
       )
       this.render()
+      void this.act(async () => {
+        await chats.load(channelType, channelId)
+        this.setData({ more: chats.hasOlder(channelType, channelId) })
+      })
+    },
+    /** The list reached its top: the page of older messages (from storage, else the server). */
+    async onOlder() {
+      const { chats } = getApp<IAppOption>()
+      if (!chats || this.data.loadingOlder || !chats.hasOlder(this.data.channelType, this.data.channelId)) return
+      this.setData({ loadingOlder: true })
+      await this.act(() => chats.loadOlder(this.data.channelType, this.data.channelId))
+      this.setData({ loadingOlder: false, more: chats.hasOlder(this.data.channelType, this.data.channelId) })
     },
     onUnload() {
       releaseAll(this)
