@@ -200,7 +200,15 @@ class Engine {
       for (const [key, item] of d.storage.items) if (key.includes(':out:')) for (const f of item.json.match(/wxfile:\/\/usr\/[^"]+/g) ?? []) kept.add(f)
       for (const path of d.files.userPaths()) if (!kept.has(path)) this.history.stuck.push(`${d.uid}: saved media file left behind: ${path}`)
     }
-    await this.readHistories()
+    // Read after the end-state checks above; a stray error meanwhile is counted as during the run.
+    process.on('unhandledRejection', stray)
+    try {
+      await this.readHistories()
+    } catch (e) {
+      stray(e)
+    } finally {
+      process.off('unhandledRejection', stray)
+    }
     const result = check(this.history, this.core)
     for (const line of result.failures) this.log(`VIOLATION ${line}`)
     for (const d of this.devices) await d.client.close()
@@ -622,7 +630,10 @@ class Engine {
   private async drive<T>(p: Promise<T>): Promise<T | Error> {
     let out: { v: T } | { e: Error } | undefined
     p.then((v) => void (out = { v }), (e: unknown) => void (out = { e: e instanceof Error ? e : new Error(String(e)) }))
-    for (let i = 0; i < 600 && out === undefined; i++) await this.time.advance(100)
+    for (let i = 0; i < 600 && out === undefined; i++) {
+      // A timer callback that throws is a broken invariant (as during the run): counted, time goes on.
+      await this.time.advance(100).catch((e: unknown) => void this.history.internalErrors.push(`escaped the SDK: ${e instanceof Error ? e.message : String(e)}`))
+    }
     if (out === undefined) return new Error('messages() did not settle within a minute')
     return 'v' in out ? out.v : out.e
   }
