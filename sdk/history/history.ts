@@ -122,12 +122,18 @@ export class History {
     this.opened(ch)
     const hi = before === undefined ? Math.max(maxSeq(ch), this.d.topSeq(ch.channelId, ch.channelType) ?? 0) : before - 1
     const lo = Math.max(1, hi - limit + 1)
+    // The page's own copy: a write meanwhile may trim the channel's oldest from memory.
+    const have = new Map<number, StoredMessage>()
+    for (let seq = lo; seq <= hi; seq++) {
+      const m = ch.msgs.get(seq)
+      if (m) have.set(seq, m)
+    }
     const twice = new Set<number>()
-    if (hi >= 1 && !this.d.storeOnly) await this.fill(ch, lo, hi, twice)
+    if (hi >= 1 && !this.d.storeOnly) await this.fill(ch, lo, hi, have, twice)
     const messages: HistoryMessage[] = []
     const gaps: HistoryPage['gaps'] = []
     for (let seq = lo; seq <= hi; seq++) {
-      const m = ch.msgs.get(seq)
+      const m = have.get(seq)
       if (m) messages.push(view(ch, m))
       else if (twice.has(seq) || this.d.storeOnly) continue
       else if (gaps.length > 0 && gaps[gaps.length - 1]!.to === seq - 1) gaps[gaps.length - 1]!.to = seq
@@ -191,15 +197,18 @@ export class History {
     this.changed(ch)
   }
 
-  /** Asks the server for the seqs of [lo, hi] the store lacks; `twice` gets the seqs that repeat a message already held. */
-  private async fill(ch: Chan, lo: number, hi: number, twice: Set<number>): Promise<void> {
+  /**
+   * Asks the server for the seqs of [lo, hi] that `have` lacks, adding what it returns to `have`
+   * and to the store; `twice` gets the seqs that repeat a message already held.
+   */
+  private async fill(ch: Chan, lo: number, hi: number, have: Map<number, StoredMessage>, twice: Set<number>): Promise<void> {
     let start = lo
-    while (start <= hi && ch.msgs.has(start)) start++
+    while (start <= hi && have.has(start)) start++
     let end = hi
-    while (end >= start && ch.msgs.has(end)) end--
+    while (end >= start && have.has(end)) end--
     if (start > end) return
     const held = new Set<string>()
-    for (const m of ch.msgs.values()) if (m.clientMsgNo !== '') held.add(`${m.fromUid}\u0000${m.clientMsgNo}`)
+    for (const m of [...ch.msgs.values(), ...have.values()]) if (m.clientMsgNo !== '') held.add(`${m.fromUid}\u0000${m.clientMsgNo}`)
     let added = false
     while (start <= end) {
       let page
@@ -214,7 +223,7 @@ export class History {
       for (const m of page.messages) {
         if (m.messageSeq < start || m.messageSeq > end) continue
         last = Math.max(last, m.messageSeq)
-        if (ch.msgs.has(m.messageSeq)) continue
+        if (have.has(m.messageSeq)) continue
         // A message the server stored twice (a v2 re-send) has its clientMsgNo twice; an empty one proves nothing.
         const who = m.clientMsgNo === '' ? '' : `${m.fromUid}\u0000${m.clientMsgNo}`
         if (who !== '' && held.has(who)) {
@@ -222,7 +231,9 @@ export class History {
           continue
         }
         if (who !== '') held.add(who)
-        ch.msgs.set(m.messageSeq, { messageSeq: m.messageSeq, messageId: m.messageId, clientMsgNo: m.clientMsgNo, fromUid: m.fromUid, timestamp: m.timestamp > 0 ? m.timestamp * 1000 : 0, payload: m.payload })
+        const kept: StoredMessage = { messageSeq: m.messageSeq, messageId: m.messageId, clientMsgNo: m.clientMsgNo, fromUid: m.fromUid, timestamp: m.timestamp > 0 ? m.timestamp * 1000 : 0, payload: m.payload }
+        have.set(m.messageSeq, kept)
+        if (!ch.msgs.has(m.messageSeq)) ch.msgs.set(m.messageSeq, kept)
         added = true
       }
       // The rest of the range only when the server said there is more and this page moved on.

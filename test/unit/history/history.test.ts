@@ -113,6 +113,28 @@ describe('History', () => {
     expect(page.more).toBe(false)
   })
 
+  it('a write that trims the channel while a page waits for the server does not punch holes in that page', async () => {
+    let release: () => void = () => undefined
+    const server = serverOf('bob', range(1, 24))
+    const { history, platform } = rig({ server, options: { perChannel: 5 } })
+    await history.load()
+    const sync = (history as unknown as { d: { sync: SyncProvider } }).d.sync
+    const real = sync.syncMessages.bind(sync)
+    sync.syncMessages = async (req) => {
+      await new Promise<void>((r) => (release = r))
+      return real(req)
+    }
+    for (const s of [...range(1, 3), ...range(20, 24)]) history.onMessage(msg('bob', s))
+    const paging = history.messages(BOB, { before: 20, limit: 19 })
+    await settle(platform)
+    await history.flush() // keeps the newest 5 (20..24): 1..3 leave memory while the page waits
+    expect(JSON.parse(platform.control.data.get(`${PREFIX}:h:1:bob`)!).m.map((r: unknown[]) => r[0])).toEqual(range(20, 24))
+    release()
+    const page = await paging
+    expect(seqs(page)).toEqual(range(1, 19))
+    expect(page.gaps).toEqual([])
+  })
+
   it('the newest page ends with our unsent messages in send order, with their status, not stored twice', async () => {
     const own = (no: string, status: OutboxMessage['status'], createdAt: number): OutboxMessage => ({
       clientMsgNo: no, channelId: 'bob', channelType: 1, payload: new TextEncoder().encode(`{"type":1,"content":"${no}"}`), flags: { noPersist: false, redDot: true, syncOnce: false }, expire: 0, status, createdAt, attempts: 0,
