@@ -194,6 +194,8 @@ class ImClient implements Client {
   private installId = ''
   private restoring: Promise<void> | undefined
   private closed = false
+  /** When the connection last came up (platform ms): conversation ops wait for a catch-up after it. */
+  private connectedAt = 0
   private loggedOut = false
   /** send() calls between the outbox's checks and their durable write (logout waits for them). */
   private readonly sends = new Set<Promise<OutboxMessage>>()
@@ -237,6 +239,7 @@ class ImClient implements Client {
       onState: (change) => this.events.emit('state', change),
       onConnected: () =>
         this.guard(() => {
+          this.connectedAt = this.platform.now()
           this.outbox.onConnected()
           void this.inbox.onConnected().then(() => this.synced('connected'))
         }),
@@ -324,6 +327,11 @@ class ImClient implements Client {
       emit: (list) => this.events.emit('conversations', list),
       random: randomFloat,
       options: this.opts.conversations,
+      unsafe: this.opts.unsafe,
+      caughtUp: () => {
+        const last = this.connection.state === 'connected' ? this.inbox.snapshot().lastCatchUp : undefined
+        return last !== undefined && last.ok && last.at >= this.connectedAt
+      },
     })
     // Taken last, so a constructor that throws (bad option) leaves no stale lock behind.
     uids.add(this.uid)

@@ -183,6 +183,8 @@ export interface UnsafeSwitches {
   resolveBeforeBatchWrite?: boolean
   /** Inbox: RECVACKs owed during drains are written only once 64 are owed, not when the drain ends (issue 21). */
   holdRecvacks?: boolean
+  /** Conversations: clearUnread/setUnread/delete are kept in memory only, never written (issue 20). */
+  volatileConversationOps?: boolean
 }
 
 
@@ -401,5 +403,6 @@ const CLIENT_OPTIONS = shape<ClientOptions>({
     uploadFromTempPath: flag,
     resolveBeforeBatchWrite: flag,
     holdRecvacks: flag,
+    volatileConversationOps: flag,
   }),
 })
