@@ -471,6 +471,7 @@ class ImClient implements Client {
     this.installId = await this.loadInstallId()
     if (!this.deviceId) this.deviceId = this.installId
     await Promise.all([this.outbox.load(), this.inbox.load(), this.convs?.load()])
+    this.convs?.reconcile(this.outbox.pending())
   }
 
   /**

@@ -156,6 +156,24 @@ export class ConversationList {
     this.changed(key)
   }
 
+  /**
+   * At launch, with the outbox restored: a stored preview of our own message takes the status the
+   * outbox holds now, or none when the outbox no longer holds it (sent or discarded before the
+   * list's last write landed; the next sync shows what the server has).
+   */
+  reconcile(pending: OutboxMessage[]): void {
+    const now = new Map(pending.map((m) => [m.clientMsgNo, m.status]))
+    for (const [key, e] of this.entries) {
+      const last = e.lastMessage
+      if (!last?.status) continue
+      const status = now.get(last.clientMsgNo)
+      if (status === last.status) continue
+      if (status === undefined || status === 'sent') delete last.status
+      else last.status = status
+      this.changed(key)
+    }
+  }
+
   /** Our own message discarded from the outbox: no longer the preview; a conversation that held only it goes. */
   private forget(key: string, clientMsgNo: string): void {
     const e = this.entries.get(key)

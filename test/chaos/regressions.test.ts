@@ -151,13 +151,16 @@ describe('chaos seeds of the conversation ops (issue 20)', () => {
   // Seed 37: a delete made offline went out after a launch's failed catch-up, and WuKongIM deleted
   // up to the channel's last seq: messages this device had not been shown were never synced. Ops
   // now wait for a catch-up on the connection. Seed 51: the final list is compared once the app's
-  // own SyncProvider answers again (engine).
+  // own SyncProvider answers again (engine). Seed 396 (v2): that discard landed, the list's
+  // delayed write did not (killed), and the next launch kept the failed preview for good; stored
+  // previews now take the restored outbox's status, or none.
   it.each([
     [12, 'v2'],
     [12, 'v3'],
     [3, 'v2'],
     [37, 'v3'],
     [51, 'v2'],
+    [396, 'v2'],
   ] as const)('seed %i (%s): no violation', async (seed, mode) => {
     const r = await runScenario(seed, { mode })
     expect(r.failures).toEqual([])

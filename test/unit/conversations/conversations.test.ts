@@ -171,4 +171,23 @@ describe('ConversationList', () => {
     expect(list.list()).toMatchObject([{ channelId: 'bob', unread: 1 }])
     expect(list.list()[0]?.lastMessage).toBeUndefined()
   })
+
+  it('at launch, stored previews of our own messages take the outbox status, or lose theirs when the outbox no longer holds them', async () => {
+    const data = new Map<string, string>()
+    const a = rig({ data })
+    await a.list.load()
+    const own = (channelId: string, clientMsgNo: string) => ({ clientMsgNo, channelId, channelType: 1, payload: new Uint8Array([1]), createdAt: 1000, attempts: 0 })
+    a.list.onOwn({ ...own('bob', 'x1'), status: 'failed' } as OutboxMessage)
+    a.list.onOwn({ ...own('carol', 'x2'), status: 'sending' } as OutboxMessage)
+    await a.list.flush()
+    a.list.close()
+    const b = rig({ data })
+    await b.list.load()
+    b.list.reconcile([{ ...own('carol', 'x2'), status: 'queued' } as OutboxMessage])
+    const byId = new Map(b.list.list().map((c) => [c.channelId, c.lastMessage?.status]))
+    expect(byId).toEqual(new Map([['bob', undefined], ['carol', 'queued']]))
+    // Not on the server's list and no longer ours in flight: the next sync drops it.
+    await b.list.refresh()
+    expect(b.list.list().map((c) => c.channelId)).toEqual(['carol'])
+  })
 })
