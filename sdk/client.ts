@@ -221,6 +221,8 @@ class ImClient implements Client {
   private installId = ''
   private restoring: Promise<void> | undefined
   private closed = false
+  /** When the connection last came up (platform ms): conversation ops wait for a catch-up after it. */
+  private connectedAt = 0
   private loggedOut = false
   /** send() calls between the outbox's checks and their durable write (logout waits for them). */
   private readonly sends = new Set<Promise<OutboxMessage>>()
@@ -265,6 +267,7 @@ class ImClient implements Client {
       onState: (change) => this.events.emit('state', change),
       onConnected: () =>
         this.guard(() => {
+          this.connectedAt = this.platform.now()
           this.outbox.onConnected()
           void this.inbox.onConnected().then(() => this.synced('connected'))
         }),
@@ -355,6 +358,11 @@ class ImClient implements Client {
       emit: (list) => this.events.emit('conversations', list),
       random: randomFloat,
       options: this.opts.conversations,
+      unsafe: this.opts.unsafe,
+      caughtUp: () => {
+        const last = this.connection.state === 'connected' ? this.inbox.snapshot().lastCatchUp : undefined
+        return last !== undefined && last.ok && last.at >= this.connectedAt
+      },
     })
     this.hist = history?.create({
       uid: this.uid,
@@ -513,6 +521,7 @@ class ImClient implements Client {
     this.installId = await this.loadInstallId()
     if (!this.deviceId) this.deviceId = this.installId
     await Promise.all([this.outbox.load(), this.inbox.load(), this.convs?.load(), this.hist?.load()])
+    this.convs?.reconcile(this.outbox.pending())
   }
 
   /**

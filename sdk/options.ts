@@ -188,6 +188,8 @@ export interface UnsafeSwitches {
   holdRecvacks?: boolean
   /** History: pages come from storage alone; seqs it lacks are neither fetched nor reported as gaps (issue 20). */
   historyStoreOnly?: boolean
+  /** Conversations: clearUnread/setUnread/delete are kept in memory only, never written (issue 20). */
+  volatileConversationOps?: boolean
 }
 
 
@@ -411,5 +413,6 @@ const CLIENT_OPTIONS = shape<ClientOptions>({
     resolveBeforeBatchWrite: flag,
     holdRecvacks: flag,
     historyStoreOnly: flag,
+    volatileConversationOps: flag,
   }),
 })

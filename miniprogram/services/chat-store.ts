@@ -4,6 +4,7 @@
  * listen to the store and unsubscribe on unload). A chat's rows come from the SDK's history
  * (`client.messages()`: stored messages first, older pages from the server, our unsent ones with
  * their status); live messages and status changes are applied to them as they come.
+ * The conversation list itself is the SDK's (`client.conversations()`, conversation-rows.ts).
  */
 import { decodeContent } from 'wukongim-mp'
 import type { Client, HistoryMessage, MessageProgress, OutboxMessage, ReceivedMessage, Unsubscribe } from 'wukongim-mp'
@@ -37,19 +38,6 @@ export interface ChatItem {
   failed: boolean
 }
 
-export interface Conversation {
-  /** `<channelType>:<channelId>`. */
-  key: string
-  channelId: string
-  channelType: number
-  lastText: string
-  lastTime: string
-  lastAt: number
-  unread: number
-  /** Own messages not yet sent (queued, sending or failed). */
-  unsent: number
-}
-
 export interface StoreChange {
   /** The conversation that changed. */
   key: string
@@ -58,7 +46,7 @@ export interface StoreChange {
 export const conversationKey = (channelType: number, channelId: string): string => `${channelType}:${channelId}`
 
 export class ChatStore {
-  private readonly chats = new Map<string, { channelId: string; channelType: number; items: ChatItem[]; unread: number; from?: number; more?: boolean }>()
+  private readonly chats = new Map<string, { channelId: string; channelType: number; items: ChatItem[]; from?: number; more?: boolean }>()
   private readonly listeners = new Set<(change: StoreChange) => void>()
   private readonly offs: Unsubscribe[]
   private readonly now: () => number
@@ -142,30 +130,10 @@ export class ChatStore {
     return this.chats.get(conversationKey(channelType, channelId))?.more === true
   }
 
-  conversations(): Conversation[] {
-    const list: Conversation[] = []
-    this.chats.forEach((chat, key) => {
-      const last = chat.items[chat.items.length - 1]
-      list.push({
-        key,
-        channelId: chat.channelId,
-        channelType: chat.channelType,
-        lastText: last ? last.text : '',
-        lastAt: last ? last.at : 0,
-        lastTime: last ? formatTime(last.at, this.now()) : '',
-        unread: chat.unread,
-        unsent: chat.items.filter((i) => i.mine && i.status !== 'sent').length,
-      })
-    })
-    return list.sort((a, b) => b.lastAt - a.lastAt)
-  }
-
+  /** The chat is on screen: clears its unread count in the SDK's list and on the server, when it has any. */
   markRead(channelType: number, channelId: string): void {
-    const chat = this.chats.get(conversationKey(channelType, channelId))
-    if (chat && chat.unread > 0) {
-      chat.unread = 0
-      this.changed(conversationKey(channelType, channelId))
-    }
+    const c = this.client.conversations().find((x) => x.channelType === channelType && x.channelId === channelId)
+    if (c && c.unread > 0) this.client.clearUnread({ channelId, channelType }).catch((error: unknown) => console.error('[demo] clearUnread failed', error))
   }
 
   /** Stops listening to the client (sign-out, or the app going away). */
@@ -178,7 +146,7 @@ export class ChatStore {
     const key = conversationKey(channelType, channelId)
     let chat = this.chats.get(key)
     if (!chat) {
-      chat = { channelId, channelType, items: [], unread: 0 }
+      chat = { channelId, channelType, items: [] }
       this.chats.set(key, chat)
     }
     return chat
@@ -277,7 +245,6 @@ export class ChatStore {
       seq: m.messageSeq,
       failed: false,
     })
-    chat.unread++
     this.changed(key)
   }
 

@@ -56,6 +56,14 @@ export interface ConversationListDeps {
   /** Jitter for the op retry backoff, in [0, 1). */
   random(): number | Promise<number>
   options?: ConversationsOptions
+  /**
+   * Connected, and a catch-up whose conversation sync answered has run since: ops wait for it, as
+   * WuKongIM applies them up to the channel's last seq, so one sent earlier would also clear (or
+   * delete) messages this device has not been shown yet. Absent: always.
+   */
+  caughtUp?(): boolean
+  /** Test-only switches (options.ts UnsafeSwitches). */
+  unsafe?: { volatileConversationOps?: boolean }
 }
 
 const byRecency = (a: Conversation, b: Conversation): number =>
@@ -134,6 +142,7 @@ export class ConversationList {
   onOwn(m: OutboxMessage): void {
     if (this.closed) return
     const key = conversationKey(m.channelType, m.channelId)
+    if (m.failure === 'cancelled') return this.forget(key, m.clientMsgNo)
     const e = this.entries.get(key) ?? { channelId: m.channelId, channelType: m.channelType, unread: 0, timestamp: 0, lastSeq: 0 }
     const last = e.lastMessage
     // Only the newest message is the preview: an older one changing status does not replace it.
@@ -147,6 +156,33 @@ export class ConversationList {
     this.changed(key)
   }
 
+  /**
+   * At launch, with the outbox restored: a stored preview of our own message takes the status the
+   * outbox holds now, or none when the outbox no longer holds it (sent or discarded before the
+   * list's last write landed; the next sync shows what the server has).
+   */
+  reconcile(pending: OutboxMessage[]): void {
+    const now = new Map(pending.map((m) => [m.clientMsgNo, m.status]))
+    for (const [key, e] of this.entries) {
+      const last = e.lastMessage
+      if (!last?.status) continue
+      const status = now.get(last.clientMsgNo)
+      if (status === last.status) continue
+      if (status === undefined || status === 'sent') delete last.status
+      else last.status = status
+      this.changed(key)
+    }
+  }
+
+  /** Our own message discarded from the outbox: no longer the preview; a conversation that held only it goes. */
+  private forget(key: string, clientMsgNo: string): void {
+    const e = this.entries.get(key)
+    if (e?.lastMessage?.clientMsgNo !== clientMsgNo) return
+    if (e.lastSeq === 0 && e.unread === 0) this.entries.delete(key)
+    else delete e.lastMessage
+    this.changed(key)
+  }
+
   /** clearUnread / setUnread / deleteConversation: applied now, durable when this resolves, sent until confirmed. */
   async change(op: ConversationOp): Promise<void> {
     checkOp(op)
@@ -156,8 +192,20 @@ export class ConversationList {
     applyOp(this.entries, op)
     this.changed(key)
     if (!this.d.sync.updateConversation) return
-    this.ops.set(key, { ...op, id: this.nextOpId++ })
-    await this.saveOps()
+    const replaced = this.ops.get(key)
+    const pending: PendingOp = { ...op, id: this.nextOpId++ }
+    this.ops.set(key, pending)
+    try {
+      await this.saveOps()
+    } catch (e) {
+      // Not durable, so not sent either (the caller is told it failed); the op it replaced stays pending.
+      if (this.ops.get(key) === pending) {
+        if (replaced) this.ops.set(key, replaced)
+        else this.ops.delete(key)
+      }
+      this.d.diagnostics.record('storage', 'conversation-ops-not-saved', { error: e instanceof Error ? e.message : String(e) })
+      throw e
+    }
     this.push()
   }
 
@@ -262,6 +310,7 @@ export class ConversationList {
   }
 
   private async saveOps(): Promise<void> {
+    if (this.d.unsafe?.volatileConversationOps) return
     await this.store.saveOps(
       () => Array.from(this.ops.values()),
       (older) => {
@@ -271,6 +320,11 @@ export class ConversationList {
         }
       },
     )
+  }
+
+  private async retryLater(): Promise<void> {
+    const delay = backoffDelay(this.retryAttempt++, { initialMs: this.o.retryInitialMs, maxMs: this.o.retryMaxMs }, await this.d.random())
+    if (!this.closed) this.retryTimer = this.d.platform.setTimeout(() => ((this.retryTimer = undefined), this.push()), Math.max(delay, this.o.retryInitialMs))
   }
 
   /** Sends every pending op, one at a time; a failure backs off and tries again. */
@@ -284,6 +338,8 @@ export class ConversationList {
     this.pushing = true
     void (async () => {
       try {
+        // Not caught up yet: tried again with backoff, and at once after the next catch-up (refresh).
+        if (this.d.caughtUp && !this.d.caughtUp()) return await this.retryLater()
         for (const op of Array.from(this.ops.values())) {
           const { id, ...change } = op
           await update.call(this.d.sync, change as ConversationOp)
@@ -295,8 +351,7 @@ export class ConversationList {
         this.retryAttempt = 0
       } catch (e) {
         this.d.diagnostics.record('sync', 'conversation-op-failed', { error: e instanceof Error ? e.message : String(e), attempt: this.retryAttempt })
-        const delay = backoffDelay(this.retryAttempt++, { initialMs: this.o.retryInitialMs, maxMs: this.o.retryMaxMs }, await this.d.random())
-        if (!this.closed) this.retryTimer = this.d.platform.setTimeout(() => ((this.retryTimer = undefined), this.push()), Math.max(delay, this.o.retryInitialMs))
+        await this.retryLater()
       } finally {
         this.pushing = false
       }

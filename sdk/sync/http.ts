@@ -266,7 +266,10 @@ export function createHttpSyncProvider(options: HttpSyncOptions): SyncProvider {
   async function updateConversation(op: ConversationOp): Promise<void> {
     const body: Json = { uid, channel_id: op.channelId, channel_type: op.channelType }
     if (op.kind === 'setUnread') body.unread = op.unread
-    await post(`/conversations/${op.kind}`, body)
+    const path = `/conversations/${op.kind}`
+    const data = await post(path, body)
+    // WuKongIM answers {"status":200}; a text page with status 200 (a proxy's error page) confirms nothing.
+    if (typeof data === 'string' && data.trim() !== '') throw bad(path, 'a text page, not a confirmation')
   }
 
   async function findByClientMsgNo(req: { channelId: string; channelType: number; clientMsgNo: string }): Promise<InboundMessage | undefined> {

@@ -10,7 +10,7 @@ function setup(mode: 'v2' | 'v3') {
   const core = new ServerCore({ mode, encrypt: false, clock: time, timers: time, random: (n) => new Uint8Array(n), routes: { wsAddr: 'ws://core' } })
   core.createGroup('g1', ['u0', 'u1', 'u2'])
   const store = (from: string, clientMsgNo: string) => core.submit(from, { flags: FLAGS, setting: 0, clientMsgNo, channelId: 'g1', channelType: 2, expire: 0 }, new Uint8Array([1]))
-  const history: History = { mode, uids: ['u0', 'u1', 'u2'], resolved: [], sent: [], deliveries: [], baselines: new Map(), excused: new Set(), stuck: [], internalErrors: [], kills: [], corrupted: new Set(), toldFailed: new Set(), v2CopiesAllowed: false, media: new Map(), uploaded: () => undefined, pages: [] }
+  const history: History = { mode, uids: ['u0', 'u1', 'u2'], resolved: [], sent: [], deliveries: [], baselines: new Map(), excused: new Set(), stuck: [], internalErrors: [], kills: [], corrupted: new Set(), toldFailed: new Set(), v2CopiesAllowed: false, media: new Map(), uploaded: () => undefined, pages: [], convOps: [], finalLists: new Map() }
   for (const uid of history.uids) history.baselines.set(uid, new Map([['2:g1', 0]]))
   // By default the stored message at `seq` (its messageId), as the server would have pushed it.
   const idAt = (seq: number): string => core.messages({ channelId: 'g1', channelType: 2 }).find((m) => m.messageSeq === seq)?.messageId ?? `id${seq}`

@@ -24,12 +24,24 @@
  * - stuck: an outbox still holds messages (queued, sending or failed) after the quiet phase.
  * - unacked: a message reported `sent` without a SENDACK reasonCode 1 for a stored message.
  * - internal: the client reported a broken invariant of its own (error code INTERNAL).
+ * - conversation ops (issue 20), per uid and channel, with L the last op whose promise resolved:
+ *   - convLost: the server's last applied op for that channel is not L or an op issued after L
+ *     (one that never resolved: refused, or its process died; the SDK may still have stored and
+ *     sent it), applied no earlier than that op was issued. Then the server's state must be what
+ *     that op left plus what came after: a cleared/set conversation's unread = the op's value as
+ *     WuKongIM applies it (set: the others' messages among the last n seqs then) + the others'
+ *     messages stored after it; a deleted one is absent unless a message was stored after it.
+ *   - convListMismatch: after a final catch-up of a settled run, the device's conversations()
+ *     and the server's conversation list differ (a channel on one only, unread, last message seq).
  */
 import { decodeContent } from '../../sdk/content/codec'
 import { decodeBase64 } from '../../sdk/proto/base64'
 import { decodeUtf8 } from '../../sdk/proto/utf8'
 import type { InboundMessage } from '../../sdk/types'
+import type { Conversation } from '../../sdk/conversations/types'
+import { personChannelId } from '../support/server/channels'
 import type { ServerCore, StoredMessage } from '../support/server/core'
+import { handleHttp } from '../support/server/http-api'
 import { channelRefs } from './scenario'
 
 /** A `message` event as a device instance saw it (`url`: an image content's). */
@@ -65,6 +77,10 @@ export interface History {
   uploaded(url: string): Uint8Array | undefined
   /** What each device's messages() showed at the end, newest page first, per channel. */
   pages: HistoryCheck[]
+  /** Conversation ops the apps made, in the order they were issued. */
+  convOps: ConvOp[]
+  /** Per uid: conversations() after the final catch-up of a settled run (connected devices only). */
+  finalLists: Map<string, Conversation[]>
 }
 
 /** One device's history of one channel, as messages() paged it at the end (newest page first). */
@@ -75,6 +91,20 @@ export interface HistoryCheck {
   pages: Array<{ from: number; gaps: Array<{ from: number; to: number }>; messages: Array<Pick<InboundMessage, 'messageId' | 'messageSeq' | 'fromUid' | 'clientMsgNo'>> }>
   /** messages() rejected (or never settled). */
   error?: string
+}
+
+/** A clearUnread / setUnread / deleteConversation call; `resolvedAt` once its promise resolved (durable). */
+export interface ConvOp {
+  uid: string
+  instance: number
+  kind: 'clearUnread' | 'setUnread' | 'delete'
+  channelId: string
+  channelType: number
+  /** Canonical `<type>:<id>` (engine.ts channelKeyOf). */
+  channelKey: string
+  unread: number
+  issuedAt: number
+  resolvedAt?: number
 }
 
 export interface Violations {
@@ -97,6 +127,14 @@ export interface Violations {
   corruptedTold: number
   /** Media messages stored or shown without a URL to an uploaded object holding their file. */
   badMedia: number
+  /** Conversation ops durable on a device and not applied on the server (or not as they left it). */
+  convLost: number
+  /** Channels where a device's final list and the server's disagree. */
+  convListMismatch: number
+  /** Conversation ops made, and made durable (resolved); lists compared. */
+  convOps: number
+  convDurable: number
+  convLists: number
 }
 
 const MAX_LINES = 30
@@ -106,6 +144,7 @@ export function check(h: History, core: ServerCore): Violations & { failures: st
   const v: Violations = {
     lost: 0, duplicated: 0, misordered: 0, echoed: 0, stuck: h.stuck.length, unacked: 0, internal: h.internalErrors.length, forged: 0,
     excusedRedeliveries: 0, reShown: 0, storedRows: 0, storedMessages: 0, corruptedTold: 0, badMedia: 0,
+    convLost: 0, convListMismatch: 0, convOps: h.convOps.length, convDurable: h.convOps.filter((o) => o.resolvedAt !== undefined).length, convLists: h.finalLists.size,
   }
   const fail = (line: string): void => {
     if (failures.length < MAX_LINES) failures.push(line)
@@ -235,6 +274,7 @@ export function check(h: History, core: ServerCore): Violations & { failures: st
   }
 
   checkHistories(h, storedBy(stored), v, fail)
+  checkConversations(h, core, v, fail)
 
   for (const line of h.stuck) fail(`stuck: ${line}`)
   for (const line of h.internalErrors) fail(`internal: ${line}`)
@@ -242,7 +282,67 @@ export function check(h: History, core: ServerCore): Violations & { failures: st
 }
 
 export function violationCount(v: Violations): number {
-  return v.lost + v.duplicated + v.misordered + v.echoed + v.stuck + v.unacked + v.internal + v.forged + v.badMedia
+  return v.lost + v.duplicated + v.misordered + v.echoed + v.stuck + v.unacked + v.internal + v.forged + v.badMedia + v.convLost + v.convListMismatch
+}
+
+/** `<type>:<canonical id>` of a channel as `uid` addresses it. */
+const keyFor = (uid: string, channelType: number, channelId: string): string => (channelType === 1 ? `1:${personChannelId(uid, channelId)}` : `${channelType}:${channelId}`)
+
+/** uid's conversations as the server lists them (the HTTP API of its line): canonical key → unread, last seq. */
+function serverList(h: History, core: ServerCore, uid: string): Map<string, { unread: number; lastSeq: number }> {
+  const out = new Map<string, { unread: number; lastSeq: number }>()
+  const res = h.mode === 'v2' ? handleHttp(core, 'POST', '/conversation/sync', { uid, msg_count: 1 }) : handleHttp(core, 'POST', '/conversation/list', { uid, limit: 1000 })
+  const items = (h.mode === 'v2' ? res.body : (res.body as { conversations: unknown[] }).conversations) as Array<Record<string, any>>
+  for (const c of items) out.set(keyFor(uid, c.channel_type, c.channel_id), { unread: c.unread, lastSeq: h.mode === 'v2' ? c.last_msg_seq : c.last_message.message_seq })
+  return out
+}
+
+/** The conversation-op and final-list checks (see the header). */
+function checkConversations(h: History, core: ServerCore, v: Violations, fail: (line: string) => void): void {
+  const byChannel = new Map<string, ConvOp[]>()
+  for (const o of h.convOps) {
+    const key = `${o.uid}|${o.channelKey}`
+    byChannel.set(key, [...(byChannel.get(key) ?? []), o])
+  }
+  const lists = new Map(h.uids.map((uid) => [uid, serverList(h, core, uid)]))
+  for (const [key, ops] of byChannel) {
+    const k = ops.map((o) => o.resolvedAt !== undefined).lastIndexOf(true)
+    if (k < 0) continue
+    const last = ops[k] as ConvOp
+    const applied = core.conversationOps.filter((r) => r.uid === last.uid && keyFor(r.uid, r.channelType, r.channelId) === last.channelKey)
+    const r = applied[applied.length - 1]
+    const what = `${last.uid}'s ${last.kind}${last.kind === 'setUnread' ? ` ${last.unread}` : ''} on ${last.channelKey} (durable at ${last.resolvedAt})`
+    const match = r && ops.slice(k).find((o) => o.kind === r.action && (o.kind !== 'setUnread' || o.unread === r.unread) && r.at >= o.issuedAt)
+    if (!r || !match) {
+      v.convLost++
+      fail(`conversation op lost: ${what}; the server's last for it: ${r ? `${r.action}${r.unread !== undefined ? ` ${r.unread}` : ''} at ${r.at}` : 'none'}`)
+      continue
+    }
+    const msgs = core.messages({ channelId: last.channelId, channelType: last.channelType, loginUid: last.uid })
+    const others = msgs.filter((m) => m.fromUid !== last.uid)
+    const listed = lists.get(last.uid)?.get(last.channelKey)
+    const n = r.unread ?? 0
+    const readTo = r.action === 'clearUnread' || n <= 0 ? r.lastSeq : Math.max(0, r.lastSeq - Math.min(n, Math.max(1, r.lastSeq)))
+    const expected = others.filter((m) => m.messageSeq > readTo).length
+    const revived = msgs.some((m) => m.messageSeq > r.lastSeq)
+    const wrong = r.action === 'delete' ? (listed !== undefined) !== revived : listed !== undefined && listed.unread !== expected
+    if (wrong) {
+      v.convLost++
+      fail(`conversation op not as left: ${what}: the server lists ${listed ? `unread ${listed.unread}` : 'nothing'}, expected ${r.action === 'delete' ? (revived ? 'the conversation back' : 'nothing') : `unread ${expected}`}`)
+    }
+  }
+  for (const [uid, list] of h.finalLists) {
+    const server = lists.get(uid) ?? new Map<string, { unread: number; lastSeq: number }>()
+    const device = new Map(list.map((c) => [keyFor(uid, c.channelType, c.channelId), { unread: c.unread, lastSeq: c.lastMessage?.messageSeq ?? 0 }]))
+    for (const key of new Set([...server.keys(), ...device.keys()])) {
+      const a = device.get(key)
+      const b = server.get(key)
+      if (a && b && a.unread === b.unread && a.lastSeq === b.lastSeq) continue
+      v.convListMismatch++
+      const show = (x: { unread: number; lastSeq: number } | undefined): string => (x ? `unread ${x.unread}, last seq ${x.lastSeq}` : 'absent')
+      fail(`conversation list: ${uid}'s ${key} on the device ${show(a)}, on the server ${show(b)}`)
+    }
+  }
 }
 
 /** Stored messages per checker channel key, by seq. */

@@ -25,14 +25,17 @@ describe('chaos simulator in CI', () => {
     const summary = stdout.split('\n').find((l) => l.startsWith('chaos: ')) ?? ''
     if (code !== 0) throw new Error(`chaos failed (exit ${code}):\n${stdout.slice(-20_000)}\n${stderr.slice(-2_000)}`)
     expect(summary).toContain(`chaos: ${2 * SEEDS_PER_MODE} runs (v2+v3`)
-    expect(summary).toMatch(/lost 0, duplicated 0, misordered 0, echoed 0, stuck 0, unacked 0, internal 0, forged 0, bad media 0;/)
+    expect(summary).toMatch(/lost 0, duplicated 0, misordered 0, echoed 0, stuck 0, unacked 0, internal 0, forged 0, bad media 0, conversation ops lost 0, conversation lists differing 0;/)
+    // Conversation ops were made durable, and every device's final list was compared with the server's.
+    expect(Number(/\((\d+) durable\)/.exec(summary)?.[1])).toBeGreaterThan(SEEDS_PER_MODE * 2 * 4)
+    expect(Number(/(\d+) final lists compared/.exec(summary)?.[1])).toBe(SEEDS_PER_MODE * 2 * 3)
     expect(summary).toContain('stored copies per message 1.00;')
     expect(summary).toContain(' 0 failing run(s)')
     // Not vacuous: the runs sent messages, injected every kind of fault, killed and encrypted some.
     expect(Number(/(\d+) messages/.exec(summary)?.[1])).toBeGreaterThan(SEEDS_PER_MODE * 2 * 20)
     expect(Number(/(\d+) faults injected/.exec(summary)?.[1])).toBeGreaterThan(SEEDS_PER_MODE * 2 * 25)
     expect(Number(/\((\d+) media\)/.exec(summary)?.[1])).toBeGreaterThan(SEEDS_PER_MODE * 2)
-    for (const kind of ['random', 'aimed kills/storage', 'sync faults', 'callback hangs', 'storage read faults', 'corruptions', 'soft disconnects', 'forged recvs', 'handler kills', 'upload faults and media kills']) {
+    for (const kind of ['random', 'aimed kills/storage', 'sync faults', 'callback hangs', 'storage read faults', 'corruptions', 'soft disconnects', 'forged recvs', 'handler kills', 'upload faults and media kills', 'conversation-op faults and kills']) {
       expect(Number(new RegExp(`${kind} (\\d+)`).exec(summary)?.[1])).toBeGreaterThan(0)
     }
     expect(Number(/(\d+) encrypted/.exec(summary)?.[1])).toBeGreaterThan(0)

@@ -53,6 +53,7 @@ export const OFF: Record<string, keyof Protections> = {
   batchdurable: 'resolveBeforeBatchWrite',
   ackflush: 'holdRecvacks',
   historystitch: 'historyStoreOnly',
+  convops: 'volatileConversationOps',
 }
 
 function parse(argv: string[]): Args {
@@ -126,6 +127,7 @@ const FAULT_LABELS: Array<[keyof RunResult['faultsBy'], string]> = [
   ['handlerkill', 'handler kills'],
   ['media', 'upload faults and media kills'],
   ['batches', 'batch bursts and write failures'],
+  ['convops', 'conversation-op faults and kills'],
 ]
 
 /** Protections that only exist on encrypted sessions: measured on encrypted runs. */
@@ -164,6 +166,7 @@ async function main(): Promise<void> {
   const sum = {
     runs: 0, encrypted: 0, messages: 0, faults: 0, lost: 0, duplicated: 0, misordered: 0, echoed: 0, stuck: 0, unacked: 0, internal: 0, forged: 0,
     excused: 0, reShown: 0, kills: 0, storedRows: 0, storedMessages: 0, corruptedTold: 0, media: 0, badMedia: 0,
+    convOps: 0, convDurable: 0, convLost: 0, convListMismatch: 0, convLists: 0,
   }
   const byGroup = new Map<string, number>()
   const failed: Array<{ r: RunResult; cmd: string }> = []
@@ -194,6 +197,11 @@ async function main(): Promise<void> {
       sum.corruptedTold += r.corruptedTold
       sum.media += r.mediaMessages
       sum.badMedia += r.badMedia
+      sum.convOps += r.convOps
+      sum.convDurable += r.convDurable
+      sum.convLost += r.convLost
+      sum.convListMismatch += r.convListMismatch
+      sum.convLists += r.convLists
       if (a.trace) for (const line of r.trace) console.log(`[${mode} seed ${seed}] ${line}`)
       if (violationCount(r) > 0) {
         const cmd = replayCommand(a, r)
@@ -215,7 +223,8 @@ async function main(): Promise<void> {
   const copies = sum.storedMessages > 0 ? (sum.storedRows / sum.storedMessages).toFixed(2) : '-'
   console.log(
     `chaos: ${sum.runs} runs (${a.modes.join('+')}, seeds ${a.seed}..${a.seed + a.runs - 1}, ${sum.encrypted} encrypted), ${sum.messages} messages (${sum.media} media), ${sum.faults} faults injected (${tally}), ` +
-      `lost ${sum.lost}, duplicated ${sum.duplicated}, misordered ${sum.misordered}, echoed ${sum.echoed}, stuck ${sum.stuck}, unacked ${sum.unacked}, internal ${sum.internal}, forged ${sum.forged}, bad media ${sum.badMedia}; ` +
+      `lost ${sum.lost}, duplicated ${sum.duplicated}, misordered ${sum.misordered}, echoed ${sum.echoed}, stuck ${sum.stuck}, unacked ${sum.unacked}, internal ${sum.internal}, forged ${sum.forged}, bad media ${sum.badMedia}, conversation ops lost ${sum.convLost}, conversation lists differing ${sum.convListMismatch}; ` +
+      `conversation ops ${sum.convOps} (${sum.convDurable} durable), ${sum.convLists} final lists compared with the server's; ` +
       `stored copies per message ${copies}; re-shown after kill ${sum.reShown} (${sum.kills} kills; at most the message in the handler); ` +
       `${sum.excused} re-deliveries after storage refused the inbox state (allowed); ${sum.corruptedTold} corrupted outbox records reported failed (allowed); ` +
       `${failed.length} failing run(s); ${secs.toFixed(1)} s (${Math.round((sum.runs / Math.max(secs, 0.001)) * 60)} runs/min)`,

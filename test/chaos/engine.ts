@@ -22,8 +22,8 @@ import type { ChannelRef } from '../support/server/channels'
 import { personChannelId, ServerCore, type HttpFaultMode } from '../support/server/core'
 import { createSimWx, serverHttpHandler, SimFileData, SimStorageData, virtualConnector, type SimUploadRequest, type SimWx } from '../support/sim-wx'
 import { createSeededRandom, VirtualScheduler } from '../support/virtual-time'
-import { check, type Delivery, type History, type HistoryCheck, type Violations } from './checker'
-import { BACKEND_UID, channelOf, channelRefs, generatePlan, GROUP_IDS, LATE_GROUP_ID, uidOf, type FaultGroup, type FaultStep, type Plan, type PlanStep, type ScenarioOptions, type Target } from './scenario'
+import { check, type ConvOp, type Delivery, type History, type HistoryCheck, type Violations } from './checker'
+import { BACKEND_UID, channelOf, channelRefs, CONV_PATHS, generatePlan, GROUP_IDS, LATE_GROUP_ID, uidOf, type ConvStep, type FaultGroup, type FaultStep, type Plan, type PlanStep, type ScenarioOptions, type Target } from './scenario'
 
 /**
  * Protections the tests switch off one at a time to show the checker is not vacuous: the client's
@@ -155,7 +155,7 @@ class Engine {
     this.history = {
       mode: plan.mode, uids, resolved: [], sent: [], deliveries: [], baselines: new Map(), excused: new Set(), stuck: [], internalErrors: [],
       kills: [], corrupted: new Set(), toldFailed: new Set(), v2CopiesAllowed: options.without?.includes('v2copies') === true,
-      media: new Map(), uploaded: (url) => this.uploads.byUrl(url), pages: [],
+      media: new Map(), uploaded: (url) => this.uploads.byUrl(url), pages: [], convOps: [], finalLists: new Map(),
     }
   }
 
@@ -177,6 +177,7 @@ class Engine {
       }
       await this.advanceTo(plan.faultPhaseMs)
       await this.quietPhase()
+      await this.finalSync()
     } catch (e) {
       stray(e)
     } finally {
@@ -199,6 +200,8 @@ class Engine {
       const kept = new Set<string>()
       for (const [key, item] of d.storage.items) if (key.includes(':out:')) for (const f of item.json.match(/wxfile:\/\/usr\/[^"]+/g) ?? []) kept.add(f)
       for (const path of d.files.userPaths()) if (!kept.has(path)) this.history.stuck.push(`${d.uid}: saved media file left behind: ${path}`)
+      const ops = pendingConvOps(d)
+      if (ops > 0) this.history.stuck.push(`${d.uid}: ${ops} conversation op(s) still waiting for the server`)
     }
     // Read after the end-state checks above; a stray error meanwhile is counted as during the run.
     process.on('unhandledRejection', stray)
@@ -284,6 +287,12 @@ class Engine {
       if (real.findByClientMsgNo) {
         const find = real.findByClientMsgNo
         own.findByClientMsgNo = (req) => hangs(() => device.syncHangUntil, () => find(req))
+      }
+      if (real.listConversations && real.updateConversation) {
+        const list = real.listConversations
+        const update = real.updateConversation
+        own.listConversations = () => hangs(() => device.syncHangUntil, () => list())
+        own.updateConversation = (op) => hangs(() => device.syncHangUntil, () => update(op))
       }
       if (real.findSent) {
         const findSent = real.findSent
@@ -428,6 +437,7 @@ class Engine {
   private execute(step: PlanStep): void {
     const d = this.devices[step.kind === 'send' ? step.from : step.client] as Device
     if (step.kind === 'send') return step.backend ? this.backendSend(step.to, step.text) : this.send(d, step.to, step.text, step.media === true)
+    if (step.kind === 'conv') return this.conv(d, step)
     this.faults++
     const group = step.group ?? 'random'
     this.faultsBy[group] = (this.faultsBy[group] ?? 0) + 1
@@ -513,6 +523,9 @@ class Engine {
       case 'sync-404':
         this.core.faults.failHttp(['/conversation/sync', '/conversation/list'], 'not-found', { count, uid: d.uid })
         return
+      case 'convop-fault':
+        this.core.faults.failHttp(CONV_PATHS, step.variant as HttpFaultMode, { untilMs: this.time.now() + durationMs, uid: d.uid })
+        return
       case 'token-hang':
         d.tokenHangUntil = this.time.now() + durationMs
         return
@@ -552,6 +565,35 @@ class Engine {
         later(() => this.burst(d, step, 2 + (count % 5)))
         return later(() => this.coldRestart(d), durationMs + 1 + (durationMs % 200))
     }
+  }
+
+  /** The user marks a conversation read, sets its unread count or deletes it (issue 20); only in the foreground. */
+  private conv(d: Device, step: ConvStep): void {
+    if (d.sim.control.hidden || !d.sim.control.alive) return this.log(`${d.uid} ${step.op} skipped (background)`)
+    const channel = channelOf(step.to)
+    const client = d.client
+    const op = { uid: d.uid, instance: d.instance, kind: step.op, channelId: channel.channelId, channelType: channel.channelType, channelKey: channelKeyOf({ ...channel, loginUid: d.uid }), unread: step.unread, issuedAt: this.time.now() } as ConvOp
+    this.history.convOps.push(op)
+    const call = step.op === 'clearUnread' ? client.clearUnread(channel) : step.op === 'setUnread' ? client.setUnread(channel, step.unread) : client.deleteConversation(channel)
+    const what = `${step.op}${step.op === 'setUnread' ? ` ${step.unread}` : ''} ${channel.channelType}:${channel.channelId}`
+    call.then(
+      () => {
+        op.resolvedAt = this.time.now()
+        this.log(`${d.uid}#${op.instance} ${what} durable`)
+      },
+      (e: { code?: string }) => this.log(`${d.uid}#${op.instance} ${what} refused (${e.code ?? String(e)})`),
+    )
+  }
+
+  /** Settled: one more catch-up on every connected device, then its conversation list is what the checker compares. */
+  private async finalSync(): Promise<void> {
+    this.quiet = true
+    // Not before the app's own callbacks answer again (a hang lasts into the quiet phase).
+    const hung = Math.max(...this.devices.map((d) => Math.max(d.syncHangUntil, d.tokenHangUntil))) - this.time.now()
+    if (hung > 0) await this.time.advance(hung)
+    for (const d of this.devices) if (d.client.state === 'connected') void d.client.sync().catch(() => undefined)
+    await this.time.advance(20_000)
+    for (const d of this.devices) if (d.client.state === 'connected') this.history.finalLists.set(d.uid, d.client.conversations())
   }
 
   /** `n` send() calls in one turn (persisted as one batch), to the step's target. */
@@ -639,7 +681,7 @@ class Engine {
   }
 
   private settled(): boolean {
-    for (const d of this.devices) if (d.client.pending().length > 0 || d.client.state !== 'connected') return false
+    for (const d of this.devices) if (d.client.pending().length > 0 || d.client.state !== 'connected' || pendingConvOps(d) > 0) return false
     // A RECV pushed onto a link that died silently is acked only once the heartbeat notices and
     // the server redelivers on the new link: not settled before (the end check counts them).
     if (this.core.unackedRecvs() > 0) return false
@@ -702,6 +744,12 @@ class Engine {
 /** The key the checker uses for a channel: `<type>:<canonical id>` (person chats stored as `A@B`). */
 export function channelKeyOf(ch: ChannelRef): string {
   return ch.channelType === 1 ? `1:${personChannelId(ch.loginUid ?? '', ch.channelId)}` : `${ch.channelType}:${ch.channelId}`
+}
+
+/** Conversation ops stored and not confirmed by the server yet. */
+function pendingConvOps(d: Device): number {
+  const stored = d.storage.peek(`wkmp:${d.uid}:conversation-ops`) as { ops?: unknown[] } | undefined
+  return Array.isArray(stored?.ops) ? stored.ops.length : 0
 }
 
 /** Outbox writes report success and store nothing (the "persistence off" switch). */

@@ -35,7 +35,7 @@ describe('chaos with one protection off', () => {
     const out = await detection()
     const rates = new Map<string, number>()
     for (const m of out.matchAll(/^detection: off (\w+) (v2|v3) (\d+)\/(\d+) failing/gm)) rates.set(`${m[1]} ${m[2]}`, Number(m[3]))
-    const names = ['dedup', 'persistence', 'resend', 'gapfill', 'gapkeep', 'statekeep', 'quarantine', 'restorevalidate', 'deadlines', 'linedetect', 'plainrecv', 'disconnect', 'pagecursor', 'lookup', 'mediapersist', 'batchdurable', 'ackflush', 'historystitch']
+    const names = ['dedup', 'persistence', 'resend', 'gapfill', 'gapkeep', 'statekeep', 'quarantine', 'restorevalidate', 'deadlines', 'linedetect', 'plainrecv', 'disconnect', 'pagecursor', 'lookup', 'mediapersist', 'batchdurable', 'ackflush', 'historystitch', 'convops']
     expect([...rates.keys()].sort()).toEqual(names.flatMap((n) => [`${n} v2`, `${n} v3`]).sort())
     const exempt = (key: string): boolean => (key.endsWith('v3') && V2_ONLY.has(key.split(' ')[0] as string)) || (key.endsWith('v2') && V3_ONLY.has(key.split(' ')[0] as string))
     const below = [...rates].filter(([key, n]) => n < DETECTION_BOUND && !exempt(key))

@@ -68,6 +68,8 @@ export type FaultKind =
   // Issue 21's fault kinds (the batched outbox layout, coalesced writes):
   | 'burst-kill' // `count` send() calls at once (one batch), killed durationMs later (0: in the same turn, before the write lands)
   | 'batch-write-fail' // the next `count` writes of outbox batch keys fail; a burst now and one durationMs later, then killed
+  // Issue 20's kind (conversation ops: clearUnread / setUnread / deleteConversation):
+  | 'convop-fault' // the op routes (/conversations/clearUnread|setUnread|delete) answer `variant` to this client for durationMs
 
 /** The fault kinds of the purely random part of a schedule (the original fifteen). */
 export const RANDOM_KINDS: readonly FaultKind[] = [
@@ -100,6 +102,7 @@ export const FAULT_GROUPS = {
   handlerkill: ['handler-kill'],
   media: ['upload-fail', 'upload-abort', 'upload-slow', 'upload-413'],
   batches: ['burst-kill', 'batch-write-fail'],
+  convops: ['convop-fault'],
 } as const satisfies Record<string, readonly FaultKind[]>
 
 export type FaultGroup = keyof typeof FAULT_GROUPS
@@ -143,7 +146,24 @@ export interface FaultStep {
  * `backend`: posted by the app's backend (POST /message/send as `BACKEND_UID`), stored at once
  * whatever `from`'s device is doing. `media`: an image whose file holds `text` (issue 19).
  */
-export type PlanStep = { at: number; kind: 'send'; from: number; to: Target; text: string; backend?: true; media?: true } | FaultStep
+export type PlanStep = { at: number; kind: 'send'; from: number; to: Target; text: string; backend?: true; media?: true } | ConvStep | FaultStep
+
+/** A conversation op the user makes on `client` (issue 20): `unread` is setUnread's count. */
+export interface ConvStep {
+  at: number
+  kind: 'conv'
+  client: number
+  op: ConvOpKind
+  to: Target
+  unread: number
+}
+
+export type ConvOpKind = 'clearUnread' | 'setUnread' | 'delete'
+const CONV_OPS: readonly ConvOpKind[] = ['clearUnread', 'setUnread', 'delete']
+/** How the op routes fail: a 200 JSON answer is a confirmation by contract, so no wrong-shape. */
+const CONV_FAULTS = ['status-500', 'html', 'no-answer', 'not-found']
+/** The op routes (a convop-fault spoils them). */
+export const CONV_PATHS = ['/conversations/clearUnread', '/conversations/setUnread', '/conversations/delete']
 
 export const BACKEND_UID = 'backend'
 
@@ -462,6 +482,34 @@ export function generatePlan(seed: number, options: ScenarioOptions): Plan {
   if (on('batch-write-fail')) {
     const c = rng.int(clients)
     fault(at(25_000), 'batch-write-fail', c, { count: 1 + rng.int(3), durationMs: 5 + rng.int(300), episode: 'batch-write-fail' })
+  }
+
+  // Issue 20's conversation ops, drawn last so every earlier draw stays as it was: at random
+  // moments, right before kills, while the op routes fail (then killed), during the sync outage
+  // and while offline before the sync-404 launches.
+  if (on('convop-fault')) {
+    const conv = (when: number, c: number, to: Target = target(c)): void =>
+      void steps.push({ at: when, kind: 'conv', client: c, op: pick(rng, CONV_OPS), to, unread: rng.int(4) })
+    for (let i = 0; i < 4 + rng.int(5); i++) conv(rng.int(faultPhaseMs), rng.int(clients))
+    for (let i = 0; i < 2; i++) {
+      const t = at(25_000)
+      const c = rng.int(clients)
+      conv(t, c)
+      fault(t + 1 + rng.int(100), 'kill', c, { durationMs: rng.int(300), episode: 'convop-fault' })
+    }
+    for (let i = 0; i < 1 + rng.int(2); i++) {
+      const t = at(25_000)
+      const c = rng.int(clients)
+      const ms = 1_000 + rng.int(20_000)
+      fault(t, 'convop-fault', c, { variant: pick(rng, CONV_FAULTS), durationMs: ms, episode: 'convop-fault' })
+      for (let n = 0; n < 1 + rng.int(3); n++) conv(t + 10 + rng.int(300), c)
+      // Killed while the server refuses them: only what storage holds reaches it after the restart.
+      fault(t + 400 + rng.int(ms - 300), 'kill', c, { durationMs: rng.int(300), episode: 'convop-fault' })
+    }
+    for (const s of steps.slice()) {
+      if (s.kind !== 'fault' || (s.fault !== 'sync-outage' && s.fault !== 'sync-404')) continue
+      conv(s.at + (s.fault === 'sync-404' ? -50 - rng.int(300) : 20 + rng.int(2_000)), s.client)
+    }
   }
 
   // Stable order: by time, then as generated.

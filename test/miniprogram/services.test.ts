@@ -1,10 +1,11 @@
 /**
  * The demo's pure helpers: payload text, UTF-8 decoding without TextDecoder, dayjs time labels,
- * status and banner labels, and the diagnostics view of a report.
+ * status and banner labels, the diagnostics view of a report, and the conversation list's rows.
  */
 import { decodeUtf8, payloadText, textPayload } from '../../miniprogram/services/text'
 import { bannerFor, formatTime, statusLabel } from '../../miniprogram/services/format'
 import { diagnosticsView, noReport } from '../../miniprogram/services/diagnostics-view'
+import { conversationRows } from '../../miniprogram/services/conversation-rows'
 
 const utf8 = (s: string) => new Uint8Array(Buffer.from(s, 'utf8'))
 
@@ -47,4 +48,26 @@ it('diagnostics view: says so without a client; metric rows from a real report',
   expect(view.metrics).toContainEqual({ name: 'ack p50 / p99', value: '20 ms / 90 ms' })
   expect(view.metrics).toContainEqual({ name: 'gaps detected / filled / unfillable', value: '3 / 2 / 1' })
   expect(JSON.parse(view.json)).toEqual(report)
+})
+
+it('conversation rows: decoded last message (ours prefixed), dayjs time, badge, a mark for our unsent or failed last message', () => {
+  const now = new Date(2026, 4, 10, 15, 0).getTime()
+  const at = new Date(2026, 4, 10, 9, 5).getTime()
+  const preview = { clientMsgNo: 'c1', payload: new Uint8Array(), messageSeq: 0, timestamp: at }
+  const rows = conversationRows(
+    [
+      { channelId: 'bob', channelType: 1, unread: 3, timestamp: at, lastMessage: { ...preview, fromUid: 'bob', messageSeq: 7, content: { type: 2, url: 'u', width: 1, height: 1 } } },
+      { channelId: 'g1', channelType: 2, unread: 0, timestamp: new Date(2026, 0, 2, 8, 0).getTime(), lastMessage: { ...preview, fromUid: 'alice', content: { type: 1, text: 'hi' }, status: 'queued' } },
+      { channelId: 'carol', channelType: 1, unread: 0, timestamp: new Date(2025, 11, 31, 23, 0).getTime(), lastMessage: { ...preview, fromUid: 'alice', content: { type: 1, text: 'oops' }, status: 'failed' } },
+      { channelId: 'dave', channelType: 1, unread: 1, timestamp: 0 },
+    ],
+    'alice',
+    now,
+  )
+  expect(rows).toEqual([
+    { key: '1:bob', channelId: 'bob', channelType: 1, lastText: '[Photo]', lastTime: '09:05', unread: 3, mark: '', failed: false },
+    { key: '2:g1', channelId: 'g1', channelType: 2, lastText: 'You: hi', lastTime: '01-02 08:00', unread: 0, mark: 'Sending…', failed: false },
+    { key: '1:carol', channelId: 'carol', channelType: 1, lastText: 'You: oops', lastTime: '2025-12-31 23:00', unread: 0, mark: 'Failed', failed: true },
+    { key: '1:dave', channelId: 'dave', channelType: 1, lastText: '', lastTime: '', unread: 1, mark: '', failed: false },
+  ])
 })

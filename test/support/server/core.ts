@@ -110,6 +110,20 @@ export interface ConnectionInfo {
   encrypted: boolean
 }
 
+/** One conversation change the HTTP API applied (ServerCore.conversationOps). */
+export interface ConversationOpRecord {
+  uid: string
+  action: string
+  channelId: string
+  channelType: number
+  /** Core clock, ms. */
+  at: number
+  /** The channel's last seq when it was applied. */
+  lastSeq: number
+  /** setUnread's count. */
+  unread?: number
+}
+
 export type CorruptMode = 'recv-payload' | 'header'
 
 /**
@@ -207,8 +221,11 @@ export class ServerCore {
   readonly encrypt: boolean
   readonly store: ServerStore
   readonly faults: ServerFaults
-  /** Every conversation change applied through the HTTP API (clearUnread, setUnread, delete), in order. */
-  readonly conversationOps: Array<{ uid: string; action: string; channelId: string; channelType: number }> = []
+  /**
+   * Every conversation change applied through the HTTP API (clearUnread, setUnread, delete), in
+   * order: when (core clock), the channel's last seq then, and setUnread's count.
+   */
+  readonly conversationOps: ConversationOpRecord[] = []
   routes: { wsAddr: string; tcpAddr?: string; wssAddr?: string }
   private readonly opts: ServerCoreOptions
   private readonly sessions = new Map<number, Session>()
@@ -292,6 +309,11 @@ export class ServerCore {
     if (!f) return undefined
     if (f.count !== undefined) f.count--
     return f.mode
+  }
+
+  /** The core clock (ms). */
+  now(): number {
+    return this.opts.clock.now()
   }
 
   /** Stored messages pushed on sessions still open and never RECVACKed there. */

@@ -288,7 +288,7 @@ function markConversation(core: ServerCore, action: string, body: Body): HttpRes
     marks.readTo = unread <= 0 ? lastSeq : Math.max(0, lastSeq - Math.min(unread, Math.max(1, lastSeq)))
   } else marks.deletedTo = lastSeq
   core.store.setConversationMarks(uid, channelType, canonical, marks)
-  core.conversationOps.push({ uid, action, channelId: str(body, 'channel_id'), channelType })
+  core.conversationOps.push({ uid, action, channelId: str(body, 'channel_id'), channelType, at: core.now(), lastSeq, ...(action === 'setUnread' && { unread: int(body, 'unread') }) })
   return ok()
 }
 

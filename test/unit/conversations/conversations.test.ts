@@ -9,7 +9,7 @@ import type { DiagnosticsSink } from '../../../sdk/diagnostics/types'
 import { createMemoryPlatform } from '../../../sdk/platform/memory'
 import type { MemoryPlatform } from '../../../sdk/platform/memory'
 import type { ConversationOp, ServerConversation, SyncProvider } from '../../../sdk/sync/types'
-import type { InboundMessage } from '../../../sdk/types'
+import type { InboundMessage, OutboxMessage } from '../../../sdk/types'
 
 const PREFIX = 'wkmp:alice'
 const LIST_KEY = `${PREFIX}:conversations`
@@ -23,7 +23,7 @@ function recv(channelId: string, seq: number, fromUid = channelId): InboundMessa
   }
 }
 
-function rig(options: { data?: Map<string, string>; server?: ServerConversation[]; update?: (op: ConversationOp) => Promise<void>; platform?: MemoryPlatform } = {}) {
+function rig(options: { data?: Map<string, string>; server?: ServerConversation[]; update?: (op: ConversationOp) => Promise<void>; platform?: MemoryPlatform; caughtUp?: () => boolean } = {}) {
   const platform = options.platform ?? createMemoryPlatform({ data: options.data })
   const events: Conversation[][] = []
   const updates: ConversationOp[] = []
@@ -40,6 +40,7 @@ function rig(options: { data?: Map<string, string>; server?: ServerConversation[
     uid: 'alice', platform, prefix: PREFIX, sync, diagnostics: quiet,
     emit: (l) => void events.push(l), random: () => 0.5,
     options: { throttleMs: 100, writeDelayMs: 1000, retryInitialMs: 1000, retryMaxMs: 8000 },
+    ...(options.caughtUp && { caughtUp: options.caughtUp }),
   })
   return { platform, list, events, updates }
 }
@@ -120,5 +121,73 @@ describe('ConversationList', () => {
     await a.list.change({ kind: 'clearUnread', channelId: 'bob', channelType: 1 })
     const stored = JSON.parse(data.get(OPS_KEY)!).ops as ConversationOp[]
     expect(stored.map((o) => o.channelId).sort()).toEqual(['bob', 'carol'])
+  })
+
+  it('an op whose write fails is refused and never sent; the op it replaced stays pending and goes out', async () => {
+    const data = new Map<string, string>()
+    const platform = createMemoryPlatform({ data })
+    let online = false
+    const a = rig({ platform, update: async () => { if (!online) throw new Error('offline') } })
+    await a.list.load()
+    await a.list.change({ kind: 'setUnread', channelId: 'bob', channelType: 1, unread: 2 })
+    const set = platform.storage.set.bind(platform.storage)
+    platform.storage.set = (key, value) => (key === OPS_KEY ? Promise.reject(new Error('setStorage:fail quota')) : set(key, value))
+    await expect(a.list.change({ kind: 'delete', channelId: 'bob', channelType: 1 })).rejects.toThrow('quota')
+    expect(a.list.pendingOps()).toEqual([{ kind: 'setUnread', channelId: 'bob', channelType: 1, unread: 2 }])
+    platform.storage.set = set
+    online = true
+    await settle(platform, 8000)
+    expect(a.updates.map((u) => u.kind)).not.toContain('delete')
+    expect(a.updates[a.updates.length - 1]).toEqual({ kind: 'setUnread', channelId: 'bob', channelType: 1, unread: 2 })
+    expect(a.list.pendingOps()).toEqual([])
+  })
+
+  it('ops wait until the client has caught up on a connection (WuKongIM applies them up to the last seq), then go out', async () => {
+    let caughtUp = false
+    const a = rig({ caughtUp: () => caughtUp })
+    await a.list.load()
+    await a.list.change({ kind: 'delete', channelId: 'bob', channelType: 1 })
+    await settle(a.platform, 1000)
+    await settle(a.platform, 2000)
+    expect(a.updates).toEqual([])
+    caughtUp = true
+    await a.list.refresh()
+    await settle(a.platform)
+    expect(a.updates).toEqual([{ kind: 'delete', channelId: 'bob', channelType: 1 }])
+    expect(a.list.pendingOps()).toEqual([])
+  })
+
+  it('our own message discarded from the outbox leaves the list (a conversation that held only it goes)', async () => {
+    const { list } = rig()
+    await list.load()
+    const own = { clientMsgNo: 'x1', channelId: 'carol', channelType: 1, payload: new Uint8Array([1]), createdAt: 1000, attempts: 0 }
+    list.onOwn({ ...own, status: 'failed' } as OutboxMessage)
+    expect(list.list()).toMatchObject([{ channelId: 'carol', lastMessage: { status: 'failed' } }])
+    list.onOwn({ ...own, status: 'failed', failure: 'cancelled' } as OutboxMessage)
+    expect(list.list()).toEqual([])
+    list.onMessage(recv('bob', 4))
+    list.onOwn({ ...own, channelId: 'bob', clientMsgNo: 'x2', createdAt: 1_800_000_000_000, status: 'failed' } as OutboxMessage)
+    list.onOwn({ ...own, channelId: 'bob', clientMsgNo: 'x2', createdAt: 1_800_000_000_000, status: 'failed', failure: 'cancelled' } as OutboxMessage)
+    expect(list.list()).toMatchObject([{ channelId: 'bob', unread: 1 }])
+    expect(list.list()[0]?.lastMessage).toBeUndefined()
+  })
+
+  it('at launch, stored previews of our own messages take the outbox status, or lose theirs when the outbox no longer holds them', async () => {
+    const data = new Map<string, string>()
+    const a = rig({ data })
+    await a.list.load()
+    const own = (channelId: string, clientMsgNo: string) => ({ clientMsgNo, channelId, channelType: 1, payload: new Uint8Array([1]), createdAt: 1000, attempts: 0 })
+    a.list.onOwn({ ...own('bob', 'x1'), status: 'failed' } as OutboxMessage)
+    a.list.onOwn({ ...own('carol', 'x2'), status: 'sending' } as OutboxMessage)
+    await a.list.flush()
+    a.list.close()
+    const b = rig({ data })
+    await b.list.load()
+    b.list.reconcile([{ ...own('carol', 'x2'), status: 'queued' } as OutboxMessage])
+    const byId = new Map(b.list.list().map((c) => [c.channelId, c.lastMessage?.status]))
+    expect(byId).toEqual(new Map([['bob', undefined], ['carol', 'queued']]))
+    // Not on the server's list and no longer ours in flight: the next sync drops it.
+    await b.list.refresh()
+    expect(b.list.list().map((c) => c.channelId)).toEqual(['carol'])
   })
 })

@@ -304,4 +304,13 @@ describe('http sync provider: the conversation list and its changes (issue 20)',
     expect(requests[0]).toMatchObject({ url: 'http://api.test:5001/conversations/setUnread', data: { uid: 'u1', channel_id: 'u2', channel_type: 1, unread: 3 } })
     await expect(provider.updateConversation!({ kind: 'delete', channelId: 'u2', channelType: 1 })).rejects.toMatchObject({ code: 'SYNC_FAILED', context: { status: 400 } })
   })
+
+  it('updateConversation: a text page with status 200 (a proxy error page) confirms nothing; an empty body does', async () => {
+    const { provider } = rig({
+      '/conversations/clearUnread': () => ({ status: 200, data: '<html><body>502 Bad Gateway</body></html>' }),
+      '/conversations/delete': () => ({ status: 200, data: '' }),
+    })
+    await expect(provider.updateConversation!({ kind: 'clearUnread', channelId: 'u2', channelType: 1 })).rejects.toMatchObject({ code: 'SYNC_FAILED' })
+    await expect(provider.updateConversation!({ kind: 'delete', channelId: 'u2', channelType: 1 })).resolves.toBeUndefined()
+  })
 })
