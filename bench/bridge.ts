@@ -230,11 +230,11 @@ export function render(r: Record<string, unknown>): string {
   const names = ['setStorage', 'removeStorage', 'SocketTask.send']
   const lines = ['| scenario | setStorage | removeStorage | SocketTask.send | other | total per msg | before (a7dd4db) | target | setTimeout per msg (not a bridge call) |', '|---|---|---|---|---|---|---|---|---|']
   for (const [label, key, target] of rows) {
-    const x = r[key] as { callsPerMsg: number; byCall: Record<string, number>; timersPerMsg?: number; ackP50Ms?: number }
+    const x = r[key] as { callsPerMsg: number; byCall: Record<string, number>; timersPerMsg?: number; ackP50Ms?: number } | undefined
+    if (!x) continue
     const other = Object.entries(x.byCall).reduce((s, [k, v]) => (names.includes(k) ? s : s + v), 0)
     const cells = names.map((k) => String(x.byCall[k] ?? '–'))
     const met = target === '–' ? '' : x.callsPerMsg <= Number(target.slice(2)) ? ' (met)' : ' (MISSED)'
-    if (!x) continue
     lines.push(`| ${label} | ${cells.join(' | ')} | ${Math.round(other * 1000) / 1000} | **${x.callsPerMsg}** | ${BEFORE[key] ?? '–'} | ${target}${met} | ${x.timersPerMsg ?? '–'} |`)
   }
   const s = r.single as { ackP50Ms: number }

@@ -46,6 +46,13 @@ export interface DiagnosticCounters {
 }
 
 const REDACTED = new Set(['token', 'payload', 'body', 'text', 'content'])
+/** Detail keys seen so far → whether they are redacted (the few names in use, lower-cased once). */
+const redactedKeys = new Map<string, boolean>()
+function redacted(key: string): boolean {
+  let r = redactedKeys.get(key)
+  if (r === undefined && redactedKeys.size < 1000) redactedKeys.set(key, (r = REDACTED.has(key.toLowerCase())))
+  return r ?? REDACTED.has(key.toLowerCase())
+}
 /** Realtime-log limits (docs/platform.md §5): each call at most 5 KB, ~200 calls per page session. */
 const REALTIME_MAX_BYTES = 5 * 1024
 const REALTIME_MAX_CALLS = 200
@@ -55,6 +62,9 @@ const BACKGROUND_KILL_MS = 10_000
 export class Diagnostics implements DiagnosticsSink {
   private readonly entries: LogEntry[] = []
   private readonly traces = new Map<string, TraceStep[]>()
+  /** Traced clientMsgNos, oldest first from `traceHead`: evicting through the Map's iterator walks its deleted slots. */
+  private traceOrder: string[] = []
+  private traceHead = 0
   private readonly latencies: number[] = []
   private readonly capacity: number
   private readonly traceCapacity: number
@@ -95,7 +105,12 @@ export class Diagnostics implements DiagnosticsSink {
     if (!steps) {
       steps = []
       this.traces.set(clientMsgNo, steps)
-      if (this.traces.size > this.traceCapacity) this.traces.delete(this.traces.keys().next().value as string)
+      this.traceOrder.push(clientMsgNo)
+      while (this.traces.size > this.traceCapacity) this.traces.delete(this.traceOrder[this.traceHead++] as string)
+      if (this.traceHead > 64 && this.traceHead * 2 > this.traceOrder.length) {
+        this.traceOrder = this.traceOrder.slice(this.traceHead)
+        this.traceHead = 0
+      }
     }
     const s: TraceStep = { at: this.clock.now(), step }
     if (detail) s.detail = this.redact(detail)
@@ -111,6 +126,8 @@ export class Diagnostics implements DiagnosticsSink {
   clear(): void {
     this.entries.length = 0
     this.traces.clear()
+    this.traceOrder = []
+    this.traceHead = 0
     this.latencies.length = 0
   }
 
@@ -194,7 +211,7 @@ export class Diagnostics implements DiagnosticsSink {
   private redact(detail: Record<string, unknown>): Record<string, unknown> {
     if (this.settings.includeBodies) return { ...detail }
     const out: Record<string, unknown> = {}
-    for (const k of Object.keys(detail)) if (!REDACTED.has(k.toLowerCase())) out[k] = detail[k]
+    for (const k in detail) if (!redacted(k)) out[k] = detail[k]
     return out
   }
 }

@@ -362,7 +362,9 @@ export class Inbox {
       flags: { noPersist: false, syncOnce: false, redDot: false },
       source: 'sync',
     }
-    this.remember(placeholder, 'lazy')
+    // A copy coming back (sync, a v2 double store) is known by its clientMsgNo (ownSend): the
+    // de-dup sets are left to incoming messages, which our own would otherwise push out.
+    if (!this.deps.ownSend) this.remember(placeholder, 'lazy')
     const ch = this.channel(sent.channelId, sent.channelType)
     if (ch.cursor === undefined && !this.catchUps.conversationSyncInFlight) this.firstContact(ch, sent.messageSeq)
     if ((ch.cursor !== undefined && sent.messageSeq <= ch.cursor) || ch.held.has(sent.messageSeq)) return

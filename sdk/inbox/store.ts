@@ -16,7 +16,8 @@
  * spacing; the client flushes on app hide and close, before WeChat may kill a background app, and
  * while the app stays hidden every change is written at once (a message can still come in then,
  * and a kill finding the seen record behind the cursors would show it again should the cursors
- * record turn out unreadable at the next launch). A
+ * record turn out unreadable at the next launch). A lazy change (the note of our own SENDACK)
+ * waits for the key's next write or a flush; while hidden it too is written at once. A
  * failed write stays pending for the next change and is reported once per failing streak.
  *
  * Unreadable is not empty (issue 15.2). A read that fails is tried again; a key that still cannot
