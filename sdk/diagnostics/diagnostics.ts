@@ -61,7 +61,8 @@ const BACKGROUND_KILL_MS = 10_000
 
 export class Diagnostics implements DiagnosticsSink {
   private readonly entries: LogEntry[] = []
-  private readonly traces = new Map<string, TraceStep[]>()
+  /** clientMsgNo → its steps, flat (at, step, detail or undefined, ...): a few objects per message, not three each. */
+  private readonly traces = new Map<string, unknown[]>()
   /** Traced clientMsgNos, oldest first from `traceHead`: evicting through the Map's iterator walks its deleted slots. */
   private traceOrder: string[] = []
   private traceHead = 0
@@ -112,9 +113,7 @@ export class Diagnostics implements DiagnosticsSink {
         this.traceHead = 0
       }
     }
-    const s: TraceStep = { at: this.clock.now(), step }
-    if (detail) s.detail = this.redact(detail)
-    steps.push(s)
+    steps.push(this.clock.now(), step, detail && this.redact(detail))
     if (step === 'attempt' && Number(detail?.attempt) > 1) this.counters.retries++
     if (step === 'ack' && detail?.reasonCode === 1 && typeof detail.latencyMs === 'number') {
       this.latencies.push(detail.latencyMs)
@@ -138,8 +137,15 @@ export class Diagnostics implements DiagnosticsSink {
 
   /** Every recorded step of one message, or undefined when it is unknown or aged out. */
   traceOf(clientMsgNo: string): TraceStep[] | undefined {
-    const steps = this.traces.get(clientMsgNo)
-    return steps && steps.slice()
+    const flat = this.traces.get(clientMsgNo)
+    if (!flat) return undefined
+    const steps: TraceStep[] = []
+    for (let i = 0; i < flat.length; i += 3) {
+      const s: TraceStep = { at: flat[i] as number, step: flat[i + 1] as TraceStepName }
+      if (flat[i + 2]) s.detail = { ...(flat[i + 2] as Record<string, unknown>) }
+      steps.push(s)
+    }
+    return steps
   }
 
   /** Send→SENDACK(1) latency percentiles over the recent acks, ms. */
@@ -208,10 +214,15 @@ export class Diagnostics implements DiagnosticsSink {
     log.warn(line)
   }
 
+  /** `detail` itself when nothing in it is redacted (callers pass a fresh object and never change it). */
   private redact(detail: Record<string, unknown>): Record<string, unknown> {
-    if (this.settings.includeBodies) return { ...detail }
-    const out: Record<string, unknown> = {}
-    for (const k in detail) if (!redacted(k)) out[k] = detail[k]
-    return out
+    if (this.settings.includeBodies) return detail
+    let out: Record<string, unknown> | undefined
+    for (const k in detail) {
+      if (!redacted(k)) continue
+      out ??= { ...detail }
+      delete out[k]
+    }
+    return out ?? detail
   }
 }
