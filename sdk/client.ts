@@ -61,7 +61,8 @@ export interface CoreClient {
   /**
    * Ends this user's session on this device for good (sign-out, account switch): close(), then
    * removes every storage key of this uid (`<prefix>:<uid>:...`: the outbox with the text of its
-   * unsent messages, receive cursors, seen ids) and the in-memory log and traces. Resolves with
+   * unsent messages, receive cursors, seen ids), the outbox's saved copies of media files, and the
+   * in-memory log and traces. Resolves with
    * the messages that were still unsent (queued, sending or failed), now gone from the device and
    * never to be sent, so the app can tell the user. To keep them, wait until pending() is empty, or
    * use close(). Other uids' keys and this install's id (`<prefix>:device`) stay. Rejects with a
@@ -426,10 +427,15 @@ class ImClient implements Client {
     // A send() already past the outbox's checks is writing its record: let it land, then purge it.
     await Promise.all(Array.from(this.sends, (p) => p.catch(() => undefined)))
     const unsent = this.outbox.pending()
-    this.log?.clear()
-    const own = `${this.opts.storage.prefix}:${this.uid}:`
-    const keys = await this.platform.storage.keys()
-    await Promise.all(keys.filter((key) => key.startsWith(own)).map((key) => this.platform.storage.remove(key)))
+    try {
+      const own = `${this.opts.storage.prefix}:${this.uid}:`
+      const keys = await this.platform.storage.keys()
+      await Promise.all(keys.filter((key) => key.startsWith(own)).map((key) => this.platform.storage.remove(key)))
+      // Only once no record points at them.
+      await this.outbox.removeSavedFiles()
+    } finally {
+      this.log?.clear()
+    }
     return unsent
   }
 

@@ -5,7 +5,9 @@
 //      the package's "files") and installs that copy, plus dayjs, into miniprogram/node_modules;
 //   3. miniprogram-ci's packNpmManually — DevTools' "Build npm" without DevTools — turns them
 //      into miniprogram/miniprogram_npm/, where the pages' require('wukongim-mp') resolves.
-// Skipped when miniprogram_npm is newer than every input. Used by `npm start`, `npm run
+// Skipped when miniprogram_npm is newer than every input and the installed copy is the built
+// dist/ (npm keeps an installed file: copy whose version did not change, so it is removed before
+// every install). Used by `npm start`, `npm run
 // typecheck`, `npm run demo` and the demo's tests; parallel callers take turns through a lock.
 const fs = require('fs')
 const path = require('path')
@@ -14,6 +16,8 @@ const { execFileSync } = require('child_process')
 const root = path.resolve(__dirname, '..', '..')
 const demo = path.join(root, 'miniprogram')
 const built = path.join(demo, 'miniprogram_npm', 'wukongim-mp', 'index.js')
+const installedCopy = path.join(demo, 'node_modules', 'wukongim-mp')
+const sameFile = (a, b) => fs.existsSync(a) && fs.existsSync(b) && fs.readFileSync(a).equals(fs.readFileSync(b))
 const inputs = [path.join(root, 'sdk'), path.join(root, 'package.json'), path.join(demo, 'package.json'), __filename]
 
 function newestMtime(p) {
@@ -27,7 +31,9 @@ function newestMtime(p) {
 function isFresh() {
   if (!fs.existsSync(built) || !fs.existsSync(path.join(demo, 'miniprogram_npm', 'dayjs', 'index.js'))) return false
   const at = fs.statSync(built).mtimeMs
-  return inputs.every((p) => newestMtime(p) <= at)
+  if (!inputs.every((p) => newestMtime(p) <= at)) return false
+  const entry = path.join('dist', 'miniprogram', 'index.js')
+  return sameFile(path.join(root, entry), path.join(installedCopy, entry))
 }
 
 async function packMiniprogramNpm() {
@@ -41,6 +47,7 @@ async function packMiniprogramNpm() {
 function build({ quiet }) {
   const stdio = quiet ? 'pipe' : 'inherit'
   execFileSync(process.execPath, [path.join(root, 'scripts', 'build.js')], { stdio, cwd: root })
+  fs.rmSync(installedCopy, { recursive: true, force: true })
   const npm = process.env.npm_execpath
   const args = ['install', '--install-links', '--prefer-offline', '--no-audit', '--no-fund', '--no-package-lock', '--ignore-scripts']
   if (npm && npm.endsWith('.js')) execFileSync(process.execPath, [npm, ...args], { stdio, cwd: demo })

@@ -98,6 +98,8 @@ export class ConversationList {
   private readonly touched = new Map<string, number>()
   private emitTimer: TimerId | undefined
   private writeTimer: TimerId | undefined
+  /** Changed by our own sends only: written with the next write or at flush (hide, close), never alone. */
+  private stale = false
   private retryTimer: TimerId | undefined
   private retryAttempt = 0
   private pushing = false
@@ -153,7 +155,8 @@ export class ConversationList {
     e.lastSeq = Math.max(e.lastSeq, seq)
     e.timestamp = Math.max(e.timestamp, m.createdAt)
     this.entries.set(key, e)
-    this.changed(key)
+    // The outbox and the server hold the truth of our own messages: not worth a bridge call of its own.
+    this.changed(key, true)
   }
 
   /**
@@ -254,8 +257,8 @@ export class ConversationList {
 
   /** Writes what waits for the write delay now (app hide, close). */
   async flush(): Promise<void> {
-    if (this.writeTimer === undefined) return
-    this.d.platform.clearTimeout(this.writeTimer)
+    if (this.writeTimer === undefined && !this.stale) return
+    if (this.writeTimer !== undefined) this.d.platform.clearTimeout(this.writeTimer)
     this.writeTimer = undefined
     await this.writeList()
   }
@@ -284,7 +287,7 @@ export class ConversationList {
     if (!this.closed) this.d.emit(this.list())
   }
 
-  private changed(key: string | undefined): void {
+  private changed(key: string | undefined, lazy = false): void {
     this.version++
     if (key !== undefined) this.touched.set(key, this.version)
     if (this.emitTimer === undefined && !this.closed) {
@@ -293,7 +296,8 @@ export class ConversationList {
         if (!this.closed) this.d.emit(this.list())
       }, this.o.throttleMs)
     }
-    if (this.writeTimer === undefined) {
+    if (lazy) this.stale = true
+    else if (this.writeTimer === undefined) {
       this.writeTimer = this.d.platform.setTimeout(() => {
         this.writeTimer = undefined
         void this.writeList()
@@ -302,6 +306,7 @@ export class ConversationList {
   }
 
   private async writeList(): Promise<void> {
+    this.stale = false
     try {
       await this.store.saveList(Array.from(this.entries.values()))
     } catch (e) {

@@ -46,6 +46,13 @@ export interface DiagnosticCounters {
 }
 
 const REDACTED = new Set(['token', 'payload', 'body', 'text', 'content'])
+/** Detail keys seen so far → whether they are redacted (the few names in use, lower-cased once). */
+const redactedKeys = new Map<string, boolean>()
+function redacted(key: string): boolean {
+  let r = redactedKeys.get(key)
+  if (r === undefined && redactedKeys.size < 1000) redactedKeys.set(key, (r = REDACTED.has(key.toLowerCase())))
+  return r ?? REDACTED.has(key.toLowerCase())
+}
 /** Realtime-log limits (docs/platform.md §5): each call at most 5 KB, ~200 calls per page session. */
 const REALTIME_MAX_BYTES = 5 * 1024
 const REALTIME_MAX_CALLS = 200
@@ -54,7 +61,11 @@ const BACKGROUND_KILL_MS = 10_000
 
 export class Diagnostics implements DiagnosticsSink {
   private readonly entries: LogEntry[] = []
-  private readonly traces = new Map<string, TraceStep[]>()
+  /** clientMsgNo → its steps, flat (at, step, detail or undefined, ...): a few objects per message, not three each. */
+  private readonly traces = new Map<string, unknown[]>()
+  /** Traced clientMsgNos, oldest first from `traceHead`: evicting through the Map's iterator walks its deleted slots. */
+  private traceOrder: string[] = []
+  private traceHead = 0
   private readonly latencies: number[] = []
   private readonly capacity: number
   private readonly traceCapacity: number
@@ -95,11 +106,14 @@ export class Diagnostics implements DiagnosticsSink {
     if (!steps) {
       steps = []
       this.traces.set(clientMsgNo, steps)
-      if (this.traces.size > this.traceCapacity) this.traces.delete(this.traces.keys().next().value as string)
+      this.traceOrder.push(clientMsgNo)
+      while (this.traces.size > this.traceCapacity) this.traces.delete(this.traceOrder[this.traceHead++] as string)
+      if (this.traceHead > 64 && this.traceHead * 2 > this.traceOrder.length) {
+        this.traceOrder = this.traceOrder.slice(this.traceHead)
+        this.traceHead = 0
+      }
     }
-    const s: TraceStep = { at: this.clock.now(), step }
-    if (detail) s.detail = this.redact(detail)
-    steps.push(s)
+    steps.push(this.clock.now(), step, detail && this.redact(detail))
     if (step === 'attempt' && Number(detail?.attempt) > 1) this.counters.retries++
     if (step === 'ack' && detail?.reasonCode === 1 && typeof detail.latencyMs === 'number') {
       this.latencies.push(detail.latencyMs)
@@ -111,6 +125,8 @@ export class Diagnostics implements DiagnosticsSink {
   clear(): void {
     this.entries.length = 0
     this.traces.clear()
+    this.traceOrder = []
+    this.traceHead = 0
     this.latencies.length = 0
   }
 
@@ -121,8 +137,15 @@ export class Diagnostics implements DiagnosticsSink {
 
   /** Every recorded step of one message, or undefined when it is unknown or aged out. */
   traceOf(clientMsgNo: string): TraceStep[] | undefined {
-    const steps = this.traces.get(clientMsgNo)
-    return steps && steps.slice()
+    const flat = this.traces.get(clientMsgNo)
+    if (!flat) return undefined
+    const steps: TraceStep[] = []
+    for (let i = 0; i < flat.length; i += 3) {
+      const s: TraceStep = { at: flat[i] as number, step: flat[i + 1] as TraceStepName }
+      if (flat[i + 2]) s.detail = { ...(flat[i + 2] as Record<string, unknown>) }
+      steps.push(s)
+    }
+    return steps
   }
 
   /** Send→SENDACK(1) latency percentiles over the recent acks, ms. */
@@ -191,10 +214,15 @@ export class Diagnostics implements DiagnosticsSink {
     log.warn(line)
   }
 
+  /** `detail` itself when nothing in it is redacted (callers pass a fresh object and never change it). */
   private redact(detail: Record<string, unknown>): Record<string, unknown> {
-    if (this.settings.includeBodies) return { ...detail }
-    const out: Record<string, unknown> = {}
-    for (const k of Object.keys(detail)) if (!REDACTED.has(k.toLowerCase())) out[k] = detail[k]
-    return out
+    if (this.settings.includeBodies) return detail
+    let out: Record<string, unknown> | undefined
+    for (const k in detail) {
+      if (!redacted(k)) continue
+      out ??= { ...detail }
+      delete out[k]
+    }
+    return out ?? detail
   }
 }

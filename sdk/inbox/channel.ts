@@ -8,6 +8,8 @@ export interface Held {
   msg: InboundMessage
   /** RECVACKs owed once the message is delivered (pushes only). */
   acks: RecvackPacket[]
+  /** A placeholder for this device's own message (noteSent): stepped over, never shown. */
+  own?: true
 }
 
 export interface Gap {

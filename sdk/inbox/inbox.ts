@@ -50,7 +50,7 @@ import { type Channel, type Held, keyOf, lowestHeld, newChannel, recvackFor, run
 import { Dedup } from './dedup'
 import { CatchUp } from './catch-up'
 import { GapFiller } from './gap-fill'
-import { InboxStore, type CursorList, type CursorsState, type SeenState } from './store'
+import { InboxStore, type Change, type CursorList, type CursorsState, type SeenState } from './store'
 
 export interface InboxOptions {
   /** Period of the continuity check (a catch-up) while connected, ms. Default 60 000; 0 = off. */
@@ -348,6 +348,8 @@ export class Inbox {
    */
   noteSent(sent: SentMessage): void {
     if (this.closed || sent.messageSeq <= 0) return
+    // Kept in storage lazily (with the next write, or at hide/close): a kill before that costs a
+    // re-pull of our own message at the next catch-up, which drops it (ownSend), never an echo.
     const placeholder: InboundMessage = {
       messageId: sent.messageId,
       messageSeq: sent.messageSeq,
@@ -360,12 +362,16 @@ export class Inbox {
       flags: { noPersist: false, syncOnce: false, redDot: false },
       source: 'sync',
     }
-    this.remember(placeholder)
+    // A copy coming back (sync, a v2 double store) is known by its clientMsgNo (ownSend): the
+    // de-dup sets are left to incoming messages, which our own would otherwise push out.
+    if (!this.deps.ownSend) this.remember(placeholder, 'lazy')
     const ch = this.channel(sent.channelId, sent.channelType)
     if (ch.cursor === undefined && !this.catchUps.conversationSyncInFlight) this.firstContact(ch, sent.messageSeq)
     if ((ch.cursor !== undefined && sent.messageSeq <= ch.cursor) || ch.held.has(sent.messageSeq)) return
     ch.topPushed = Math.max(ch.topPushed, sent.messageSeq)
-    ch.held.set(sent.messageSeq, { msg: placeholder, acks: [] })
+    // The usual case: the next seq of an idle channel is stepped over at once, without a drain.
+    if (ch.cursor === sent.messageSeq - 1 && !ch.draining && ch.held.size === 0) return this.advance(ch, sent.messageSeq, 'lazy')
+    ch.held.set(sent.messageSeq, { msg: placeholder, acks: [], own: true })
     // Only step over it now when nothing is missing before it; otherwise the next push or catch-up fills.
     if (ch.cursor !== undefined && sent.messageSeq === ch.cursor + 1) void this.drainSoon(ch)
   }
@@ -497,6 +503,8 @@ export class Inbox {
 
   private async process(ch: Channel, h: Held): Promise<void> {
     const seq = h.msg.messageSeq
+    // Our own message (noteSent): a seq to step over, nothing to show.
+    if (h.own) return this.advance(ch, seq, 'lazy')
     const shown = !this.dedup.isDuplicate(h.msg)
     if (shown) {
       this.quick = await this.deliverOnce(h, () => this.unclaim(ch, seq))
@@ -504,7 +512,7 @@ export class Inbox {
     } else this.duplicate(h.msg, h.acks, true)
     // A claimed seq is in storage already: no urgent write.
     const unsaved = shown && (this.claimed.cursors.get(ch.key) ?? 0) < seq
-    this.advance(ch, seq, unsaved)
+    this.advance(ch, seq, unsaved ? 'urgent' : 'spaced')
     if (unsaved && !this.deps.unsafe?.cursorAfterDelivery) {
       const saving: Promise<void> = this.store.commit('cursors').then(() => {
         if (this.saving === saving) this.saving = null
@@ -559,12 +567,12 @@ export class Inbox {
     }
     this.inflight.delete(h.msg.messageId)
     // Without a seq there is no cursor to guard it: its id is what must reach storage at once.
-    this.remember(h.msg, h.msg.messageSeq === 0)
+    this.remember(h.msg, h.msg.messageSeq === 0 ? 'urgent' : 'spaced')
     return quick
   }
 
-  /** `shown`: the app was just handed this seq, so the cursor is saved at once (see InboxStore). */
-  private advance(ch: Channel, seq: number, shown = false): void {
+  /** `how`: 'urgent' when the app was just handed this seq, so the cursor is saved at once (see InboxStore). */
+  private advance(ch: Channel, seq: number, how: Change = 'spaced'): void {
     if (ch.cursor !== undefined && seq <= ch.cursor) return
     ch.cursor = seq
     this.gaps.resolved(ch)
@@ -575,13 +583,12 @@ export class Inbox {
       const g = ch.gaps.shift()!
       if (!g.lost) this.reportGap(ch, g.from, g.to, 'filled')
     }
-    this.store.cursorsChanged(shown)
+    this.store.cursorsChanged(how)
   }
 
-  /** `urgent`: written without waiting for the store's spacing (see InboxStore). */
-  private remember(msg: InboundMessage, urgent = false): void {
+  private remember(msg: InboundMessage, how: Change): void {
     this.dedup.remember(msg)
-    this.store.seenChanged(urgent)
+    this.store.seenChanged(how)
   }
 
   /** A duplicate is still acked (`inDrain`: with its drain's acks): a v2 server keeps redelivering what was not acked. */

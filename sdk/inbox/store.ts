@@ -16,7 +16,8 @@
  * spacing; the client flushes on app hide and close, before WeChat may kill a background app, and
  * while the app stays hidden every change is written at once (a message can still come in then,
  * and a kill finding the seen record behind the cursors would show it again should the cursors
- * record turn out unreadable at the next launch). A
+ * record turn out unreadable at the next launch). A lazy change (the note of our own SENDACK)
+ * waits for the key's next write or a flush; while hidden it too is written at once. A
  * failed write stays pending for the next change and is reported once per failing streak.
  *
  * Unreadable is not empty (issue 15.2). A read that fails is tried again; a key that still cannot
@@ -108,6 +109,8 @@ interface Part {
   dirty: boolean
   /** Write without waiting for the spacing. */
   urgent: boolean
+  /** Changed, but not worth a write of its own: goes with the key's next write, a flush, or at once while hidden. */
+  stale: boolean
   /** When its last write settled (platform clock). */
   writtenAt: number
   /** Could not be read: not written until a read works (its content is merged first). */
@@ -115,6 +118,9 @@ interface Part {
   /** commit() calls waiting for its next write. */
   commits: Array<(ok: boolean) => void>
 }
+
+/** How soon a change must reach storage (see cursorsChanged). */
+export type Change = 'urgent' | 'spaced' | 'lazy'
 
 type ReadResult<T> = { ok: true; value: T | undefined } | { ok: false; failed: boolean }
 
@@ -132,7 +138,7 @@ export class InboxStore {
   private wake: (() => void) | null = null
 
   constructor(private readonly deps: InboxStoreDeps) {
-    const part = (key: string, value: () => object, parse: (v: unknown) => object | undefined): Part => ({ key, value, parse, dirty: false, urgent: false, writtenAt: -Infinity, unread: false, commits: [] })
+    const part = (key: string, value: () => object, parse: (v: unknown) => object | undefined): Part => ({ key, value, parse, dirty: false, urgent: false, stale: false, writtenAt: -Infinity, unread: false, commits: [] })
     this.cursors = part(`${deps.prefix}:in:cursors`, () => deps.cursors(), parseCursors)
     this.seen = part(
       `${deps.prefix}:in:seen`,
@@ -157,8 +163,8 @@ export class InboxStore {
     const seen = await this.load1(this.seen)
     if (this.deps.unreadableIsEmpty && !(cursors.ok && seen.ok)) {
       // The old defect whole: one unreadable part makes a fresh install (the other copy of the cursors unused).
-      this.changed(this.cursors, false)
-      this.changed(this.seen, false)
+      this.changed(this.cursors, 'spaced')
+      this.changed(this.seen, 'spaced')
       return { unreadable: false }
     }
     const out: LoadedState = { unreadable: !cursors.ok || !seen.ok }
@@ -167,13 +173,17 @@ export class InboxStore {
     return out
   }
 
-  /** `urgent`: a message the app was shown depends on it; written without waiting for the spacing. */
-  cursorsChanged(urgent = false): void {
-    this.changed(this.cursors, urgent)
+  /**
+   * `urgent`: a message the app was shown depends on it; written without waiting for the spacing.
+   * `lazy`: nothing is lost if a kill comes first (the inbox's note of its own SENDACK); it goes
+   * with the next write of the key, or at flush (app hide, close), never in a write of its own.
+   */
+  cursorsChanged(how: Change = 'spaced'): void {
+    this.changed(this.cursors, how)
   }
 
-  seenChanged(urgent = false): void {
-    this.changed(this.seen, urgent)
+  seenChanged(how: Change = 'spaced'): void {
+    this.changed(this.seen, how)
   }
 
   /** Writes a record now; true once a write of it begun after this call succeeded. */
@@ -181,7 +191,7 @@ export class InboxStore {
     const part = record === 'cursors' ? this.cursors : this.seen
     return new Promise((resolve) => {
       part.commits.push(resolve)
-      this.changed(part, true)
+      this.changed(part, 'urgent')
     })
   }
 
@@ -189,6 +199,7 @@ export class InboxStore {
   async flush(): Promise<void> {
     this.flushing++
     try {
+      for (const p of [this.cursors, this.seen]) if (p.stale) p.dirty = true
       if (this.cursors.dirty || this.seen.dirty) this.schedule()
       this.wake?.()
       while (this.writing) await this.writing
@@ -197,9 +208,10 @@ export class InboxStore {
     }
   }
 
-  private changed(part: Part, urgent: boolean): void {
+  private changed(part: Part, how: Change): void {
+    if (how === 'lazy' && !this.hidden) return void (part.stale = true)
     part.dirty = true
-    if (urgent || this.hidden) {
+    if (how === 'urgent' || this.hidden) {
       part.urgent = true
       this.wake?.()
     }
@@ -225,7 +237,7 @@ export class InboxStore {
         continue
       }
       const urgent = due.map((p) => p.urgent)
-      for (const p of due) p.dirty = p.urgent = false
+      for (const p of due) p.dirty = p.urgent = p.stale = false
       let failed: unknown
       for (const [i, p] of due.entries()) {
         const served = p.commits.splice(0)
@@ -292,7 +304,7 @@ export class InboxStore {
       this.deps.emitError(new StorageError('STORAGE_FAILED', 'inbox state could not be read; it is kept and caught up from the server', { key: part.key }))
     } else {
       this.deps.emitError(new StorageError('STORAGE_CORRUPT', 'stored inbox state was unreadable; it is kept aside and caught up from the server', { key: part.key }))
-      this.changed(part, false)
+      this.changed(part, 'spaced')
     }
     return r
   }

@@ -277,6 +277,11 @@ export class Outbox {
   }
 
   /** queued, sending and failed messages, in enqueue order. */
+  /** Deletes every saved media file of this uid (logout; the records are gone). Never rejects. */
+  removeSavedFiles(): Promise<void> {
+    return this.deps.media?.sweep(new Set()) ?? Promise.resolve()
+  }
+
   pending(): OutboxMessage[] {
     return this.entries.map((e) => snapshot(e.msg))
   }

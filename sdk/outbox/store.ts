@@ -402,7 +402,6 @@ function settle(waiters: Waiter[], error: unknown): void {
   }
 }
 
-/** The records of a batch key's value, or undefined when it is not one. */
 /** The saved media files a quarantined value (a record, or a batch of them) still points at. */
 export function savedFiles(raw: unknown): string[] {
   const files: string[] = []
@@ -413,6 +412,7 @@ export function savedFiles(raw: unknown): string[] {
   return files
 }
 
+/** The records of a batch key's value, or undefined when it is not one. */
 function batchOf(value: unknown): unknown[] | undefined {
   const list = value && typeof value === 'object' ? (value as { batch?: unknown }).batch : undefined
   return Array.isArray(list) && list.length > 0 ? list : undefined

@@ -224,13 +224,14 @@ export function createWxPlatform(wx: WxApi, opts: WxPlatformOptions = {}): WxPla
   const chains = new Map<string, Promise<unknown>>()
   /** Runs `op` after every earlier operation on `key` settled. */
   const serial = <T>(key: string, op: () => Promise<T>): Promise<T> => {
-    const prev = chains.get(key) ?? Promise.resolve()
-    const run = prev.then(op, op)
-    const tail = run.then(() => undefined, () => undefined)
-    chains.set(key, tail)
-    void tail.then(() => {
+    const prev = chains.get(key)
+    // Nothing pending on the key (the usual case): no extra turn.
+    const run = prev ? prev.then(op, op) : op()
+    const settled = (): void => {
       if (chains.get(key) === tail) chains.delete(key)
-    })
+    }
+    const tail: Promise<void> = run.then(settled, settled)
+    chains.set(key, tail)
     return run
   }
   const storageError = (api: string, key: string, errMsg: string): StorageError =>

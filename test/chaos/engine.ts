@@ -15,6 +15,7 @@ import { mediaSupport } from '../../sdk/media/media'
 import type { Client } from '../../sdk/client'
 import type { DiagnosticsSink } from '../../sdk/diagnostics/types'
 import type { ClientOptions, UnsafeSwitches } from '../../sdk/options'
+import { savedFiles } from '../../sdk/outbox/store'
 import type { Platform } from '../../sdk/platform/types'
 import { createHttpSyncProvider } from '../../sdk/sync/http'
 import type { SyncProvider } from '../../sdk/sync/types'
@@ -198,7 +199,7 @@ class Engine {
       // A copy an outbox record in storage still points at stays with it: storage refused the
       // record's removal after its SENDACK, and the next launch finds it stored and removes both.
       const kept = new Set<string>()
-      for (const [key, item] of d.storage.items) if (key.includes(':out:')) for (const f of item.json.match(/wxfile:\/\/usr\/[^"]+/g) ?? []) kept.add(f)
+      for (const key of d.storage.items.keys()) if (key.includes(':out:')) for (const f of savedFiles(d.storage.peek(key))) kept.add(f)
       for (const path of d.files.userPaths()) if (!kept.has(path)) this.history.stuck.push(`${d.uid}: saved media file left behind: ${path}`)
       const ops = pendingConvOps(d)
       if (ops > 0) this.history.stuck.push(`${d.uid}: ${ops} conversation op(s) still waiting for the server`)

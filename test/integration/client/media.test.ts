@@ -72,6 +72,22 @@ describe.each(['v2', 'v3'] as const)('media messages (%s server)', (mode) => {
     expect(fractions.every((f, i) => f > 0 && f <= 1 && (i === 0 || f >= fractions[i - 1]!))).toBe(true)
   })
 
+  it("logout() deletes the saved copies of unsent media messages, not the app's own files", async () => {
+    const alice = world.app(media())
+    await alice.client.restored()
+    alice.sim.control.setNetwork({ online: false })
+    const sent = [
+      await alice.client.send({ channelId: 'bob', channelType: 1, file: alice.sim.control.files.addTemp(PHOTO, 'jpg'), content: image }),
+      await alice.client.send({ channelId: 'bob', channelType: 1, file: alice.sim.control.files.addTemp(PHOTO, 'png'), content: image }),
+    ]
+    const appsOwn = `${USER_DATA_PATH}/avatar.jpg`
+    alice.sim.control.files.write(appsOwn, PHOTO)
+    expect(userFiles(alice).sort()).toEqual([appsOwn, ...sent.map((m) => m.media!.file)].sort())
+    const dropped = await alice.client.logout()
+    expect(dropped.map((m) => m.clientMsgNo)).toEqual(sent.map((m) => m.clientMsgNo))
+    expect(userFiles(alice)).toEqual([appsOwn])
+  })
+
   it('progress events are throttled to progressIntervalMs per message', async () => {
     const alice = world.app({ ...media(), media: mediaSupport({ uploadUrl: `${world.server.apiUrl}/upload`, progressIntervalMs: 60_000 }) })
     const progress = collect(alice.client, 'messageProgress')

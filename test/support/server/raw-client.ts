@@ -108,6 +108,13 @@ export class RawClient {
 
   /** Sends a SEND and returns its clientSeq. */
   send(o: SendOptions): number {
+    const { clientSeq, bytes } = this.encodeSend(o)
+    this.raw(bytes)
+    return clientSeq
+  }
+
+  /** A SEND sealed and encoded for this session, not written (benchmarks pre-encode frames). */
+  encodeSend(o: SendOptions): { clientSeq: number; bytes: Uint8Array } {
     const clientSeq = o.clientSeq ?? ++seqCounter
     const packet: SendPacket = {
       type: PacketType.SEND,
@@ -124,8 +131,7 @@ export class RawClient {
     }
     const sealed = sealSend(this.session, packet)
     if (o.badMsgKey) sealed.msgKey = '0'.repeat(32)
-    this.raw(encodeClientPacket(sealed, this.connack?.serverVersion || this.version))
-    return clientSeq
+    return { clientSeq, bytes: encodeClientPacket(sealed, this.connack?.serverVersion || this.version) }
   }
 
   /** Sends and waits for the SENDACK of that clientSeq. */

@@ -71,6 +71,35 @@ describe('ConversationList', () => {
     expect(JSON.parse(platform.control.data.get(LIST_KEY)!).list[0].u).toBe(500)
   })
 
+  it('our own sends cost no list write of their own: they go with the next write, or at flush (hide, close)', async () => {
+    const { platform, list } = rig()
+    await list.load()
+    const writes: string[] = []
+    const set = platform.storage.set.bind(platform.storage)
+    platform.storage.set = (key, value) => (writes.push(key), set(key, value))
+    const own = (clientMsgNo: string, status: OutboxMessage['status'], seq?: number): OutboxMessage => ({
+      clientMsgNo, channelId: 'bob', channelType: 1, payload: new Uint8Array([1]), flags: { noPersist: false, redDot: true, syncOnce: false },
+      expire: 0, status, createdAt: platform.now(), attempts: 1, ...(seq !== undefined && { messageId: `id${seq}`, messageSeq: seq }),
+    })
+    for (const status of ['queued', 'sending'] as const) list.onOwn(own('c1', status))
+    list.onOwn(own('c1', 'sent', 1))
+    await settle(platform, 5000)
+    expect(writes).toEqual([])
+    expect(list.list()).toMatchObject([{ channelId: 'bob', lastMessage: { clientMsgNo: 'c1', messageSeq: 1 } }])
+    await list.flush()
+    expect(writes).toEqual([LIST_KEY])
+    expect(JSON.parse(platform.control.data.get(LIST_KEY)!).list[0].m.n).toBe('c1')
+    // A RECV's write (after the write delay) carries the own changes made meanwhile.
+    list.onOwn(own('c2', 'sent', 2))
+    list.onMessage(recv('carol', 1))
+    await settle(platform, 1000)
+    expect(writes).toEqual([LIST_KEY, LIST_KEY])
+    const stored = JSON.parse(platform.control.data.get(LIST_KEY)!).list as Array<{ c: string; m: { n: string } }>
+    expect(stored.find((e) => e.c === 'bob')!.m.n).toBe('c2')
+    await list.flush()
+    expect(writes).toHaveLength(2)
+  })
+
   it('a stored list that is not a valid record is kept aside, the list starts empty and the next sync fills it; a bad entry is dropped alone', async () => {
     const data = new Map<string, string>([[LIST_KEY, JSON.stringify({ v: 1, list: 'garbage' })]])
     const server: ServerConversation[] = [{ channelId: 'bob', channelType: 1, unread: 2, timestamp: 5000, lastSeq: 2 }]

@@ -355,7 +355,7 @@ describe('own messages (noteSent)', () => {
     expect(r.diag.some((d) => d.event === 'duplicate' && d.detail?.messageSeq === 2)).toBe(true)
   })
 
-  it('a burst of own acks is saved in a few spaced writes; the cursor of a message the app was shown is saved at once', async () => {
+  it('own acks cost no write of their own: they go with the next write, or at flush (hide, close)', async () => {
     const r = makeInbox()
     r.push(recvOf(msg('a', 1)), null)
     await settle()
@@ -369,26 +369,62 @@ describe('own messages (noteSent)', () => {
       r.inbox.noteSent({ channelId: 'a', channelType: 1, messageId: `mine-${s}`, messageSeq: s, clientMsgNo: `c-${s}` })
       await settle(2)
     }
-    // The first change is written at once; everything after waits for the spacing.
-    expect(writes).toEqual(['wkmp:me:in:cursors', 'wkmp:me:in:seen'])
-    await r.clock.advance(WRITE_SPACING_MS)
+    await r.clock.advance(10 * WRITE_SPACING_MS)
     await settle()
-    expect(writes).toHaveLength(4)
-    expect(JSON.parse(r.clock.store.get('wkmp:me:in:cursors')!).channels).toEqual([[1, 'a', 101]])
-    // Now changes come again within the spacing; a shown message does not wait for it.
-    r.inbox.noteSent({ channelId: 'a', channelType: 1, messageId: 'mine-102', messageSeq: 102, clientMsgNo: 'c-102' })
+    expect(writes).toEqual([])
+    expect(r.inbox.cursor('a', 1)).toBe(101)
+    // A shown message's cursor is written at once and carries the own seqs below it; the seen
+    // list (its spacing long over) goes at once too, own ids included.
+    r.push(recvOf(msg('a', 102)), null)
     await settle()
+    expect(r.seqs()).toEqual([1, 102])
+    expect(writes.sort()).toEqual(['wkmp:me:in:cursors', 'wkmp:me:in:seen'])
+    expect(JSON.parse(r.clock.store.get('wkmp:me:in:cursors')!).channels).toEqual([[1, 'a', 102]])
+    const seen = JSON.parse(r.clock.store.get('wkmp:me:in:seen')!).ids as string[]
+    expect(seen).toEqual(expect.arrayContaining(['mine-2', 'mine-101', r.delivered[1]!.messageId]))
+    // Alone, an own ack reaches storage at flush (the client flushes on hide and close).
     writes.length = 0
-    r.push(recvOf(msg('a', 103)), null)
+    r.inbox.noteSent({ channelId: 'a', channelType: 1, messageId: 'mine-103', messageSeq: 103, clientMsgNo: 'c-103' })
+    await r.clock.advance(10 * WRITE_SPACING_MS)
     await settle()
-    expect(r.seqs()).toEqual([1, 103])
-    // Its cursor is on disk at once (a restart neither pulls nor accepts seq 103 again); the big
-    // seen list follows within the spacing.
-    expect(writes).toEqual(['wkmp:me:in:cursors'])
+    expect(writes).toEqual([])
+    await r.inbox.flush()
+    expect(writes.sort()).toEqual(['wkmp:me:in:cursors', 'wkmp:me:in:seen'])
     expect(JSON.parse(r.clock.store.get('wkmp:me:in:cursors')!).channels).toEqual([[1, 'a', 103]])
-    await r.clock.advance(WRITE_SPACING_MS)
+    expect(JSON.parse(r.clock.store.get('wkmp:me:in:seen')!).ids).toContain('mine-103')
+  })
+
+  it('while hidden an own ack is written at once (WeChat may kill a background app)', async () => {
+    const r = makeInbox()
+    r.push(recvOf(msg('a', 1)), null)
     await settle()
-    expect(JSON.parse(r.clock.store.get('wkmp:me:in:seen')!).ids).toContain(r.delivered[1]!.messageId)
+    r.clock.platform.control.hide()
+    await r.inbox.flush()
+    r.inbox.noteSent({ channelId: 'a', channelType: 1, messageId: 'mine-2', messageSeq: 2, clientMsgNo: 'c-2' })
+    await settle()
+    expect(JSON.parse(r.clock.store.get('wkmp:me:in:cursors')!).channels).toEqual([[1, 'a', 2]])
+    expect(JSON.parse(r.clock.store.get('wkmp:me:in:seen')!).ids).toContain('mine-2')
+  })
+
+  it('killed before an own ack reached storage: the relaunch drops the copy catch-up pulls (ownSend), never shows it', async () => {
+    const own = (no: string): boolean => no.startsWith('c-mine')
+    const r = makeInbox({ ownSend: own })
+    await r.inbox.onConnected() // baseline
+    r.sync.add('a', 1)
+    r.push(recvOf(msg('a', 1)), null)
+    await settle()
+    await r.inbox.flush()
+    const mine = r.sync.add('a', 2, { fromUid: UID, clientMsgNo: 'c-mine-2' })
+    r.inbox.noteSent({ channelId: 'a', channelType: 1, messageId: mine.messageId, messageSeq: 2, clientMsgNo: 'c-mine-2' })
+    await settle()
+    const disk = new Map(r.clock.store) // killed now: the note is not in storage
+    expect(JSON.parse(disk.get('wkmp:me:in:cursors')!).channels).toEqual([[1, 'a', 1]])
+    const b = makeInbox({ store: disk, sync: r.sync, ownSend: own })
+    await b.inbox.load()
+    r.sync.add('a', 3)
+    await b.inbox.onConnected()
+    expect(b.seqs()).toEqual([3])
+    expect(b.inbox.cursor('a', 1)).toBe(3)
   })
 })
 

@@ -21,11 +21,13 @@ class KillableStorage extends CountingStorage {
   failing: ((key: string) => boolean) | undefined
   /** The process dies just after this write landed: it applies, and it never settles. */
   dieAfter: ((key: string) => boolean) | undefined
+  /** Writes to keys matching this never apply and never settle (the kill comes while they are under way). */
+  hang: ((key: string) => boolean) | undefined
   kill(): void {
     this.dead = true
   }
   override async set(key: string, value: unknown): Promise<void> {
-    if (this.dead) return new Promise<void>(() => undefined)
+    if (this.dead || this.hang?.(key)) return new Promise<void>(() => undefined)
     if (this.failing?.(key)) throw new StorageError('STORAGE_FAILED', 'setStorage:fail sim injected failure', { key })
     await super.set(key, value)
     if (this.dieAfter?.(key)) {
@@ -256,4 +258,56 @@ it('discarding a quarantined record or batch deletes the saved media files it po
   await h.outbox.discard('z')
   expect(removed.sort()).toEqual([photo('x'), photo('y'), photo('z')])
   expect([...storage.data.keys()].filter((k) => k.includes(':out:'))).toEqual([])
+})
+
+it("kill midway a group written in several keys (#2 landed, #1 not): only #2's send()s resolved, and the relaunch restores exactly them, once, in order", async () => {
+  const storage = new KillableStorage()
+  const h = makeOutbox({}, { storage, time: undefined as never })
+  await h.outbox.load()
+  storage.hang = (key) => key.endsWith(':out:#1')
+  const resolved: string[] = []
+  for (let i = 0; i < 200; i++) void h.outbox.send(msg(i)).then((m) => resolved.push(Buffer.from(m.payload).toString()))
+  await flushPromises()
+  storage.kill()
+  const disk = storage.relaunch()
+  expect(batchKeys(disk)).toEqual(['wkmp:alice:out:#2'])
+  const after = await restart(disk, h.time)
+  expect(payloads(after)).toEqual(Array.from({ length: 72 }, (_, i) => `m${128 + i}`))
+  expect(resolved.sort()).toEqual(payloads(after).sort())
+})
+
+it('kill after the forgetting rewrite landed, before sent was reported: the acked records stay forgotten, the others come back once', async () => {
+  const storage = new KillableStorage()
+  const h = makeOutbox({ window: 40 }, { storage, time: undefined as never })
+  await Promise.all(await burst(h, 40))
+  h.connect()
+  storage.dieAfter = (key) => key.includes(':out:#')
+  for (const s of h.wire.slice(0, 10)) h.ack(s, 1)
+  await flushPromises()
+  const after = await restart(storage.relaunch(), h.time)
+  expect(payloads(after)).toEqual(Array.from({ length: 30 }, (_, i) => `m${10 + i}`))
+  after.connect()
+  expect(new Set(after.wire.map((p) => p.clientMsgNo)).size).toBe(30)
+})
+
+it('a forgetting rewrite that storage refuses: reported, sent still reported; the next rewrite drops those records, a restart before it re-sends them once', async () => {
+  const storage = new KillableStorage()
+  const h = makeOutbox({ window: 40 }, { storage, time: undefined as never })
+  await Promise.all(await burst(h, 40))
+  h.connect()
+  storage.failing = (key) => key.includes(':out:#')
+  for (const s of h.wire.slice(0, 10)) h.ack(s, 1)
+  await flushPromises()
+  expect(h.errors.map((e) => e.code)).toContain('STORAGE_FAILED')
+  expect(h.statuses.filter((m) => m.status === 'sent')).toHaveLength(10)
+  // Killed now: the 10 are still in the batch on disk; the relaunch re-sends them, each once.
+  const killed = await restart(storage.relaunch(), h.time)
+  expect(payloads(killed)).toEqual(Array.from({ length: 40 }, (_, i) => `m${i}`))
+  // Not killed: the next forgetting rewrite drops them with its own.
+  storage.failing = undefined
+  for (const s of h.wire.slice(10, 20)) h.ack(s, 1)
+  await flushPromises()
+  const [key] = batchKeys(storage)
+  expect(JSON.parse(storage.data.get(key!)!).batch.map((r: { payload: string }) => Buffer.from(r.payload, 'base64').toString())).toEqual(Array.from({ length: 20 }, (_, i) => `m${20 + i}`))
+  expect(new Set(h.statuses.filter((m) => m.status === 'sent').map((m) => m.clientMsgNo)).size).toBe(20)
 })
