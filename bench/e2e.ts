@@ -169,9 +169,9 @@ const ratio = (a: number, b: number): number => Math.round((a / b) * 10) / 10
 
 /** The second CPU pass of issue 21 against its starting point, recorded by hand from paired runs of this bench. */
 const PAIRED =
-  'Paired with 6362df2 (before the second CPU pass of issue 21): `E2E_CHILD_ONLY=1 E2E_REPEAT=3`, this code then 6362df2, twice, 2026-12-02, load average 5.4-9.5 (other sessions, and a jest run during the second pair). ' +
-  'Ours, median µs per acked message: 148 / 128 against 167 / 120; official 434 / 448 against 465 / 430; official / ours 2.5 / 2.75 against 3.2 / 3.9. No difference the noise lets through. ' +
-  'The 5x target needs about 90 µs here; the floor is 28-36 µs, so `ws` and the socket do not rule it out: the gap is SDK work per message (persisting and forgetting each record through the storage API, which the simulated wx serialises in this process, AES and MD5 per SEND, the status events and traces). Not reached.'
+  'Paired with 6362df2 (before the second CPU pass of issue 21): `E2E_CHILD_ONLY=1 E2E_REPEAT=3`, this code then 6362df2, twice, then again twice, 2026-12-02, machine shared with other sessions (load average 5.4-9.5 for the first four runs, a jest run alongside the second pair; 3.9-5.2 for the last four). ' +
+  'Ours, median µs per acked message: 148 / 128 / 109 / 118 against 167 / 120 / 117 / 168 (mean 126 against 143, -12%, inside the ±30% noise); official / ours 2.5 / 2.75 / 3.6 / 3.3 against 3.2 / 3.9 / 3.1 / 3.0. ' +
+  'The 5x target needs about 90 µs here; the floor is 25-45 µs, so `ws` and the socket do not rule it out: the gap is SDK work per message (persisting and forgetting each record through the storage API, which the simulated wx serialises in this process, AES and MD5 per SEND, the status events and traces). Not reached.'
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b)
