@@ -46,13 +46,7 @@ export interface DiagnosticCounters {
 }
 
 const REDACTED = new Set(['token', 'payload', 'body', 'text', 'content'])
-/** Detail keys seen so far → whether they are redacted (the few names in use, lower-cased once). */
-const redactedKeys = new Map<string, boolean>()
-function redacted(key: string): boolean {
-  let r = redactedKeys.get(key)
-  if (r === undefined && redactedKeys.size < 1000) redactedKeys.set(key, (r = REDACTED.has(key.toLowerCase())))
-  return r ?? REDACTED.has(key.toLowerCase())
-}
+
 /** Realtime-log limits (docs/platform.md §5): each call at most 5 KB, ~200 calls per page session. */
 const REALTIME_MAX_BYTES = 5 * 1024
 const REALTIME_MAX_CALLS = 200
@@ -219,7 +213,7 @@ export class Diagnostics implements DiagnosticsSink {
     if (this.settings.includeBodies) return detail
     let out: Record<string, unknown> | undefined
     for (const k in detail) {
-      if (!redacted(k)) continue
+      if (!REDACTED.has(k.toLowerCase())) continue
       out ??= { ...detail }
       delete out[k]
     }

@@ -104,10 +104,11 @@ describe('chaos fault hooks', () => {
   // the world's seeded random stream is drawn in another order, so seq 17's clientMsgNo is another.
   // The message history (issue 20: small per-channel stores, written in batches) shifts it again;
   // the kill still lands in the task that shows the pushed seq 17.
+  // Likewise issue 21's lazy own-SENDACK notes (fewer storage writes draw fewer completion orders).
   it.each(['v2', 'v3'] as const)('handler-kill: a kill inside a claimed run loses none of it (seed 164, %s)', async (mode) => {
     const r = await runScenario(164, { mode, trace: true, without: ['media', 'batches', 'convops'] })
     expect(r.trace.some((line) => line.includes('u2#4 killed inside the message handler'))).toBe(true)
-    expect(r.trace.some((line) => / u2#4 shown 2:g1 seq 17 from u0 d0bdcb47 \(push\)/.test(line))).toBe(true)
+    expect(r.trace.some((line) => / u2#4 shown 2:g1 seq 17 from u0 [0-9a-f]{8} \(push\)/.test(line))).toBe(true)
     expect(r.failures.filter((f) => f.startsWith('lost'))).toEqual([])
   }, 60_000)
 
