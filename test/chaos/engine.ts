@@ -691,8 +691,8 @@ export function channelKeyOf(ch: ChannelRef): string {
 
 /** Conversation ops stored and not confirmed by the server yet. */
 function pendingConvOps(d: Device): number {
-  const stored = d.storage.peek(`wkmp:${d.uid}:conversation-ops`) as { ops?: unknown[] } | undefined
-  return Array.isArray(stored?.ops) ? stored.ops.length : 0
+  const ops = (d.storage.peek(`wkmp:${d.uid}:conversation-ops`) as { ops?: unknown[] } | undefined)?.ops
+  return Array.isArray(ops) ? ops.length : 0
 }
 
 /** Outbox writes report success and store nothing (the "persistence off" switch). */
