@@ -749,8 +749,7 @@ export function channelKeyOf(ch: ChannelRef): string {
 
 /** Conversation ops stored and not confirmed by the server yet. */
 function pendingConvOps(d: Device): number {
-  const stored = d.storage.peek(`wkmp:${d.uid}:conversation-ops`) as { ops?: unknown[] } | undefined
-  const ops = stored?.ops
+  const ops = (d.storage.peek(`wkmp:${d.uid}:conversation-ops`) as { ops?: unknown[] } | undefined)?.ops
   return Array.isArray(ops) ? ops.length : 0
 }
 

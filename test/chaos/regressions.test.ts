@@ -161,6 +161,7 @@ describe('chaos seeds of the conversation ops (issue 20)', () => {
     [37, 'v3'],
     [51, 'v2'],
     [396, 'v2'],
+    [396, 'v3'],
   ] as const)('seed %i (%s): no violation', async (seed, mode) => {
     const r = await runScenario(seed, { mode })
     expect(r.failures).toEqual([])

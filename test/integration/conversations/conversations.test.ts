@@ -1,7 +1,8 @@
 /**
  * The conversation list (issue 20) over real sockets against the local server, both lines: synced
  * at connect, updated live by RECV and our own sends, unread ops durable across a kill, the list
- * rendered from storage on a cold start before the socket is up, per-uid isolation.
+ * rendered from storage on a cold start before the socket is up, per-uid isolation. Kills: a
+ * clearUnread made offline, a setUnread whose call hangs.
  */
 import type { Conversation } from '../../../sdk/conversations/types'
 import { waitFor, waitForEvent } from '../../support/waiters'
@@ -99,6 +100,30 @@ describe.each(['v2', 'v3'] as const)('conversation list over real sockets (%s se
     await second.sync()
     await new Promise((r) => setTimeout(r, 300))
     expect(find(second.conversations(), 'bob')?.unread).toBe(0)
+  }, 20_000)
+
+  it('setUnread whose call never gets an answer survives a kill: the next process sends it and the server has the count', async () => {
+    for (const t of ['a', 'b', 'c']) await backendSend('bob', 'alice', t)
+    const first = world.app({ serverLine: mode })
+    await first.client.connect()
+    await waitFor(() => find(first.client.conversations(), 'bob')?.unread === 3)
+    // The route swallows the next call (it hangs until the SDK's deadline); the process is killed meanwhile.
+    world.server.core.faults.failHttp(['/conversations/setUnread'], 'no-answer', { count: 1 })
+    await first.client.setUnread(BOB, 1)
+    await new Promise((r) => setTimeout(r, 200))
+    expect(world.server.core.conversationOps).toEqual([])
+    expect(await serverUnread(mode, 'bob')).toBe(3)
+
+    const next = first.sim.control.coldRestart()
+    const second = world.client(next.control.platform(), { serverLine: mode })
+    await second.restored()
+    expect(find(second.conversations(), 'bob')?.unread).toBe(1)
+    await second.connect()
+    await waitFor(() => world.server.core.conversationOps.length === 1)
+    expect(world.server.core.conversationOps).toMatchObject([{ uid: 'alice', action: 'setUnread', channelId: 'bob', unread: 1, lastSeq: 3 }])
+    expect(await serverUnread(mode, 'bob')).toBe(1)
+    await second.sync()
+    await waitFor(() => find(second.conversations(), 'bob')?.unread === 1)
   }, 20_000)
 
   it('setUnread and deleteConversation reach the server; a later message brings a deleted conversation back', async () => {
