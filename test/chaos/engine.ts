@@ -611,7 +611,14 @@ class Engine {
         const entry: HistoryCheck = { uid: d.uid, channel: channelKeyOf({ ...channel, loginUid: d.uid }), pages: [] }
         let before: number | undefined
         for (let i = 0; i < HISTORY_PAGES; i++) {
-          const page = await this.drive(d.client.messages(channel, { limit: HISTORY_LIMIT, ...(before !== undefined && { before }) }))
+          const query = { limit: HISTORY_LIMIT, ...(before !== undefined && { before }) }
+          let page = await this.drive(d.client.messages(channel, query))
+          // The app's own SyncProvider may still hang (a callback-hang fault): the user pulls again once it answers.
+          for (let again = 0; again < 2 && page instanceof Error && page.message.includes('did not answer'); again++) {
+            const wait = Math.max(0, d.syncHangUntil - this.time.now()) + 1_000
+            await this.time.advance(wait).catch((e: unknown) => void this.history.internalErrors.push(`escaped the SDK: ${e instanceof Error ? e.message : String(e)}`))
+            page = await this.drive(d.client.messages(channel, query))
+          }
           if (page instanceof Error) {
             entry.error = page.message
             break
