@@ -536,8 +536,10 @@ test('history: messages() pages the stored newest, then older pages from the rea
   const B1 = peer(b!, { options: { history: { perChannel: 10, writeDelayMs: 50 } } })
   await online(A, B1)
   const texts = Array.from({ length: 25 }, (_, i) => `history ${i + 1}`)
-  await sendAll(A, b!, 1, texts)
+  const sent = await sendAll(A, b!, 1, texts)
   await waitFor(() => B1.messages.length === 25, 'B received all 25').catch(explain(B1))
+  // What B's pages will ask for: the server's message sync shows all 25 to B (a v3 server can lag).
+  await waitFor(async () => (await storedSeqs(b!, a!, 1)).size === 25, "the server's sync shows B all 25")
   const order = B1.messages.map(text)
   // The sender's history holds its own messages once the SENDACKs gave them seqs.
   const own = await A.client.messages({ channelId: b!, channelType: 1 }, { limit: 25 })
@@ -556,6 +558,7 @@ test('history: messages() pages the stored newest, then older pages from the rea
   await online(B2)
   const pages = [newest]
   while (pages[pages.length - 1]!.more) pages.push(await B2.client.messages({ channelId: a!, channelType: 1 }, { before: pages[pages.length - 1]!.from, limit: 10 }))
+  expect(sent.map((m) => m.clientMsgNo).sort()).toEqual(pages.flatMap((p) => p.messages).map((m) => m.clientMsgNo).sort())
   const all = pages.reverse().flatMap((p) => p.messages)
   expect(all.map((m) => m.messageSeq)).toEqual(Array.from({ length: 25 }, (_, i) => i + 1))
   expect(all.map(text)).toEqual(order)
