@@ -127,7 +127,7 @@ export function render(r: Record<string, unknown>): string {
     '',
     `SDK / official (gzipped): ${String(r.sdkOverOfficial)}. Core target ≤ 24 KB: ${core.gzipped <= 24576 ? 'met' : `**missed** (${kb(core.gzipped)})`}.`,
     '',
-    'What each part costs: minified bytes from the metafile; gzip is the bundle\'s gzipped size shared out in proportion (an estimate). The core is every part but the three marked createClient only.',
+    'What each part costs: minified bytes from the metafile; gzip is the bundle\'s gzipped size shared out in proportion (an estimate). The core is every part but those marked createClient only.',
     '',
     '| Part | minified | ≈ gzip | carries |',
     '|---|---:|---:|---|',
