@@ -3,7 +3,8 @@
  * client, so a page switch loses nothing. It listens to the client for its whole life (pages
  * listen to the store and unsubscribe on unload). A chat's rows come from the SDK's history
  * (`client.messages()`: stored messages first, older pages from the server, our unsent ones with
- * their status); live messages and status changes are applied to them as they come.
+ * their status); live messages and status changes are applied to the chats loaded so far (a chat
+ * not opened yet gets its rows from the SDK when it is).
  * The conversation list itself is the SDK's (`client.conversations()`, conversation-rows.ts).
  */
 import { decodeContent } from 'wukongim-mp'
@@ -58,11 +59,6 @@ export class ChatStore {
       client.on('message', (m) => this.onMessage(m)),
       client.on('messageProgress', (p) => this.onProgress(p)),
     ]
-    // After a cold start the outbox comes back from storage: show those rows (failed ones with retry).
-    client.restored().then(
-      () => client.pending().forEach((m) => this.onStatus(m)),
-      () => undefined,
-    )
   }
 
   /** Subscribes to changes; returns the undo (pages call it on unload). */
@@ -105,8 +101,9 @@ export class ChatStore {
 
   /** Loads a chat's newest page from the SDK's history (storage first, then the server). */
   async load(channelType: number, channelId: string): Promise<void> {
-    const page = await this.client.messages({ channelId, channelType })
+    // Opened before the page arrives, so live messages and statuses meanwhile are kept.
     const chat = this.chat(channelType, channelId)
+    const page = await this.client.messages({ channelId, channelType })
     chat.items = this.merge(chat.items, page.messages.map((m) => this.historyRow(m)))
     chat.from = page.from
     chat.more = page.more
@@ -154,7 +151,8 @@ export class ChatStore {
 
   private onStatus(m: OutboxMessage): void {
     const key = conversationKey(m.channelType, m.channelId)
-    const chat = this.chat(m.channelType, m.channelId)
+    const chat = this.chats.get(key)
+    if (!chat) return // not opened: its rows come from messages() when it is
     const rowKey = `${this.client.uid}:${m.clientMsgNo}`
     const index = chat.items.findIndex((i) => i.key === rowKey)
     if (m.status === 'failed' && m.failure === 'cancelled') {
@@ -228,7 +226,8 @@ export class ChatStore {
 
   private onMessage(m: ReceivedMessage): void {
     const key = conversationKey(m.channelType, m.channelId)
-    const chat = this.chat(m.channelType, m.channelId)
+    const chat = this.chats.get(key)
+    if (!chat) return // not opened: its rows come from messages() when it is
     const rowKey = `${m.fromUid}:${m.clientMsgNo}`
     if (chat.items.some((i) => i.key === rowKey)) return // the SDK de-duplicates; a row is never shown twice either
     const at = m.timestamp * 1000

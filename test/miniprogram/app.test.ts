@@ -42,6 +42,8 @@ it('a cold start with a saved session signs in by itself and sends what the kill
   expect(im.uid).toBe('alice')
   await waitFor(() => im.pending().length === 0 && second.core.messages({ channelId: 'bob', channelType: 1, loginUid: 'alice' }).length === 1)
   expect(second.core.messages({ channelId: 'bob', channelType: 1, loginUid: 'alice' }).map((m) => m.clientMsgNo)).toEqual([queued.clientMsgNo])
+  // The chat, opened now, shows it from the SDK's history, sent.
+  await second.app.chats!.load(1, 'bob')
   expect(second.app.chats!.messages(1, 'bob').map((i) => [i.text, i.status])).toEqual([['written offline, then killed', 'sent']])
 })
 
