@@ -168,3 +168,14 @@ describe('chaos seeds of the conversation ops (issue 20)', () => {
     expect(r.convDurable).toBeGreaterThan(0)
   }, 60_000)
 })
+
+describe('chaos seeds of the merged issue 20/21 code', () => {
+  // Seed 155: a corrupt cursors key was replaced while the inbox was still loading, with the state
+  // before its baseline was known; our own SENDACK notes (lazy since issue 21) wrote nothing after
+  // it, so the next launch was a fresh install and skipped what came while offline
+  // (test/unit/inbox/faults.test.ts). The key is now replaced once the state is known.
+  it.each(['v2', 'v3'] as const)('seed 155 (%s): no violation', async (mode) => {
+    const r = await runScenario(155, { mode })
+    expect(r.failures).toEqual([])
+  }, 60_000)
+})

@@ -224,6 +224,21 @@ describe('issue 15.2: unreadable inbox state is not a fresh install', () => {
     expect(r.inbox.snapshot().unreadableState).toBe(true)
   })
 
+  // Chaos seed 155 (v2, v3): the corrupt key was replaced while the inbox was still loading, with
+  // the state before its baseline was known (none, no channels): the next launch was a fresh install.
+  // It is now replaced by the inbox's next write (or flush), with the loaded state.
+  it('a corrupt cursors key is not replaced while the inbox loads: the next launch is not a fresh install', async () => {
+    const { sync, store } = previousRun('{"v":1,"baseline":true,"channels":[[1,"a",')
+    store.delete('wkmp:me:in:seen') // nothing shown yet: only the cursors key existed
+    const r = makeInbox({ sync, store })
+    await r.inbox.load()
+    await r.clock.advance(1_000) // killed now
+    const b = makeInbox({ sync, store })
+    await b.inbox.load()
+    await b.inbox.onConnected()
+    expect(b.seqs()).toEqual([1, 2, 3, 4, 5])
+  })
+
   it('_unsafe.unreadableStateIsEmpty brings back the fresh-install skip', async () => {
     const { sync, store } = previousRun({ v: 1, channels: 'garbage' })
     const r = makeInbox({ sync, store, unsafe: { unreadableStateIsEmpty: true } })
