@@ -165,6 +165,10 @@ export class Outbox {
   private reserved = 0
   private loading: Promise<void> | undefined
   private loaded = false
+  /** load() has resolved (the restore, media sweep included, is over). */
+  private restored = false
+  /** send() calls waiting for load(). */
+  private awaitingLoad = 0
   private closed = false
   private timer: TimerId | undefined
   private timerAt = Infinity
@@ -176,7 +180,9 @@ export class Outbox {
   /** Restores the queue from storage (once; retried on the next call if it failed). */
   load(): Promise<void> {
     if (!this.loading) {
-      this.loading = this.restore().then(undefined, (error: unknown) => {
+      this.loading = this.restore().then(() => {
+        this.restored = true
+      }, (error: unknown) => {
         this.loading = undefined
         throw error
       })
@@ -186,10 +192,20 @@ export class Outbox {
 
   async send(input: SendInput): Promise<OutboxMessage> {
     this.assertOpen()
-    const { file, ...valid } = validateSend(input)
+    const valid = validateSend(input)
+    const file = valid.file
     const media = this.deps.media
     if (file !== undefined && !media) throw new ClientError('PLATFORM_UNSUPPORTED', 'media messages need the `media` option (and a platform with files and uploads)')
-    await this.load()
+    // Restored and nobody still waiting for it (the usual case): no turn spent on the settled load;
+    // otherwise behind the calls already waiting, so enqueue order stays call order.
+    if (!this.restored || this.awaitingLoad > 0) {
+      this.awaitingLoad++
+      try {
+        await this.load()
+      } finally {
+        this.awaitingLoad--
+      }
+    }
     this.assertOpen()
     if (this.entries.length + this.reserved >= this.deps.config.maxMessages) {
       throw new StorageError('STORAGE_FULL', 'the outbox is full', { limit: this.deps.config.maxMessages })
@@ -198,7 +214,8 @@ export class Outbox {
     try {
       const clientMsgNo = `${hex(await this.deps.platform.randomBytes(16))}_${this.deps.config.deviceTag()}`
       const order = this.nextOrder++
-      const msg: OutboxMessage = { clientMsgNo, ...valid, status: 'queued', createdAt: this.deps.platform.now(), attempts: 0 }
+      const msg: OutboxMessage = { clientMsgNo, channelId: valid.channelId, channelType: valid.channelType, payload: valid.payload, flags: valid.flags, expire: valid.expire, status: 'queued', createdAt: this.deps.platform.now(), attempts: 0 }
+      if (valid.topic !== undefined) msg.topic = valid.topic
       // The file first: a record must never point at a file that is not saved yet.
       if (file !== undefined && media) msg.media = { file: await media.persist(file, clientMsgNo) }
       try {
