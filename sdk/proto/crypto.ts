@@ -18,7 +18,7 @@ import { AesCbc } from './aes-cbc'
 import { decodeBase64, decodeBase64Ascii, encodeBase64, encodeBase64Ascii } from './base64'
 import { md5Hex } from './md5'
 import { Setting, type RecvPacket, type SendPacket } from './packets'
-import { encodeUtf8 } from './utf8'
+import { encodeUtf8, writeUtf8 } from './utf8'
 
 export interface KeyPair {
   publicKey: Uint8Array
@@ -77,11 +77,10 @@ export class SessionCrypto {
 
   // hex(MD5(base64(AES(utf8(fields + payloadB64))))), §5.4. The payload is already ASCII base64.
   private msgKey(fields: string, wirePayload: Uint8Array): string {
-    const head = encodeUtf8(fields)
-    const verify = new Uint8Array(head.length + wirePayload.length)
-    verify.set(head)
-    verify.set(wirePayload, head.length)
-    return md5Hex(this.encrypt(verify))
+    const verify = new Uint8Array(fields.length * 3 + wirePayload.length)
+    const head = writeUtf8(fields, verify, 0)
+    verify.set(wirePayload, head)
+    return md5Hex(this.encrypt(verify.subarray(0, head + wirePayload.length)))
   }
 }
 

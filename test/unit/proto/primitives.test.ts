@@ -6,13 +6,24 @@ import { bytesToHex } from '@noble/hashes/utils'
 import { decodeBase64, encodeBase64 } from '../../../sdk/proto/base64'
 import { formatDecimal64, parseDecimal64, Reader, Writer } from '../../../sdk/proto/bytes'
 import { md5Hex } from '../../../sdk/proto/md5'
-import { decodeUtf8, encodeUtf8 } from '../../../sdk/proto/utf8'
+import { decodeUtf8, encodeUtf8, utf8Length } from '../../../sdk/proto/utf8'
 
 describe('utf8', () => {
   it('encodes like Buffer (TextEncoder semantics: lone surrogates become U+FFFD)', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'binary', maxLength: 200 }), (s) => {
         expect(Buffer.from(encodeUtf8(s)).toString('hex')).toBe(Buffer.from(s, 'utf8').toString('hex'))
+      }),
+      { numRuns: 2000 },
+    )
+  })
+
+  it('utf8Length counts what encoding writes (Buffer.byteLength), lone surrogates included', () => {
+    for (const s of ['', 'a', '\u00e9', '\u4e2d', '\ud83d\ude00', '\ud83d', '\ude00', 'x\ud83dy', '\ude00\ud83d']) expect(utf8Length(s)).toBe(Buffer.byteLength(s, 'utf8'))
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 200 }), (s) => {
+        expect(utf8Length(s)).toBe(encodeUtf8(s).length)
+        expect(utf8Length(s)).toBe(Buffer.byteLength(s, 'utf8'))
       }),
       { numRuns: 2000 },
     )
