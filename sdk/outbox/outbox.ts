@@ -36,6 +36,7 @@ import type { SentLookup, SentLookupResult } from '../sync/types'
 import type { FailureKind, MessageStatus, OutboxMessage, SendInput } from '../types'
 import { backoffDelay } from '../connection/backoff'
 import { canMoveTo } from './status'
+import { Queue } from './queue'
 import { OutboxStore, savedFiles, toStored } from './store'
 import type { QuarantinedRecord } from './store'
 import { decodeContent, encodeContent } from '../content/codec'
@@ -151,7 +152,7 @@ export const LOOKUP_GIVE_UP_MS = 5 * 60_000
 
 export class Outbox {
   private readonly store: OutboxStore
-  private readonly entries: Entry[] = []
+  private readonly entries = new Queue<Entry>()
   private readonly byNo = new Map<string, Entry>()
   /** Entries with a retry deadline (backing off), so arm() need not scan the whole queue. */
   private readonly retrying = new Set<Entry>()
@@ -300,7 +301,7 @@ export class Outbox {
   }
 
   pending(): OutboxMessage[] {
-    return this.entries.map((e) => snapshot(e.msg))
+    return this.entries.toArray().map((e) => snapshot(e.msg))
   }
 
   /** Stored records that could not be read or parsed at load (kept in storage until discarded). */
@@ -435,9 +436,9 @@ export class Outbox {
     if (media) {
       const files = new Set<string>()
       for (const q of quarantined) for (const file of savedFiles(q.raw)) files.add(file)
-      for (const entry of this.entries) if (entry.msg.media) files.add(entry.msg.media.file)
+      for (const entry of this.entries.toArray()) if (entry.msg.media) files.add(entry.msg.media.file)
       await media.sweep(files)
-      for (const entry of this.entries) this.startUpload(entry)
+      for (const entry of this.entries.toArray()) this.startUpload(entry)
     }
     this.flush()
   }
@@ -493,7 +494,7 @@ export class Outbox {
   private lookUp(channel: string): void {
     const lookup = this.deps.lookup
     if (!lookup || this.lookups.has(channel)) return
-    const batch = this.entries.filter((e) => e.verify && e.msg.status === 'queued' && channelOf(e.msg) === channel)
+    const batch = this.entries.toArray().filter((e) => e.verify && e.msg.status === 'queued' && channelOf(e.msg) === channel)
     const first = batch[0]
     if (!first) return
     this.lookups.add(channel)
@@ -549,7 +550,8 @@ export class Outbox {
       if (channelWindow > 0) {
         for (const e of this.inFlight.values()) onWire.set(channelOf(e.msg), (onWire.get(channelOf(e.msg)) ?? 0) + 1)
       }
-      for (const entry of this.entries) {
+      for (let k = 0; k < this.entries.length; k++) {
+        const entry = this.entries.at(k)
         if (this.inFlight.size >= limit) break
         const m = entry.msg
         if (m.status !== 'queued') continue
@@ -656,7 +658,8 @@ export class Outbox {
     if (limit <= 0) return
     const now = this.deps.platform.now()
     // Enqueue order is creation order: stop at the first entry too young to expire (was O(queue) per flush).
-    for (const entry of this.entries) {
+    for (let k = 0; k < this.entries.length; k++) {
+      const entry = this.entries.at(k)
       if (now - entry.msg.createdAt < limit) break
       if (entry.msg.status === 'queued') void this.fail(entry, 'expired', 'expired')
     }
@@ -676,7 +679,8 @@ export class Outbox {
     }
     if (expireAfterMs > 0) {
       // Enqueue order is creation order: the first queued entry expires first.
-      for (const entry of this.entries) {
+      for (let k = 0; k < this.entries.length; k++) {
+        const entry = this.entries.at(k)
         if (entry.msg.status !== 'queued') continue
         at = Math.min(at, entry.msg.createdAt + expireAfterMs)
         break
@@ -743,17 +747,16 @@ export class Outbox {
     const entry: Entry = { msg, order, clientSeq: 0, connectionId: 0, writtenAt: 0, ackCheckAt: 0, probed: false, retryAt: 0, retries: 0, reencoded: false, maybeSent, verify: false, lookupFailingSince: 0 }
     // Concurrent send() calls finish their writes in any order; keep the queue in enqueue order.
     let i = this.entries.length
-    while (i > 0 && (this.entries[i - 1] as Entry).order > order) i--
-    this.entries.splice(i, 0, entry)
+    while (i > 0 && this.entries.at(i - 1).order > order) i--
+    this.entries.insertAt(i, entry)
     this.byNo.set(msg.clientMsgNo, entry)
     return entry
   }
 
   private drop(entry: Entry): void {
     const i = this.entries.indexOf(entry)
-    // Acks come mostly in order: shift() is O(1) in V8 where splice(0, 1) moves the whole queue.
-    if (i === 0) this.entries.shift()
-    else if (i > 0) this.entries.splice(i, 1)
+    // Acks come mostly in order: the head goes in O(1) (see Queue).
+    if (i >= 0) this.entries.removeAt(i)
     this.byNo.delete(entry.msg.clientMsgNo)
     this.retrying.delete(entry)
   }
