@@ -39,7 +39,7 @@ describe('AesCbc', () => {
     expect(() => aes.decrypt(new Uint8Array(17))).toThrow(/length/)
     const wire = aes.encrypt(new Uint8Array([1, 2, 3]))
     const tampered = wire.slice()
-    tampered[15] ^= 0x55 // the last (only) block decrypts to garbage padding
+    tampered[15] = tampered[15]! ^ 0x55 // the last (only) block decrypts to garbage padding
     expect(() => aes.decrypt(tampered)).toThrow(/padding/)
   })
 
