@@ -20,7 +20,7 @@ import { createClient } from '../sdk/client'
 import { createSimWx, realConnector } from '../test/support/sim-wx'
 import { startLocalServer } from '../test/support/server/ws-server'
 import { floor } from './floor'
-import { collect, officialSdk, until } from './support'
+import { officialSdk, until } from './support'
 
 const N = Number(process.env.E2E_N ?? 10_000)
 /** Rounds of the child-process rows (ours, official, the two floors), order alternated; medians reported. */
@@ -103,7 +103,6 @@ export async function ours(server: ServerUrls, uid: string, maxOutstanding?: num
       const t = sentAt.get(m.clientMsgNo)
       if (t !== undefined) lat.push(performance.now() - t)
     })
-    collect()
     const c0 = process.cpuUsage()
     const t0 = performance.now()
     for (let i = 0; i < n; i++) {
@@ -114,7 +113,6 @@ export async function ours(server: ServerUrls, uid: string, maxOutstanding?: num
     }
     await until(() => lat.length >= n, 'all SENDACKs', 120_000)
     const secs = (performance.now() - t0) / 1000
-    collect()
     const cpu = cpuUs(c0)
     lat.sort((a, b) => a - b)
     return { n, seconds: Math.round(secs * 1000) / 1000, ackedPerSec: Math.round(n / secs), p50Ms: pct(lat, 50), p99Ms: pct(lat, 99), cpuUsPerMsg: Math.round(cpu / n) }
@@ -140,7 +138,6 @@ export async function official(server: ServerUrls, uid: string, n = N): Promise<
     sdk.connect()
     await until(() => connected, 'official CONNACK', 10_000)
     const sentAt = new Map<number, number>()
-    collect()
     const c0 = process.cpuUsage()
     const t0 = performance.now()
     for (let i = 0; i < n; i++) {
@@ -149,7 +146,6 @@ export async function official(server: ServerUrls, uid: string, n = N): Promise<
     }
     await until(() => ackAt.size >= n, 'official SENDACKs', 120_000)
     const secs = (performance.now() - t0) / 1000
-    collect()
     const cpu = cpuUs(c0)
     const lat = [...ackAt].map(([seq, t]) => t - (sentAt.get(seq) ?? t0)).sort((a, b) => a - b)
     return { n, seconds: Math.round(secs * 1000) / 1000, ackedPerSec: Math.round(n / secs), p50Ms: pct(lat, 50), p99Ms: pct(lat, 99), cpuUsPerMsg: Math.round(cpu / n) }
@@ -171,10 +167,8 @@ async function inProcess(fn: (server: ServerUrls) => Promise<Record<string, numb
 
 const ratio = (a: number, b: number): number => Math.round((a / b) * 10) / 10
 
-/** The CPU passes of issue 21 against their starting points, recorded by hand from paired runs. */
+/** The second CPU pass of issue 21 against its starting point, recorded by hand from paired runs of this bench. */
 const PAIRED =
-  'Third CPU pass of issue 21 paired with its base 0728fde (integ after the second pass): the same driver in both trees (server in a child process, untimed warm-up of 10,000 sends, then 3 rounds of 10,000 sends awaited one by one; ours only), base then this code, three times, 2026-12-02, load average 2.8-3.9 (2 cores shared with two other sessions). ' +
-  'Median µs per acked message: 100 / 133 / 93 against 74 / 77 / 88 (mean 109 against 80, -27%). What the pass removed per message: the AES key expansion (twice per SEND: noble\'s cbc() expands the key on every call; now CBC is chained over its block primitives with the schedule expanded once per session), an Array.shift() of the whole outbox queue on every SENDACK (V8 copies an array that large: ~2 µs at 10,000 queued; the queue now drops its head in O(1)), two turns of the send path (a settled load awaited, an idle storage key waited on), the rest/spread copies of the message in send(), a throw-away UTF-8 encoding of channelId for its length, a rope string per clientMsgNo and msgKey hex, and the inbox placeholder of an own send that nothing kept.\n\n' +
   'Paired with 6362df2 (before the second CPU pass of issue 21): `E2E_CHILD_ONLY=1 E2E_REPEAT=3`, this code then 6362df2, twice, then again twice, 2026-12-02, machine shared with other sessions (load average 5.4-9.5 for the first four runs, a jest run alongside the second pair; 3.9-5.2 for the last four). ' +
   'Ours, median µs per acked message: 148 / 128 / 109 / 118 against 167 / 120 / 117 / 168 (mean 126 against 143, -12%, inside the ±30% noise); official / ours 2.5 / 2.75 / 3.6 / 3.3 against 3.2 / 3.9 / 3.1 / 3.0. ' +
   'The 5x target needs about 90 µs here; the floor is 25-45 µs, so `ws` and the socket do not rule it out: the gap is SDK work per message (persisting and forgetting each record through the storage API, which the simulated wx serialises in this process, AES and MD5 per SEND, the status events and traces). Not reached.'

@@ -11,7 +11,7 @@
 import { FrameDecoder } from '../sdk/proto/frame-decoder'
 import { PacketType } from '../sdk/proto/packets'
 import { RawClient } from '../test/support/server/raw-client'
-import { collect, until } from './support'
+import { until } from './support'
 import type { ServerUrls } from './e2e'
 
 const WINDOW = 32
@@ -42,13 +42,11 @@ export async function floor(server: ServerUrls, uid: string, n: number, coalesce
       for (let f = decoder.next(); f; f = decoder.next()) if (f.type === PacketType.SENDACK) acked++
       if (coalesce) write()
     })
-    collect()
     const c0 = process.cpuUsage()
     const t0 = performance.now()
     write()
     await until(() => acked >= n, 'floor SENDACKs', 120_000)
     const secs = (performance.now() - t0) / 1000
-    collect()
     const c = process.cpuUsage(c0)
     return { n, seconds: Math.round(secs * 1000) / 1000, ackedPerSec: Math.round(n / secs), cpuUsPerMsg: Math.round((c.user + c.system) / n) }
   } finally {

@@ -1,6 +1,4 @@
 /** Helpers shared by the benchmarks: polling waits, and the official SDK set up to run in Node. */
-import { setFlagsFromString } from 'v8'
-import { runInNewContext } from 'vm'
 import { WebSocket } from 'ws'
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
@@ -46,10 +44,3 @@ export function officialSdk(addr: string, uid: string, token: string): OfficialS
     },
   }
 }
-
-setFlagsFromString('--expose-gc')
-/**
- * A full garbage collection. A timed CPU row starts with one (not counted), so it does not pay for
- * the previous row's garbage, and ends with one (counted), so it pays for its own.
- */
-export const collect = runInNewContext('gc') as () => void
