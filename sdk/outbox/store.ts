@@ -319,9 +319,8 @@ export class OutboxStore {
   }
 
   private serial(key: string, op: () => Promise<void>): Promise<void> {
-    const previous = this.chains.get(key)
-    // Nothing pending on the key (the usual case): started now, not a turn later.
-    const next = (previous ? previous.then(op, op) : start(op)).then(undefined, (error: unknown) => {
+    const previous = this.chains.get(key) ?? Promise.resolve()
+    const next = previous.then(op, op).then(undefined, (error: unknown) => {
       throw isStorageError(error) ? error : new StorageError('STORAGE_FAILED', 'storage operation failed', { key }, error)
     })
     const done = (): void => {
@@ -391,15 +390,6 @@ function split(group: NewRecord[]): NewRecord[][] {
   }
   if (part.length > 0) parts.push(part)
   return parts
-}
-
-/** op(), with a synchronous throw turned into a rejection. */
-function start(op: () => Promise<void>): Promise<void> {
-  try {
-    return op()
-  } catch (error) {
-    return Promise.reject(error)
-  }
 }
 
 function settle(waiters: Waiter[], error: unknown): void {
