@@ -22,14 +22,17 @@
 // full 50.94 KB; the createClient budgets are raised by that part's ~2.4 KB (the core's stays).
 // After merging issue 20's two parts and issue 21's second pass: core 38.22 KB, createClient 49.55 KB,
 // with media 51.33 KB, full 51.71 KB; budgets those plus ~0.1-0.2 KB.
+// Issue 21, third CPU pass (+0.3 KB in every entry, mostly AES-CBC chained over noble's block
+// primitives: its `unsafe` object keeps all of them): core 38.62 KB, createClient 49.98 KB, with
+// media 51.74 KB, full 52.13 KB; budgets those plus ~0.1 KB.
 const { sdkOptions } = require('./scripts/esbuild-options')
 
 const withSdkOptions = (config) => ({ ...config, ...sdkOptions, format: 'cjs' })
 
 module.exports = [
-  { name: 'core: createCoreClient + createWxPlatform', path: 'sdk/index.ts', import: '{ createCoreClient, createWxPlatform }', limit: '38.3 KB', gzip: true, modifyEsbuildConfig: withSdkOptions },
-  { name: 'createClient + createWxPlatform', path: 'sdk/index.ts', import: '{ createClient, createWxPlatform }', limit: '49.7 KB', gzip: true, modifyEsbuildConfig: withSdkOptions },
-  { name: 'with media: createClient + createWxPlatform + mediaSupport', path: 'sdk/index.ts', import: '{ createClient, createWxPlatform, mediaSupport }', limit: '51.5 KB', gzip: true, modifyEsbuildConfig: withSdkOptions },
-  { name: 'full SDK (wukongim-mp)', path: 'sdk/index.ts', import: '*', limit: '51.9 KB', gzip: true, modifyEsbuildConfig: withSdkOptions },
+  { name: 'core: createCoreClient + createWxPlatform', path: 'sdk/index.ts', import: '{ createCoreClient, createWxPlatform }', limit: '38.75 KB', gzip: true, modifyEsbuildConfig: withSdkOptions },
+  { name: 'createClient + createWxPlatform', path: 'sdk/index.ts', import: '{ createClient, createWxPlatform }', limit: '50.1 KB', gzip: true, modifyEsbuildConfig: withSdkOptions },
+  { name: 'with media: createClient + createWxPlatform + mediaSupport', path: 'sdk/index.ts', import: '{ createClient, createWxPlatform, mediaSupport }', limit: '51.85 KB', gzip: true, modifyEsbuildConfig: withSdkOptions },
+  { name: 'full SDK (wukongim-mp)', path: 'sdk/index.ts', import: '*', limit: '52.25 KB', gzip: true, modifyEsbuildConfig: withSdkOptions },
   { name: 'wukongim-mp/testing', path: 'sdk/testing.ts', import: '*', limit: '2.5 KB', gzip: true, modifyEsbuildConfig: withSdkOptions },
 ]

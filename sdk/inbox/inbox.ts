@@ -350,7 +350,8 @@ export class Inbox {
     if (this.closed || sent.messageSeq <= 0) return
     // Kept in storage lazily (with the next write, or at hide/close): a kill before that costs a
     // re-pull of our own message at the next catch-up, which drops it (ownSend), never an echo.
-    const placeholder: InboundMessage = {
+    // Built only when something keeps it (the usual own send steps over its seq without one).
+    const placeholder = (): InboundMessage => ({
       messageId: sent.messageId,
       messageSeq: sent.messageSeq,
       clientMsgNo: sent.clientMsgNo,
@@ -361,17 +362,17 @@ export class Inbox {
       payload: new Uint8Array(0),
       flags: { noPersist: false, syncOnce: false, redDot: false },
       source: 'sync',
-    }
+    })
     // A copy coming back (sync, a v2 double store) is known by its clientMsgNo (ownSend): the
     // de-dup sets are left to incoming messages, which our own would otherwise push out.
-    if (!this.deps.ownSend) this.remember(placeholder, 'lazy')
+    if (!this.deps.ownSend) this.remember(placeholder(), 'lazy')
     const ch = this.channel(sent.channelId, sent.channelType)
     if (ch.cursor === undefined && !this.catchUps.conversationSyncInFlight) this.firstContact(ch, sent.messageSeq)
     if ((ch.cursor !== undefined && sent.messageSeq <= ch.cursor) || ch.held.has(sent.messageSeq)) return
     ch.topPushed = Math.max(ch.topPushed, sent.messageSeq)
     // The usual case: the next seq of an idle channel is stepped over at once, without a drain.
     if (ch.cursor === sent.messageSeq - 1 && !ch.draining && ch.held.size === 0) return this.advance(ch, sent.messageSeq, 'lazy')
-    ch.held.set(sent.messageSeq, { msg: placeholder, acks: [], own: true })
+    ch.held.set(sent.messageSeq, { msg: placeholder(), acks: [], own: true })
     // Only step over it now when nothing is missing before it; otherwise the next push or catch-up fills.
     if (ch.cursor !== undefined && sent.messageSeq === ch.cursor + 1) void this.drainSoon(ch)
   }

@@ -36,6 +36,7 @@ import type { SentLookup, SentLookupResult } from '../sync/types'
 import type { FailureKind, MessageStatus, OutboxMessage, SendInput } from '../types'
 import { backoffDelay } from '../connection/backoff'
 import { canMoveTo } from './status'
+import { Queue } from './queue'
 import { OutboxStore, savedFiles, toStored } from './store'
 import type { QuarantinedRecord } from './store'
 import { decodeContent, encodeContent } from '../content/codec'
@@ -151,7 +152,7 @@ export const LOOKUP_GIVE_UP_MS = 5 * 60_000
 
 export class Outbox {
   private readonly store: OutboxStore
-  private readonly entries: Entry[] = []
+  private readonly entries = new Queue<Entry>()
   private readonly byNo = new Map<string, Entry>()
   /** Entries with a retry deadline (backing off), so arm() need not scan the whole queue. */
   private readonly retrying = new Set<Entry>()
@@ -165,6 +166,10 @@ export class Outbox {
   private reserved = 0
   private loading: Promise<void> | undefined
   private loaded = false
+  /** load() has resolved (the restore, media sweep included, is over). */
+  private restored = false
+  /** send() calls waiting for load(). */
+  private awaitingLoad = 0
   private closed = false
   private timer: TimerId | undefined
   private timerAt = Infinity
@@ -176,7 +181,9 @@ export class Outbox {
   /** Restores the queue from storage (once; retried on the next call if it failed). */
   load(): Promise<void> {
     if (!this.loading) {
-      this.loading = this.restore().then(undefined, (error: unknown) => {
+      this.loading = this.restore().then(() => {
+        this.restored = true
+      }, (error: unknown) => {
         this.loading = undefined
         throw error
       })
@@ -186,10 +193,20 @@ export class Outbox {
 
   async send(input: SendInput): Promise<OutboxMessage> {
     this.assertOpen()
-    const { file, ...valid } = validateSend(input)
+    const valid = validateSend(input)
+    const file = valid.file
     const media = this.deps.media
     if (file !== undefined && !media) throw new ClientError('PLATFORM_UNSUPPORTED', 'media messages need the `media` option (and a platform with files and uploads)')
-    await this.load()
+    // Restored and nobody still waiting for it (the usual case): no turn spent on the settled load;
+    // otherwise behind the calls already waiting, so enqueue order stays call order.
+    if (!this.restored || this.awaitingLoad > 0) {
+      this.awaitingLoad++
+      try {
+        await this.load()
+      } finally {
+        this.awaitingLoad--
+      }
+    }
     this.assertOpen()
     if (this.entries.length + this.reserved >= this.deps.config.maxMessages) {
       throw new StorageError('STORAGE_FULL', 'the outbox is full', { limit: this.deps.config.maxMessages })
@@ -198,7 +215,8 @@ export class Outbox {
     try {
       const clientMsgNo = `${hex(await this.deps.platform.randomBytes(16))}_${this.deps.config.deviceTag()}`
       const order = this.nextOrder++
-      const msg: OutboxMessage = { clientMsgNo, ...valid, status: 'queued', createdAt: this.deps.platform.now(), attempts: 0 }
+      const msg: OutboxMessage = { clientMsgNo, channelId: valid.channelId, channelType: valid.channelType, payload: valid.payload, flags: valid.flags, expire: valid.expire, status: 'queued', createdAt: this.deps.platform.now(), attempts: 0 }
+      if (valid.topic !== undefined) msg.topic = valid.topic
       // The file first: a record must never point at a file that is not saved yet.
       if (file !== undefined && media) msg.media = { file: await media.persist(file, clientMsgNo) }
       try {
@@ -283,7 +301,7 @@ export class Outbox {
   }
 
   pending(): OutboxMessage[] {
-    return this.entries.map((e) => snapshot(e.msg))
+    return this.entries.toArray().map((e) => snapshot(e.msg))
   }
 
   /** Stored records that could not be read or parsed at load (kept in storage until discarded). */
@@ -418,9 +436,9 @@ export class Outbox {
     if (media) {
       const files = new Set<string>()
       for (const q of quarantined) for (const file of savedFiles(q.raw)) files.add(file)
-      for (const entry of this.entries) if (entry.msg.media) files.add(entry.msg.media.file)
+      for (const entry of this.entries.toArray()) if (entry.msg.media) files.add(entry.msg.media.file)
       await media.sweep(files)
-      for (const entry of this.entries) this.startUpload(entry)
+      for (const entry of this.entries.toArray()) this.startUpload(entry)
     }
     this.flush()
   }
@@ -476,7 +494,7 @@ export class Outbox {
   private lookUp(channel: string): void {
     const lookup = this.deps.lookup
     if (!lookup || this.lookups.has(channel)) return
-    const batch = this.entries.filter((e) => e.verify && e.msg.status === 'queued' && channelOf(e.msg) === channel)
+    const batch = this.entries.toArray().filter((e) => e.verify && e.msg.status === 'queued' && channelOf(e.msg) === channel)
     const first = batch[0]
     if (!first) return
     this.lookups.add(channel)
@@ -532,7 +550,8 @@ export class Outbox {
       if (channelWindow > 0) {
         for (const e of this.inFlight.values()) onWire.set(channelOf(e.msg), (onWire.get(channelOf(e.msg)) ?? 0) + 1)
       }
-      for (const entry of this.entries) {
+      for (let k = 0; k < this.entries.length; k++) {
+        const entry = this.entries.at(k)
         if (this.inFlight.size >= limit) break
         const m = entry.msg
         if (m.status !== 'queued') continue
@@ -639,7 +658,8 @@ export class Outbox {
     if (limit <= 0) return
     const now = this.deps.platform.now()
     // Enqueue order is creation order: stop at the first entry too young to expire (was O(queue) per flush).
-    for (const entry of this.entries) {
+    for (let k = 0; k < this.entries.length; k++) {
+      const entry = this.entries.at(k)
       if (now - entry.msg.createdAt < limit) break
       if (entry.msg.status === 'queued') void this.fail(entry, 'expired', 'expired')
     }
@@ -659,7 +679,8 @@ export class Outbox {
     }
     if (expireAfterMs > 0) {
       // Enqueue order is creation order: the first queued entry expires first.
-      for (const entry of this.entries) {
+      for (let k = 0; k < this.entries.length; k++) {
+        const entry = this.entries.at(k)
         if (entry.msg.status !== 'queued') continue
         at = Math.min(at, entry.msg.createdAt + expireAfterMs)
         break
@@ -726,17 +747,16 @@ export class Outbox {
     const entry: Entry = { msg, order, clientSeq: 0, connectionId: 0, writtenAt: 0, ackCheckAt: 0, probed: false, retryAt: 0, retries: 0, reencoded: false, maybeSent, verify: false, lookupFailingSince: 0 }
     // Concurrent send() calls finish their writes in any order; keep the queue in enqueue order.
     let i = this.entries.length
-    while (i > 0 && (this.entries[i - 1] as Entry).order > order) i--
-    this.entries.splice(i, 0, entry)
+    while (i > 0 && this.entries.at(i - 1).order > order) i--
+    this.entries.insertAt(i, entry)
     this.byNo.set(msg.clientMsgNo, entry)
     return entry
   }
 
   private drop(entry: Entry): void {
     const i = this.entries.indexOf(entry)
-    // Acks come mostly in order: shift() is O(1) in V8 where splice(0, 1) moves the whole queue.
-    if (i === 0) this.entries.shift()
-    else if (i > 0) this.entries.splice(i, 1)
+    // Acks come mostly in order: the head goes in O(1) (see Queue).
+    if (i >= 0) this.entries.removeAt(i)
     this.byNo.delete(entry.msg.clientMsgNo)
     this.retrying.delete(entry)
   }

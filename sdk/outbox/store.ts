@@ -323,14 +323,11 @@ export class OutboxStore {
     const next = previous.then(op, op).then(undefined, (error: unknown) => {
       throw isStorageError(error) ? error : new StorageError('STORAGE_FAILED', 'storage operation failed', { key }, error)
     })
-    const settled = next.then(
-      () => undefined,
-      () => undefined,
-    )
-    this.chains.set(key, settled)
-    void settled.then(() => {
+    const done = (): void => {
       if (this.chains.get(key) === settled) this.chains.delete(key)
-    })
+    }
+    const settled: Promise<void> = next.then(done, done)
+    this.chains.set(key, settled)
     return next
   }
 }

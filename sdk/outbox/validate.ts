@@ -7,7 +7,7 @@ import { encodeContent } from '../content/codec'
 import type { Content } from '../content/types'
 import { InvalidArgumentError } from '../errors'
 import { MAX_REMAINING_LENGTH } from '../proto/packets'
-import { encodeUtf8 } from '../proto/utf8'
+import { encodeUtf8, utf8Length } from '../proto/utf8'
 import type { OutboxMessage, SendInput } from '../types'
 
 const CHANNEL_TYPES: ReadonlySet<number> = new Set(Object.keys(ChannelType).map((k) => ChannelType[k as keyof typeof ChannelType]))
@@ -35,7 +35,7 @@ export function validateSend(input: SendInput): ValidSend & { file?: string } {
   if (!input || typeof input !== 'object') throw new InvalidArgumentError('send() takes { channelId, channelType, content } or { ..., payload }')
   const { channelId, channelType, topic, expire = 0 } = input
   if (typeof channelId !== 'string' || channelId === '') throw new InvalidArgumentError('channelId must be a non-empty string', { field: 'channelId' })
-  const channelBytes = encodeUtf8(channelId).length
+  const channelBytes = utf8Length(channelId)
   if (channelBytes > 255) throw new InvalidArgumentError('channelId is longer than 255 UTF-8 bytes', { field: 'channelId', bytes: channelBytes })
   if (typeof channelType !== 'number' || !CHANNEL_TYPES.has(channelType)) {
     throw new InvalidArgumentError('unknown channelType', { field: 'channelType', channelType })
@@ -56,7 +56,7 @@ export function validateSend(input: SendInput): ValidSend & { file?: string } {
   else if (input.payload instanceof Uint8Array) payload = input.payload.slice()
   else throw new InvalidArgumentError('payload must be a Uint8Array or a string', { field: 'payload', type: typeof input.payload })
   if (payload.length === 0) throw new InvalidArgumentError('payload is empty', { field: 'payload' })
-  if (topic !== undefined && (typeof topic !== 'string' || encodeUtf8(topic).length > 255)) {
+  if (topic !== undefined && (typeof topic !== 'string' || utf8Length(topic) > 255)) {
     throw new InvalidArgumentError('topic must be a string of at most 255 UTF-8 bytes', { field: 'topic' })
   }
   if (typeof expire !== 'number' || !Number.isInteger(expire) || expire < 0 || expire > 0xffffffff) {
@@ -66,7 +66,7 @@ export function validateSend(input: SendInput): ValidSend & { file?: string } {
   for (const name of ['redDot', 'syncOnce', 'noPersist'] as const) {
     if (f[name] !== undefined && typeof f[name] !== 'boolean') throw new InvalidArgumentError(`flags.${name} must be a boolean`, { field: `flags.${name}` })
   }
-  const frame = sendFrameBound(payload.length, channelBytes, topic === undefined ? 0 : encodeUtf8(topic).length)
+  const frame = sendFrameBound(payload.length, channelBytes, topic === undefined ? 0 : utf8Length(topic))
   if (frame > MAX_REMAINING_LENGTH) {
     throw new InvalidArgumentError('payload too large for one frame', { field: 'payload', bytes: payload.length, frameBytes: frame, limit: MAX_REMAINING_LENGTH })
   }

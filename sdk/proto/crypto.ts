@@ -12,13 +12,13 @@
  * `typeof crypto` (no call, no throw when absent); its randomBytes is never used here. MD5 is our
  * own (md5.ts) because @noble/hashes' md5 calls BigInt() on every digest.
  */
-import { cbc } from '@noble/ciphers/aes'
 import { generateKeyPairFromSeed, sharedKey } from '@stablelib/x25519'
 import { ProtocolError } from '../errors'
+import { AesCbc } from './aes-cbc'
 import { decodeBase64, decodeBase64Ascii, encodeBase64, encodeBase64Ascii } from './base64'
 import { md5Hex } from './md5'
 import { Setting, type RecvPacket, type SendPacket } from './packets'
-import { encodeUtf8 } from './utf8'
+import { encodeUtf8, writeUtf8 } from './utf8'
 
 export interface KeyPair {
   publicKey: Uint8Array
@@ -41,27 +41,25 @@ export class SessionCrypto {
   /** The 16 ASCII characters used as AES-128 key and IV (exposed for diagnostics and tests). */
   readonly aesKey: string
   readonly aesIV: string
-  private readonly key: Uint8Array
-  private readonly iv: Uint8Array
+  /** The key schedule, expanded once per session. */
+  private readonly cbc: AesCbc
 
   constructor(aesKey: string, aesIV: string) {
     this.aesKey = aesKey
     this.aesIV = aesIV
-    this.key = encodeUtf8(aesKey)
-    this.iv = encodeUtf8(aesIV)
-    if (this.key.length !== 16 || this.iv.length !== 16) throw new ProtocolError('AES key and IV must be 16 bytes', { keyLength: this.key.length, ivLength: this.iv.length })
+    this.cbc = new AesCbc(encodeUtf8(aesKey), encodeUtf8(aesIV))
   }
 
   /** AES-128-CBC/PKCS#7 of `plain`, as the ASCII bytes of its base64 (the wire payload). */
   encrypt(plain: Uint8Array): Uint8Array {
-    return encodeBase64Ascii(cbc(this.key, this.iv).encrypt(plain))
+    return encodeBase64Ascii(this.cbc.encrypt(plain))
   }
 
   /** Inverse of encrypt; throws ProtocolError on bad base64, length or padding. */
   decrypt(wire: Uint8Array): Uint8Array {
     const cipher = decodeBase64Ascii(wire)
     try {
-      return cbc(this.key, this.iv).decrypt(cipher)
+      return this.cbc.decrypt(cipher)
     } catch (e) {
       throw new ProtocolError('payload does not decrypt', { length: cipher.length }, e)
     }
@@ -79,11 +77,10 @@ export class SessionCrypto {
 
   // hex(MD5(base64(AES(utf8(fields + payloadB64))))), §5.4. The payload is already ASCII base64.
   private msgKey(fields: string, wirePayload: Uint8Array): string {
-    const head = encodeUtf8(fields)
-    const verify = new Uint8Array(head.length + wirePayload.length)
-    verify.set(head)
-    verify.set(wirePayload, head.length)
-    return md5Hex(this.encrypt(verify))
+    const verify = new Uint8Array(fields.length * 3 + wirePayload.length)
+    const head = writeUtf8(fields, verify, 0)
+    verify.set(wirePayload, head)
+    return md5Hex(this.encrypt(verify.subarray(0, head + wirePayload.length)))
   }
 }
 

@@ -46,6 +46,21 @@ export function writeUtf8(s: string, out: Uint8Array, offset: number): number {
   return o
 }
 
+/** Length of `s` in UTF-8 as writeUtf8 writes it (a lone surrogate: 3, as U+FFFD), without encoding it. */
+export function utf8Length(s: string): number {
+  let bytes = 0
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (c < 0x80) bytes += 1
+    else if (c < 0x800) bytes += 2
+    else if (c <= 0xdbff && c >= 0xd800 && i + 1 < s.length && s.charCodeAt(i + 1) >= 0xdc00 && s.charCodeAt(i + 1) <= 0xdfff) {
+      bytes += 4
+      i++
+    } else bytes += 3
+  }
+  return bytes
+}
+
 export function encodeUtf8(s: string): Uint8Array {
   const buf = new Uint8Array(s.length * 3)
   return buf.subarray(0, writeUtf8(s, buf, 0))

@@ -5,14 +5,26 @@ import { md5 as nobleMd5 } from '@noble/hashes/legacy'
 import { bytesToHex } from '@noble/hashes/utils'
 import { decodeBase64, encodeBase64 } from '../../../sdk/proto/base64'
 import { formatDecimal64, parseDecimal64, Reader, Writer } from '../../../sdk/proto/bytes'
+import { hex } from '../../../sdk/proto/hex'
 import { md5Hex } from '../../../sdk/proto/md5'
-import { decodeUtf8, encodeUtf8 } from '../../../sdk/proto/utf8'
+import { decodeUtf8, encodeUtf8, utf8Length } from '../../../sdk/proto/utf8'
 
 describe('utf8', () => {
   it('encodes like Buffer (TextEncoder semantics: lone surrogates become U+FFFD)', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'binary', maxLength: 200 }), (s) => {
         expect(Buffer.from(encodeUtf8(s)).toString('hex')).toBe(Buffer.from(s, 'utf8').toString('hex'))
+      }),
+      { numRuns: 2000 },
+    )
+  })
+
+  it('utf8Length counts what encoding writes (Buffer.byteLength), lone surrogates included', () => {
+    for (const s of ['', 'a', '\u00e9', '\u4e2d', '\ud83d\ude00', '\ud83d', '\ude00', 'x\ud83dy', '\ude00\ud83d']) expect(utf8Length(s)).toBe(Buffer.byteLength(s, 'utf8'))
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 200 }), (s) => {
+        expect(utf8Length(s)).toBe(encodeUtf8(s).length)
+        expect(utf8Length(s)).toBe(Buffer.byteLength(s, 'utf8'))
       }),
       { numRuns: 2000 },
     )
@@ -45,6 +57,16 @@ describe('utf8', () => {
       { numRuns: 5000 },
     )
     for (const bad of [[0xc0, 0x80], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0xe4, 0xbd]]) expect(() => decodeUtf8(Uint8Array.from(bad))).toThrow(expect.objectContaining({ code: 'PROTOCOL' }))
+  })
+})
+
+describe('hex', () => {
+  it('matches Buffer for any bytes, across its chunks of 2,048 bytes', () => {
+    for (const n of [0, 1, 16, 2047, 2048, 2049, 5000]) {
+      const b = new Uint8Array(n).map((_, i) => (i * 131 + 7) & 255)
+      expect(hex(b)).toBe(Buffer.from(b).toString('hex'))
+    }
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 100 }), (b) => expect(hex(b)).toBe(Buffer.from(b).toString('hex'))))
   })
 })
 
