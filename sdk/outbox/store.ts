@@ -174,13 +174,17 @@ export class OutboxStore {
       const only = group[0] as NewRecord
       await this.put(only.record).then(only.resolve, only.reject)
     } else {
-      await Promise.all(split(group).map((part) => this.writeBatch(part)))
+      // The parts are written side by side, but their senders are answered in send order: a later
+      // part whose write lands first waits, so no message of the burst goes out before an earlier one.
+      const written = split(group).map((part) => this.writeBatch(part))
+      for (const settle of written) (await settle)()
     }
     if (this.pending.length > 0) return this.writeGroup()
     this.grouping = false
   }
 
-  private async writeBatch(part: NewRecord[]): Promise<void> {
+  /** Writes one batch key; resolves, once the write settled, to what answers its senders. */
+  private async writeBatch(part: NewRecord[]): Promise<() => void> {
     const batch: Batch = { key: this.key(BATCH_MARK + this.nextBatch++), live: new Map(), writing: false, due: false, waiters: [] }
     for (const { record } of part) {
       batch.live.set(record.clientMsgNo, record)
@@ -189,13 +193,13 @@ export class OutboxStore {
     if (this.resolveEarly) for (const n of part) n.resolve()
     try {
       await this.commit(batch)
-      for (const n of part) n.resolve()
+      return () => part.forEach((n) => n.resolve())
     } catch (error) {
       // Whatever part of the write landed is taken back; the senders are told it failed.
       for (const { record } of part) if (this.homes.get(record.clientMsgNo) === batch) this.homes.delete(record.clientMsgNo)
       batch.live.clear()
       await this.serial(batch.key, () => this.storage.remove(batch.key)).catch(() => undefined)
-      for (const n of part) n.reject(error)
+      return () => part.forEach((n) => n.reject(error))
     }
   }
 
