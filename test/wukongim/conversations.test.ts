@@ -83,8 +83,12 @@ async function sendFrom(uid: string, sim: SimWx, to: string, texts: string[]): P
   await online(c)
   let sent = 0
   c.on('messageStatus', (m) => void (m.status === 'sent' && sent++))
-  for (const t of texts) await c.send({ channelId: to, channelType: 1, content: { type: 1, text: t } })
-  await waitFor(() => sent === texts.length, `${texts.length} SENDACKs`)
+  // One at a time, each after the previous SENDACK: v1.2.6 sometimes counts one unread fewer for
+  // messages of one sender stored concurrently in a new conversation (3 pipelined sends listed as 2).
+  for (const [i, t] of texts.entries()) {
+    await c.send({ channelId: to, channelType: 1, content: { type: 1, text: t } })
+    await waitFor(() => sent === i + 1, `SENDACK ${i + 1} of ${texts.length}`)
+  }
 }
 
 /** uid's unread count per channel as the server lists it (the line's own conversation API). */
@@ -96,10 +100,13 @@ async function serverUnread(uid: string): Promise<Map<string, number>> {
 
 /** Until the server lists these unread counts for uid (v3 updates its conversation list a moment after it stores a message). */
 async function listed(uid: string, expected: Array<[string, number]>): Promise<void> {
+  let seen: Map<string, number> | undefined
   await waitFor(async () => {
-    const now = await serverUnread(uid)
-    return expected.every(([channelId, n]) => now.get(channelId) === n)
-  }, `the server lists ${JSON.stringify(expected)} for ${uid}`)
+    seen = await serverUnread(uid)
+    return expected.every(([channelId, n]) => seen?.get(channelId) === n)
+  }, `the server lists ${JSON.stringify(expected)} for ${uid}`).catch((e: unknown) => {
+    throw new Error(`${e instanceof Error ? e.message : String(e)}; it last listed ${JSON.stringify([...(seen ?? [])])}`)
+  })
 }
 
 /** For a failed wait: what the device lists and what the server says, then rethrows. */
