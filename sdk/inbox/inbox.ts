@@ -505,7 +505,11 @@ export class Inbox {
   private async process(ch: Channel, h: Held): Promise<void> {
     const seq = h.msg.messageSeq
     // Our own message (noteSent): a seq to step over, nothing to show.
-    if (h.own) return this.advance(ch, seq, 'lazy')
+    // A RECV of it may have joined it (pushed to this connection after all): acked all the same.
+    if (h.own) {
+      this.owe(h.acks)
+      return this.advance(ch, seq, 'lazy')
+    }
     const shown = !this.dedup.isDuplicate(h.msg)
     if (shown) {
       this.quick = await this.deliverOnce(h, () => this.unclaim(ch, seq))
