@@ -7,6 +7,7 @@
  * It is not the simulated wx (test/support/sim-wx): no background suspension, no socket cap.
  * Both pass the same contract suite (test/contract/platform.contract.ts).
  */
+import { utf8Length } from '../proto/utf8'
 import { InvalidOptionError, NetworkError, PlatformError, ProtocolError, StorageError } from '../errors'
 import type {
   Clock, HttpRequest, HttpResponse, NetworkStatus, Platform, PlatformSocket, SocketHandlers, TimerId, Timers, Unsubscribe,
@@ -91,19 +92,7 @@ export interface MemoryPlatform extends Platform {
 }
 
 /** UTF-8 byte length of a string (no TextEncoder: the SDK runs where it is missing). */
-export function utf8ByteLength(s: string): number {
-  let n = 0
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i)
-    if (c < 0x80) n += 1
-    else if (c < 0x800) n += 2
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
-      n += 4
-      i++
-    } else n += 3
-  }
-  return n
-}
+export const utf8ByteLength = utf8Length
 
 class ManualTimers implements Clock, Timers {
   time = 0
