@@ -129,7 +129,11 @@ async function sendAll(from: Peer, channelId: string, channelType: number, texts
   const before = from.sent.length
   const out: OutboxMessage[] = []
   for (const t of texts) out.push(await from.client.send({ channelId, channelType, payload: t }))
-  await waitFor(() => from.sent.length >= before + texts.length, `${texts.length} SENDACKs for ${from.uid}`)
+  await waitFor(() => from.sent.length >= before + texts.length, `${texts.length} SENDACKs for ${from.uid}`).catch((e: unknown) => {
+    // What the outbox holds when the server is slow to ack (a v3 flake under load): status, attempts, reason.
+    const left = from.client.pending().map((m) => `${m.clientMsgNo.slice(0, 8)} ${m.status} attempts ${m.attempts} rc ${m.reasonCode ?? '-'}`)
+    throw new Error(`${e instanceof Error ? e.message : String(e)}; ${from.client.state}, outbox: ${left.join('; ') || 'empty'}`)
+  })
   return out
 }
 
