@@ -315,6 +315,7 @@ class ImClient implements Client {
       emitError: (e) => this.reportError(e),
       // v3 de-duplicates re-sends by clientMsgNo itself; on v2 (or not known yet) ask first.
       lookup: this.opts.serverLine !== 'v3' ? this.sentLookup() : undefined,
+      line: () => (this.opts.serverLine !== 'auto' ? this.opts.serverLine : this.providerLine()),
       media: options.media?.attach({
         platform: this.platform,
         uid: this.uid,
@@ -587,6 +588,15 @@ class ImClient implements Client {
   }
 
   /** The outbox's "is it stored?" question, with the same deadline as every other sync call. */
+  /** The sync provider's line; a provider whose line() throws counts as not knowing it. */
+  private providerLine(): 'v2' | 'v3' | undefined {
+    try {
+      return this.syncProvider.line?.()
+    } catch {
+      return undefined
+    }
+  }
+
   private sentLookup(): SyncProvider['findSent'] {
     if (!this.syncProvider.findSent) return undefined
     const sync = this.deadlined()

@@ -94,9 +94,13 @@ export interface ClientOptions {
     /** SENDs on the wire without a SENDACK, at most. Default 32. */
     window?: number
     /**
-     * SENDs of one channel on the wire without a SENDACK, at most. Default 0 = only `window` limits.
-     * Set 1 for WuKongIM v1.2.x, which may store one channel's pipelined sends out of order: the
-     * server then stores them in send() order, at one round trip per message per channel.
+     * SENDs of one channel on the wire without a SENDACK, at most; 0 = only `window` limits.
+     * Default: 1 unless the server line is known to be v2 (`serverLine: 'v2'`, or detected by the
+     * catch-up), then 0. A v3 server (commit b249d3a6) handles a session's SENDs asynchronously and
+     * was seen to lose pipelined ones and to store one under another's payload; one SEND per channel
+     * on the wire avoids that, at one round trip per message per channel (other channels still
+     * pipeline). Set 1 for WuKongIM v1.2.x too, which may store one channel's pipelined sends out
+     * of order. Set 0 for a server known to handle pipelining.
      */
     channelWindow?: number
     /** Messages in the outbox (queued, sending and failed), at most; send() beyond it rejects STORAGE_FULL. Default 1 000. */
@@ -271,7 +275,7 @@ export function resolveOptions(o: ClientOptions): ResolvedOptions {
 
 const OUTBOX_DEFAULTS: OutboxLimits = {
   window: 32,
-  channelWindow: 0,
+  channelWindow: undefined,
   maxMessages: 1_000,
   sendackTimeoutMs: 10_000,
   expireAfterMs: 0,

@@ -83,8 +83,8 @@ export interface OutboxMedia {
 /** The outbox options after defaults (documented on ClientOptions.outbox). */
 export interface OutboxLimits {
   window: number
-  /** Per channel; 0 = no limit of its own. */
-  channelWindow: number
+  /** Per channel; 0 = no limit of its own; undefined = by server line (see OutboxDeps.line). */
+  channelWindow: number | undefined
   maxMessages: number
   sendackTimeoutMs: number
   expireAfterMs: number
@@ -113,6 +113,14 @@ export interface OutboxDeps {
    * cannot tell.
    */
   lookup?(req: SentLookup): Promise<SentLookupResult>
+  /**
+   * The server line, once known. On 'v3' no lookup is made (it de-duplicates re-sends itself) and,
+   * unless config.channelWindow says otherwise, one SEND per channel is on the wire: a v3 server
+   * processes a session's SENDs asynchronously and was seen to lose pipelined ones and store one
+   * with the next one's payload (docs/wukongim-real-server.md §7). Unknown counts as v3 for the
+   * window; only a known 'v2' pipelines a channel.
+   */
+  line?(): 'v2' | 'v3' | undefined
   /** Media messages; without it send() with a `file` is refused. */
   media?: OutboxMedia
   /** @internal Test-only switches (chaos simulator). */
@@ -445,7 +453,12 @@ export class Outbox {
 
   /** Whether a message that may be stored is looked up before it is re-sent. */
   private verifies(): boolean {
-    return this.deps.lookup !== undefined && !this.deps.unsafe?.resendWithoutLookup
+    return this.deps.lookup !== undefined && this.deps.line?.() !== 'v3' && !this.deps.unsafe?.resendWithoutLookup
+  }
+
+  /** SENDs of one channel on the wire at most (0 = no limit of its own); see OutboxDeps.line. */
+  private channelWindow(): number {
+    return this.deps.config.channelWindow ?? (this.deps.line?.() === 'v2' ? 0 : 1)
   }
 
   /** An attempt whose SENDACK will not come (link lost, ack dropped): back to queued. */
@@ -544,7 +557,8 @@ export class Outbox {
     const connectionId = this.deps.transport.connectionId()
     if (connectionId !== 0) {
       const now = this.deps.platform.now()
-      const { window: limit, channelWindow } = this.deps.config
+      const limit = this.deps.config.window
+      const channelWindow = this.channelWindow()
       const held = new Set<string>()
       const onWire = new Map<string, number>()
       if (channelWindow > 0) {
@@ -567,6 +581,8 @@ export class Outbox {
           held.add(channel)
           continue
         }
+        // The line turned out to be v3 while it waited for a lookup: re-sent without one.
+        if (entry.verify && !this.verifies()) entry.verify = false
         if (entry.verify) {
           held.add(channel)
           this.lookUp(channel)

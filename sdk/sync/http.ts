@@ -327,7 +327,8 @@ export function createHttpSyncProvider(options: HttpSyncOptions): SyncProvider {
     return found
   }
 
-  return { syncMessages, syncConversations, findByClientMsgNo, findSent, listConversations, updateConversation }
+  const line = (): 'v2' | 'v3' | undefined => fixed ?? detected
+  return { syncMessages, syncConversations, findByClientMsgNo, findSent, listConversations, updateConversation, line }
 }
 
 /**

@@ -77,6 +77,11 @@ export interface SyncProvider {
   listConversations?(): Promise<ServerConversation[]>
   /** Applies one conversation change on the server; resolves once the server confirmed it. Must be idempotent. */
   updateConversation?(op: ConversationOp): Promise<void>
+  /**
+   * The WuKongIM line this provider talks to, once known (the HTTP provider: `serverLine`, or the
+   * line whose conversation route answered). The outbox uses it (ClientOptions.outbox.channelWindow).
+   */
+  line?(): 'v2' | 'v3' | undefined
 }
 
 /** Messages of one channel that may have been stored, looked up by client_msg_no. */

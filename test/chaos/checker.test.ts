@@ -112,6 +112,17 @@ describe('chaos checker', () => {
     expect(violationCount(r)).toBe(1)
   })
 
+  it('a message stored with another text than its send() was given is a wrong payload (the stored bytes here: [1])', () => {
+    const { core, history, store, shown } = setup('v3')
+    store('u0', 'a')
+    store('u0', 'b')
+    history.resolved.push({ uid: 'u0', clientMsgNo: 'a', channelId: 'g1', channelType: 2, text: '\u0001' }, { uid: 'u0', clientMsgNo: 'b', channelId: 'g1', channelType: 2, text: 'b' })
+    for (const uid of ['u1', 'u2']) history.deliveries.push(shown(uid, 'u0', 'a', 1), shown(uid, 'u0', 'b', 2))
+    const r = check(history, core)
+    expect(r).toMatchObject({ wrongPayload: 1, lost: 0 })
+    expect(r.failures).toEqual([expect.stringContaining("wrong payload: u0's b")])
+  })
+
   it('a corrupted outbox record is not lost only when the SDK reported it failed', () => {
     const { core, history } = setup('v3')
     history.resolved.push({ uid: 'u0', clientMsgNo: 'c', channelId: 'g1', channelType: 2 })

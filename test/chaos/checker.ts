@@ -18,6 +18,8 @@
  *   any other is a duplicate. (Re-deliveries after storage refused the inbox state are excused
  *   apart, as before.)
  * - forged: an app was shown a message the server never stored.
+ * - wrong payload: a message stored with a payload other than the text its send() was given (media
+ *   sends are checked by bad media instead): what every recipient is then shown.
  * - misordered: an app saw a channel's messages out of server seq order.
  * - echoed: an app was handed its own message back as incoming (each uid is one install here, so
  *   any delivery from itself is one; v2 stores a re-send twice and sync can bring the other copy).
@@ -51,7 +53,7 @@ export interface History {
   mode: 'v2' | 'v3'
   uids: string[]
   /** send() calls that resolved. */
-  resolved: Array<{ uid: string; clientMsgNo: string; channelId: string; channelType: number }>
+  resolved: Array<{ uid: string; clientMsgNo: string; channelId: string; channelType: number; text?: string }>
   /** messageStatus 'sent' events. */
   sent: Array<{ uid: string; clientMsgNo: string; reasonCode?: number; messageId?: string; messageSeq?: number }>
   /** message events, in the order the apps saw them. */
@@ -116,6 +118,8 @@ export interface Violations {
   unacked: number
   internal: number
   forged: number
+  /** Messages stored with a payload other than the one sent. */
+  wrongPayload: number
   /** Re-deliveries after a kill that followed refused inbox writes (not violations). */
   excusedRedeliveries: number
   /** Messages shown again by a later process of the same app (the allowed ones and the duplicates). */
@@ -142,7 +146,7 @@ const MAX_LINES = 30
 export function check(h: History, core: ServerCore): Violations & { failures: string[] } {
   const failures: string[] = []
   const v: Violations = {
-    lost: 0, duplicated: 0, misordered: 0, echoed: 0, stuck: h.stuck.length, unacked: 0, internal: h.internalErrors.length, forged: 0,
+    lost: 0, duplicated: 0, misordered: 0, echoed: 0, stuck: h.stuck.length, unacked: 0, internal: h.internalErrors.length, forged: 0, wrongPayload: 0,
     excusedRedeliveries: 0, reShown: 0, storedRows: 0, storedMessages: 0, corruptedTold: 0, badMedia: 0,
     convLost: 0, convListMismatch: 0, convOps: h.convOps.length, convDurable: h.convOps.filter((o) => o.resolvedAt !== undefined).length, convLists: h.finalLists.size,
   }
@@ -178,6 +182,11 @@ export function check(h: History, core: ServerCore): Violations & { failures: st
     } else if (n > 1 && (h.mode === 'v3' || !h.v2CopiesAllowed)) {
       v.duplicated++
       fail(`duplicated: ${r.uid}'s ${short(r.clientMsgNo)} stored ${n} times by a ${h.mode} server`)
+    }
+    const wrong = r.text === undefined ? undefined : copies.get(`${r.uid}|${r.clientMsgNo}`)?.find((m) => decodeUtf8(decodeBase64(m.payload)) !== r.text)
+    if (wrong) {
+      v.wrongPayload++
+      fail(`wrong payload: ${r.uid}'s ${short(r.clientMsgNo)} ("${r.text}") stored as seq ${wrong.messageSeq} with "${decodeUtf8(decodeBase64(wrong.payload))}"`)
     }
   }
 
@@ -282,7 +291,7 @@ export function check(h: History, core: ServerCore): Violations & { failures: st
 }
 
 export function violationCount(v: Violations): number {
-  return v.lost + v.duplicated + v.misordered + v.echoed + v.stuck + v.unacked + v.internal + v.forged + v.badMedia + v.convLost + v.convListMismatch
+  return v.lost + v.duplicated + v.misordered + v.echoed + v.stuck + v.unacked + v.internal + v.forged + v.wrongPayload + v.badMedia + v.convLost + v.convListMismatch
 }
 
 /** `<type>:<canonical id>` of a channel as `uid` addresses it. */

@@ -25,7 +25,7 @@ describe('chaos simulator in CI', () => {
     const summary = stdout.split('\n').find((l) => l.startsWith('chaos: ')) ?? ''
     if (code !== 0) throw new Error(`chaos failed (exit ${code}):\n${stdout.slice(-20_000)}\n${stderr.slice(-2_000)}`)
     expect(summary).toContain(`chaos: ${2 * SEEDS_PER_MODE} runs (v2+v3`)
-    expect(summary).toMatch(/lost 0, duplicated 0, misordered 0, echoed 0, stuck 0, unacked 0, internal 0, forged 0, bad media 0, conversation ops lost 0, conversation lists differing 0;/)
+    expect(summary).toMatch(/lost 0, duplicated 0, misordered 0, echoed 0, stuck 0, unacked 0, internal 0, forged 0, wrong payloads 0, bad media 0, conversation ops lost 0, conversation lists differing 0;/)
     // Conversation ops were made durable, and every device's final list was compared with the server's.
     expect(Number(/\((\d+) durable\)/.exec(summary)?.[1])).toBeGreaterThan(SEEDS_PER_MODE * 2 * 4)
     expect(Number(/(\d+) final lists compared/.exec(summary)?.[1])).toBe(SEEDS_PER_MODE * 2 * 3)
@@ -35,7 +35,7 @@ describe('chaos simulator in CI', () => {
     expect(Number(/(\d+) messages/.exec(summary)?.[1])).toBeGreaterThan(SEEDS_PER_MODE * 2 * 20)
     expect(Number(/(\d+) faults injected/.exec(summary)?.[1])).toBeGreaterThan(SEEDS_PER_MODE * 2 * 25)
     expect(Number(/\((\d+) media\)/.exec(summary)?.[1])).toBeGreaterThan(SEEDS_PER_MODE * 2)
-    for (const kind of ['random', 'aimed kills/storage', 'sync faults', 'callback hangs', 'storage read faults', 'corruptions', 'soft disconnects', 'forged recvs', 'handler kills', 'upload faults and media kills', 'conversation-op faults and kills']) {
+    for (const kind of ['random', 'aimed kills/storage', 'sync faults', 'callback hangs', 'storage read faults', 'corruptions', 'soft disconnects', 'forged recvs', 'handler kills', 'upload faults and media kills', 'conversation-op faults and kills', 'pipelined-send mix-ups \\(v3\\)']) {
       expect(Number(new RegExp(`${kind} (\\d+)`).exec(summary)?.[1])).toBeGreaterThan(0)
     }
     expect(Number(/(\d+) encrypted/.exec(summary)?.[1])).toBeGreaterThan(0)

@@ -54,6 +54,7 @@ export const OFF: Record<string, keyof Protections> = {
   ackflush: 'holdRecvacks',
   historystitch: 'historyStoreOnly',
   convops: 'volatileConversationOps',
+  channelwindow: 'pipelineChannels',
 }
 
 function parse(argv: string[]): Args {
@@ -128,6 +129,7 @@ const FAULT_LABELS: Array<[keyof RunResult['faultsBy'], string]> = [
   ['media', 'upload faults and media kills'],
   ['batches', 'batch bursts and write failures'],
   ['convops', 'conversation-op faults and kills'],
+  ['pipeline', 'pipelined-send mix-ups (v3)'],
 ]
 
 /** Protections that only exist on encrypted sessions: measured on encrypted runs. */
@@ -164,7 +166,7 @@ async function main(): Promise<void> {
   for (const o of a.off) protections[OFF[o] as keyof Protections] = true
   const total = a.runs * a.modes.length
   const sum = {
-    runs: 0, encrypted: 0, messages: 0, faults: 0, lost: 0, duplicated: 0, misordered: 0, echoed: 0, stuck: 0, unacked: 0, internal: 0, forged: 0,
+    runs: 0, encrypted: 0, messages: 0, faults: 0, lost: 0, duplicated: 0, misordered: 0, echoed: 0, stuck: 0, unacked: 0, internal: 0, forged: 0, wrongPayload: 0,
     excused: 0, reShown: 0, kills: 0, storedRows: 0, storedMessages: 0, corruptedTold: 0, media: 0, badMedia: 0,
     convOps: 0, convDurable: 0, convLost: 0, convListMismatch: 0, convLists: 0,
   }
@@ -189,6 +191,7 @@ async function main(): Promise<void> {
       sum.unacked += r.unacked
       sum.internal += r.internal
       sum.forged += r.forged
+      sum.wrongPayload += r.wrongPayload
       sum.excused += r.excusedRedeliveries
       sum.reShown += r.reShown
       sum.kills += r.kills
@@ -223,7 +226,7 @@ async function main(): Promise<void> {
   const copies = sum.storedMessages > 0 ? (sum.storedRows / sum.storedMessages).toFixed(2) : '-'
   console.log(
     `chaos: ${sum.runs} runs (${a.modes.join('+')}, seeds ${a.seed}..${a.seed + a.runs - 1}, ${sum.encrypted} encrypted), ${sum.messages} messages (${sum.media} media), ${sum.faults} faults injected (${tally}), ` +
-      `lost ${sum.lost}, duplicated ${sum.duplicated}, misordered ${sum.misordered}, echoed ${sum.echoed}, stuck ${sum.stuck}, unacked ${sum.unacked}, internal ${sum.internal}, forged ${sum.forged}, bad media ${sum.badMedia}, conversation ops lost ${sum.convLost}, conversation lists differing ${sum.convListMismatch}; ` +
+      `lost ${sum.lost}, duplicated ${sum.duplicated}, misordered ${sum.misordered}, echoed ${sum.echoed}, stuck ${sum.stuck}, unacked ${sum.unacked}, internal ${sum.internal}, forged ${sum.forged}, wrong payloads ${sum.wrongPayload}, bad media ${sum.badMedia}, conversation ops lost ${sum.convLost}, conversation lists differing ${sum.convListMismatch}; ` +
       `conversation ops ${sum.convOps} (${sum.convDurable} durable), ${sum.convLists} final lists compared with the server's; ` +
       `stored copies per message ${copies}; re-shown after kill ${sum.reShown} (${sum.kills} kills; at most the message in the handler); ` +
       `${sum.excused} re-deliveries after storage refused the inbox state (allowed); ${sum.corruptedTold} corrupted outbox records reported failed (allowed); ` +

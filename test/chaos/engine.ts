@@ -35,6 +35,8 @@ export interface Protections extends UnsafeSwitches {
   disablePersistence?: boolean
   /** Gap filling: message sync answers with nothing, so gaps are skipped as unfillable. */
   disableGapFill?: boolean
+  /** One SEND per channel on a v3 server: clients pipeline a channel (outbox.channelWindow 0). */
+  pipelineChannels?: boolean
 }
 
 export interface RunOptions extends ScenarioOptions {
@@ -275,7 +277,8 @@ class Engine {
       media: mediaSupport({ uploadUrl: 'http://upload/upload' }),
       history: HISTORY_OPTIONS,
     }
-    const { disablePersistence, disableGapFill, ...unsafe } = this.protections
+    const { disablePersistence, disableGapFill, pipelineChannels, ...unsafe } = this.protections
+    if (pipelineChannels) options.outbox = { channelWindow: 0 }
     if (Object.keys(unsafe).length > 0) options._unsafe = unsafe as UnsafeSwitches
     if (disableGapFill || index === this.plan.customSync) {
       // The app brings its own SyncProvider: the HTTP one behind the app's code.
@@ -417,7 +420,7 @@ class Engine {
       : client.send({ ...channel, payload: text })
     sent.then(
       (m) => {
-        this.history.resolved.push({ uid: d.uid, clientMsgNo: m.clientMsgNo, channelId: channel.channelId, channelType: channel.channelType })
+        this.history.resolved.push({ uid: d.uid, clientMsgNo: m.clientMsgNo, channelId: channel.channelId, channelType: channel.channelType, ...(!media && { text }) })
         if (media) this.history.media.set(`${d.uid}|${m.clientMsgNo}`, text)
         this.log(`${d.uid} send ${text} → ${channel.channelType}:${channel.channelId} durable ${m.clientMsgNo.slice(0, 8)}`)
       },
@@ -556,6 +559,9 @@ class Engine {
       case 'upload-413':
         this.uploads.refuseUntil = this.time.now() + durationMs
         return
+      case 'mix-sends':
+        this.core.faults.mixPipelinedSends(count, durationMs, { uid: d.uid })
+        return this.burst(d, step, count + 1)
       case 'burst-kill':
         this.burst(d, step, count)
         if (durationMs === 0) return this.coldRestart(d) // in this turn: the batch write has not landed

@@ -112,6 +112,27 @@ describe('chaos fault hooks', () => {
     expect(r.failures.filter((f) => f.startsWith('lost'))).toEqual([])
   }, 60_000)
 
+  it('mixPipelinedSends: a pipelined SEND lends its payload to the held one; one SEND per channel (the v3 default) is never mixed', async () => {
+    const stored = async (channelWindow: number | undefined): Promise<string[]> => {
+      const world = makeWorld('v3', true)
+      world.core.createGroup('g1', ['u0', 'u1'])
+      world.core.registerToken('u1', 'u1-token')
+      const client = createClient({ uid: 'u1', token: 'u1-token', wsAddr: 'ws://core', apiAddr: 'http://api', platform: makeDevice(world).platform, random: () => 0.5, outbox: { channelWindow } })
+      try {
+        await client.connect()
+        await waitFor(() => client.state === 'connected', { tick: () => world.time.advance(50) })
+        world.core.faults.mixPipelinedSends(3, 100)
+        await Promise.all(['m1', 'm2', 'm3'].map((t) => client.send({ channelId: 'g1', channelType: 2, payload: t })))
+        await waitFor(() => client.pending().length === 0, { tick: () => world.time.advance(50) })
+        return world.core.messages({ channelId: 'g1', channelType: 2 }).map((m) => Buffer.from(m.payload, 'base64').toString())
+      } finally {
+        await client.close()
+      }
+    }
+    expect(await stored(0)).toEqual(['m2', 'm2', 'm3'])
+    expect(await stored(undefined)).toEqual(['m1', 'm2', 'm3'])
+  })
+
   describe.each(['v2', 'v3'] as const)('on a live SDK session (%s)', (mode) => {
     const clients: Client[] = []
     afterEach(async () => {

@@ -9,8 +9,9 @@
  * detection: a v3 client never switches lines), and plain-RECV rejection only on encrypted
  * sessions (measured on encrypted runs). Writing the RECVACKs held during a drain when it ends
  * (`ackflush`) is held to the bound on v3 only: a v2 server re-sends an un-acked RECV, and the ack
- * of that duplicate pays the held ones, so on v2 the defect mostly costs a redelivery. The others
- * are held to the bound on both lines.
+ * of that duplicate pays the held ones, so on v2 the defect mostly costs a redelivery. One SEND per
+ * channel on the wire (`channelwindow`) guards against the v3 send executor's mix-ups, injected on
+ * v3 runs only. The others are held to the bound on both lines.
  */
 import { execFile } from 'child_process'
 import * as path from 'path'
@@ -18,7 +19,7 @@ import * as path from 'path'
 const SEEDS = 10
 const DETECTION_BOUND = 4
 const V2_ONLY = new Set(['lookup', 'linedetect'])
-const V3_ONLY = new Set(['ackflush'])
+const V3_ONLY = new Set(['ackflush', 'channelwindow'])
 const root = path.resolve(__dirname, '../..')
 
 function detection(): Promise<string> {
@@ -35,7 +36,7 @@ describe('chaos with one protection off', () => {
     const out = await detection()
     const rates = new Map<string, number>()
     for (const m of out.matchAll(/^detection: off (\w+) (v2|v3) (\d+)\/(\d+) failing/gm)) rates.set(`${m[1]} ${m[2]}`, Number(m[3]))
-    const names = ['dedup', 'persistence', 'resend', 'gapfill', 'gapkeep', 'statekeep', 'quarantine', 'restorevalidate', 'deadlines', 'linedetect', 'plainrecv', 'disconnect', 'pagecursor', 'lookup', 'mediapersist', 'batchdurable', 'ackflush', 'historystitch', 'convops']
+    const names = ['dedup', 'persistence', 'resend', 'gapfill', 'gapkeep', 'statekeep', 'quarantine', 'restorevalidate', 'deadlines', 'linedetect', 'plainrecv', 'disconnect', 'pagecursor', 'lookup', 'mediapersist', 'batchdurable', 'ackflush', 'historystitch', 'convops', 'channelwindow']
     expect([...rates.keys()].sort()).toEqual(names.flatMap((n) => [`${n} v2`, `${n} v3`]).sort())
     const exempt = (key: string): boolean => (key.endsWith('v3') && V2_ONLY.has(key.split(' ')[0] as string)) || (key.endsWith('v2') && V3_ONLY.has(key.split(' ')[0] as string))
     const below = [...rates].filter(([key, n]) => n < DETECTION_BOUND && !exempt(key))

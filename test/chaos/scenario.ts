@@ -70,6 +70,9 @@ export type FaultKind =
   | 'batch-write-fail' // the next `count` writes of outbox batch keys fail; a burst now and one durationMs later, then killed
   // Issue 20's kind (conversation ops: clearUnread / setUnread / deleteConversation):
   | 'convop-fault' // the op routes (/conversations/clearUnread|setUnread|delete) answer `variant` to this client for durationMs
+  // The v3 server's send executor (v3 runs only): a burst of `count` + 1 sends to one channel
+  // while the server holds each SEND durationMs and mixes a pipelined one's payload into it.
+  | 'mix-sends'
 
 /** The fault kinds of the purely random part of a schedule (the original fifteen). */
 export const RANDOM_KINDS: readonly FaultKind[] = [
@@ -103,6 +106,7 @@ export const FAULT_GROUPS = {
   media: ['upload-fail', 'upload-abort', 'upload-slow', 'upload-413'],
   batches: ['burst-kill', 'batch-write-fail'],
   convops: ['convop-fault'],
+  pipeline: ['mix-sends'],
 } as const satisfies Record<string, readonly FaultKind[]>
 
 export type FaultGroup = keyof typeof FAULT_GROUPS
@@ -509,6 +513,17 @@ export function generatePlan(seed: number, options: ScenarioOptions): Plan {
     for (const s of steps.slice()) {
       if (s.kind !== 'fault' || (s.fault !== 'sync-outage' && s.fault !== 'sync-404')) continue
       conv(s.at + (s.fault === 'sync-404' ? -50 - rng.int(300) : 20 + rng.int(2_000)), s.client)
+    }
+  }
+
+  // The v3 send executor's defect, from a random stream of its own so that every plan above stays
+  // as it was (pinned seeds replay the same schedule plus these steps).
+  if (options.mode === 'v3' && on('mix-sends')) {
+    const own = createSeededRandom(seed ^ 0x717e)
+    for (let i = 0; i < 2 + own.int(3); i++) {
+      const c = own.int(clients)
+      const step: FaultStep = { at: own.int(Math.max(1, faultPhaseMs - 5_000)), kind: 'fault', fault: 'mix-sends', client: c, count: 2 + own.int(4), durationMs: 20 + own.int(200), target: own.int(3) === 0 ? { kind: 'group' } : { kind: 'person', peer: (c + 1 + own.int(clients - 1)) % clients }, episode: 'mix-sends', group: 'pipeline' }
+      steps.push(step)
     }
   }
 

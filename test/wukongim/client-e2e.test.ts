@@ -90,7 +90,7 @@ function peer(uid: string, opts: { storage?: SimStorageData; sim?: SimWx; link?:
     backoff: { initialMs: 50, maxMs: 500 },
     // Retries up to 200+400+...+3 200 ms: a loaded machine can be slow to show a message in messagesync.
     inbox: { continuityCheckMs: 0, gapRetries: 5, gapRetryDelayMs: 200 },
-    diagnostics: { record: (category, event, detail) => void diag.push({ category, event, detail }), trace: () => {} },
+    diagnostics: { record: (category, event, detail) => void diag.push({ category, event, detail }), trace: (clientMsgNo, step, detail) => void diag.push({ category: `trace ${clientMsgNo.slice(0, 8)}`, event: step, detail }) },
     ...opts.options,
   })
   const p: Peer = { uid, client, sim, storage, link, diag, messages: [], gaps: [], errors: [], states: [], sent: [], synced: 0 }
@@ -132,6 +132,7 @@ async function sendAll(from: Peer, channelId: string, channelType: number, texts
   await waitFor(() => from.sent.length >= before + texts.length, `${texts.length} SENDACKs for ${from.uid}`).catch((e: unknown) => {
     // What the outbox holds when the server is slow to ack (a v3 flake under load): status, attempts, reason.
     const left = from.client.pending().map((m) => `${m.clientMsgNo.slice(0, 8)} ${m.status} attempts ${m.attempts} rc ${m.reasonCode ?? '-'}`)
+    console.log(`${from.uid} diagnostics: ${JSON.stringify(from.diag.filter((d) => d.category !== 'storage').slice(-80))}`)
     throw new Error(`${e instanceof Error ? e.message : String(e)}; ${from.client.state}, outbox: ${left.join('; ') || 'empty'}`)
   })
   return out
@@ -426,8 +427,9 @@ test('outbox: flushes after a forced reconnect; each message stored once on both
   expect(A.client.pending().filter((m) => m.status !== 'sending')).toEqual([])
   const dialed = A.link.dialed
   A.link.kill()
-  await waitFor(() => A.client.pending().length === 0, 'the re-send after the reconnect')
-  expect(A.link.dialed).toBe(dialed + 1)
+  // The probe may have recovered both before the kill: then the outbox is empty already, so wait
+  // for the redial itself too.
+  await waitFor(() => A.link.dialed === dialed + 1 && A.client.state === 'connected' && A.client.pending().length === 0, 'the re-send after the reconnect')
   expect(A.sent.map((m) => m.clientMsgNo).sort()).toEqual([...queued, ...inflight].map((m) => m.clientMsgNo).sort())
 
   // v1.2.6 has no de-dup by clientMsgNo (a re-send would be stored again under a new seq): the
@@ -452,8 +454,9 @@ test('outbox: flushes after a cold restart; queued messages stored once', async 
   const A1 = peer(a!, { options: { outbox: { sendackTimeoutMs: 60_000 } } })
   const B = peer(b!)
   await online(A1, B)
-  let lose = 1
-  A1.link.swallow = (p) => p.type === PacketType.SENDACK && lose-- > 0
+  // Every SENDACK of this link is lost: a re-send after the PING probe (1 s without an ack) would
+  // otherwise be acked before the kill when the server is slow to show the message stored.
+  A1.link.swallow = (p) => p.type === PacketType.SENDACK
   const inflight = await A1.client.send({ channelId: b!, channelType: 1, payload: 'in flight when killed' })
   await waitFor(async () => (await storedCounts(a!, b!, 1)).get(inflight.clientMsgNo) === 1, 'the server stored it')
   A1.sim.control.setNetwork({ online: false })
@@ -463,10 +466,14 @@ test('outbox: flushes after a cold restart; queued messages stored once', async 
   peers.splice(peers.indexOf(A1), 1)
   const link2 = new Link()
   const sim2 = A1.sim.control.coldRestart({ network: { online: true }, connect: link2.connector(), seed: nextSeed() })
+  // v1.2.6 only: the PING probe (an ack 1 s late) is followed by a lookup that finds it stored, so
+  // on a slow machine it may be confirmed before the kill. v3 has no lookup: its acks are all lost.
+  const recovered = A1.sent.some((m) => m.clientMsgNo === inflight.clientMsgNo)
+  if (recovered) process.stdout.write('wukongim e2e cold restart: the in-flight message was confirmed by a lookup before the kill\n')
   const A2 = peer(a!, { storage: A1.storage, sim: sim2, link: link2 })
   await A2.client.restored()
   expect(A2.client.pending().map((m) => [text(m), m.status])).toEqual([
-    ['in flight when killed', 'queued'],
+    ...(recovered ? [] : [['in flight when killed', 'queued']]),
     ['queued 1', 'queued'],
     ['queued 2', 'queued'],
   ])
@@ -548,6 +555,16 @@ test('history: messages() pages the stored newest, then older pages from the rea
   const order = B1.messages.map(text)
   // The sender's history holds its own messages once the SENDACKs gave them seqs.
   const own = await A.client.messages({ channelId: b!, channelType: 1 }, { limit: 25 })
+  if (own.messages.some((m, i) => text(m) !== order[i])) {
+    const row = (m: InboundMessage) => [m.messageSeq, text(m), m.source, m.messageId, m.clientMsgNo]
+    const server = await wk.api<{ messages: Array<{ client_msg_no: string; message_seq: number; payload: string }> | null }>('/channel/messagesync', {
+      login_uid: b!, channel_id: a!, channel_type: 1, start_message_seq: 0, end_message_seq: 0, pull_mode: 1, limit: 100,
+    })
+    const stored = (server.messages ?? []).map((m) => [m.message_seq, m.client_msg_no.slice(0, 8), Buffer.from(m.payload, 'base64').toString('utf8').slice(0, 40)])
+    const sends = A.link.fromClient.filter((p): p is SendPacket => p.type === PacketType.SEND).map((p) => [p.clientSeq, p.clientMsgNo.slice(0, 8), p.flags.dup, Buffer.from(p.payload).toString('utf8').slice(0, 24)])
+    console.log(`history: server stored ${JSON.stringify(stored)}\n A wrote ${JSON.stringify(sends)}`)
+    console.log(`history: B's deliveries differ from A's stored order\n B ${JSON.stringify(B1.messages.map(row))}\n A ${JSON.stringify(own.messages.map((m) => [m.messageSeq, text(m), m.messageId, m.clientMsgNo]))}\n B pushed ${JSON.stringify(B1.link.recvs().map((r) => [r.messageSeq, r.messageId, r.clientMsgNo]))}\n${JSON.stringify(B1.diag.filter((d) => d.category !== 'storage').slice(-60))}`)
+  }
   expect(own.messages.map((m) => [m.messageSeq, text(m), m.status])).toEqual(order.map((t, i) => [i + 1, t, undefined]))
   await B1.client.close()
 

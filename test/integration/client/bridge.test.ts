@@ -34,7 +34,8 @@ function countWrites(storage: PlatformStorage): { writes: string[] } {
 }
 
 it('200 send() calls at once: persisted in batch keys, every one acked once, forgotten per batch, nothing left', async () => {
-  const { client: im, platform, sim } = world.app()
+  // Pipelined, as on a v2 server (a v3 one gets one SEND per channel on the wire by default).
+  const { client: im, platform, sim } = world.app({ outbox: { channelWindow: 0 } })
   await im.connect()
   await waitFor(() => im.state === 'connected')
   const counted = countWrites(platform.storage)

@@ -152,6 +152,13 @@ export interface ServerFaults {
    * refuses for a while (e.g. 15 rate limited, 22 system busy) or for good.
    */
   rejectSends(count: number, reasonCode: number, opts?: { uid?: string }): void
+  /**
+   * The v3 send executor's defect (docs/wukongim-real-server.md §7), `count` times: a SEND (of
+   * `uid`'s connections, or anyone's) is processed `holdMs` later, and when another SEND of the
+   * same session and channel arrives meanwhile (pipelined), the held one is stored and acked with
+   * the newcomer's payload. A session closed meanwhile loses what it held.
+   */
+  mixPipelinedSends(count: number, holdMs: number, opts?: { uid?: string }): void
   /** Closes every connection of `uid`; returns how many. Without close frame = socket reset. */
   closeConnections(uid: string, opts: { withCloseFrame: boolean }): number
   /** Stores but never pushes the given seqs (or the next `count` messages) of a channel: a gap for receivers. */
@@ -237,6 +244,9 @@ export class ServerCore {
   }
   private sendackFaults: SendackFault[] = []
   private rejectFaults: Array<{ remaining: number; reasonCode: number; uid?: string }> = []
+  private mixFaults: Array<{ remaining: number; holdMs: number; uid?: string }> = []
+  /** SENDs held by a mix fault, per `session|channelType|channelId`. */
+  private readonly heldSends = new Map<string, { s: Session; p: SendPacket; timer: TimerId }>()
   private withheld = new Map<string, { seqs: Set<number>; count: number }>()
   private reorders = new Map<string, { count: number; buffer: Array<{ m: StoredMessage; fromId: number }> }>()
   private corrupt = new Map<string, CorruptMode>()
@@ -562,6 +572,32 @@ export class ServerCore {
       this.sendack(s, p, ReasonCode.PayloadDecodeError, '0', 0)
       return
     }
+    const key = `${s.id}|${p.channelType}|${p.channelId}`
+    const held = this.heldSends.get(key)
+    if (held) {
+      // Pipelined behind a held SEND: that one is stored with this one's payload, then this one.
+      this.opts.timers.clearTimeout(held.timer)
+      s.timers.delete(held.timer)
+      this.heldSends.delete(key)
+      this.admitSend(s, held.p, plain)
+      return this.admitSend(s, p, plain)
+    }
+    const mix = this.mixFaults.find((f) => f.uid === undefined || f.uid === s.uid)
+    if (mix) {
+      if (--mix.remaining <= 0) this.mixFaults = this.mixFaults.filter((f) => f !== mix)
+      const own = plain
+      const timer = this.later(s, mix.holdMs, () => {
+        this.heldSends.delete(key)
+        this.admitSend(s, p, own)
+      })
+      this.heldSends.set(key, { s, p, timer })
+      return
+    }
+    this.admitSend(s, p, plain)
+  }
+
+  /** A verified SEND: refused by a reject fault, or stored, acked and pushed. */
+  private admitSend(s: Session, p: SendPacket, plain: Uint8Array): void {
     const reject = this.rejectFaults.find((f) => f.uid === undefined || f.uid === s.uid)
     if (reject) {
       if (--reject.remaining <= 0) this.rejectFaults = this.rejectFaults.filter((f) => f !== reject)
@@ -774,6 +810,7 @@ export class ServerCore {
     if (s.idleTimer !== undefined) this.opts.timers.clearTimeout(s.idleTimer)
     for (const t of s.timers) this.opts.timers.clearTimeout(t)
     s.timers.clear()
+    for (const [key, held] of this.heldSends) if (held.s === s) this.heldSends.delete(key)
     s.redeliveries.clear()
     s.pendingAcks.clear()
     this.sessions.delete(s.id)
@@ -787,6 +824,9 @@ export class ServerCore {
       },
       delaySendacks: (count, ms, opts) => {
         this.sendackFaults.push({ kind: 'delay', remaining: count, ms, ...(opts?.uid !== undefined && { uid: opts.uid }) })
+      },
+      mixPipelinedSends: (count, holdMs, opts) => {
+        if (count > 0) this.mixFaults.push({ remaining: count, holdMs, ...(opts?.uid !== undefined && { uid: opts.uid }) })
       },
       rejectSends: (count, reasonCode, opts) => {
         if (count > 0) this.rejectFaults.push({ remaining: count, reasonCode, ...(opts?.uid !== undefined && { uid: opts.uid }) })
@@ -854,6 +894,7 @@ export class ServerCore {
       clear: () => {
         this.sendackFaults = []
         this.rejectFaults = []
+        this.mixFaults = []
         this.withheld.clear()
         this.corrupt.clear()
         this.httpFaults = []

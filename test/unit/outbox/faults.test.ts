@@ -212,6 +212,30 @@ describe('issue 15.13: on v2, ask the server before re-sending what may be store
     expect(h.wire.slice(1).map((p) => p.clientMsgNo)).toEqual([nos[0], later.clientMsgNo])
   })
 
+  it('a failing lookup stops holding the channel once the line turns out to be v3: re-sent at the next try, no more lookups', async () => {
+    // Seen on a real v3 server: nothing stored yet in a new person channel, so every lookup answers
+    // 400 "valid channel membership required" and, without this, the channel waited LOOKUP_GIVE_UP_MS.
+    const time = new VirtualScheduler()
+    const fake = fakeLookup(time)
+    fake.state.down = true
+    let line: 'v2' | 'v3' | undefined
+    const h = makeOutbox({ retryMaxMs: 30_000, channelWindow: undefined }, { storage: makeOutbox().storage, time }, { lookup: fake.lookup, line: () => line })
+    const nos = await inFlight(h, 2)
+    h.disconnect()
+    h.connect()
+    await time.advance(5_000)
+    const asked = fake.calls.length
+    expect(asked).toBeGreaterThan(0)
+    expect(h.wire).toHaveLength(1) // the line unknown: one SEND per channel, m2 waits behind m1
+    line = 'v3' // the catch-up's conversation sync answered on the v3 route
+    await time.advance(20_000)
+    expect(fake.calls).toHaveLength(asked)
+    expect(h.wire.slice(1).map((p) => [p.clientMsgNo, p.flags.dup])).toEqual([[nos[0], true]])
+    h.ack(h.wire[1]!, 1)
+    await flushPromises()
+    expect(h.wire.slice(2).map((p) => [p.clientMsgNo, p.flags.dup])).toEqual([[nos[1], false]])
+  })
+
   it('the lookup comes back when the sync API does, and the message is found, not re-sent', async () => {
     const time = new VirtualScheduler()
     const fake = fakeLookup(time)

@@ -68,7 +68,7 @@ export interface Harness {
 export function makeOutbox(
   config: Partial<OutboxConfig> = {},
   shared?: { storage: CountingStorage; time: VirtualScheduler },
-  extra: Pick<OutboxDeps, 'lookup' | 'unsafe' | 'media'> = {},
+  extra: Pick<OutboxDeps, 'lookup' | 'unsafe' | 'media' | 'line'> = {},
 ): Harness {
   const time = shared?.time ?? new VirtualScheduler()
   const storage = shared?.storage ?? new CountingStorage()

@@ -111,6 +111,24 @@ describe('outbox: on the wire', () => {
     expect(h.outbox.pending()).toEqual([])
   })
 
+  it('channelWindow by server line (the default): one SEND per channel until the line is known to be v2, then pipelined', async () => {
+    let line: 'v2' | 'v3' | undefined
+    const h = makeOutbox({ channelWindow: undefined }, undefined, { line: () => line })
+    await h.outbox.load()
+    h.connect()
+    for (const [n, ch] of [[1, 'bob'], [2, 'bob'], [3, 'carol'], [4, 'bob']] as const) await h.outbox.send(msg(n, ch))
+    expect(h.wire.map((p) => text(p.payload))).toEqual(['m1', 'm3']) // unknown: as on v3
+    line = 'v3'
+    h.ack(h.wire[0]!, 1)
+    await flushPromises()
+    expect(h.wire.map((p) => text(p.payload))).toEqual(['m1', 'm3', 'm2'])
+    line = 'v2'
+    h.ack(h.wire[2]!, 1)
+    await h.outbox.send(msg(5, 'bob'))
+    await flushPromises()
+    expect(h.wire.map((p) => text(p.payload))).toEqual(['m1', 'm3', 'm2', 'm4', 'm5'])
+  })
+
   it('ignores a SENDACK whose echoed clientMsgNo (v3) does not match, or that belongs to an old connection', async () => {
     const h = makeOutbox()
     await h.outbox.load()
