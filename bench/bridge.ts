@@ -101,7 +101,7 @@ async function withClient(uid: string, fn: (c: ReturnType<typeof createClient>, 
   const sim = createSimWx({ scheduler: 'real', connect: realConnector() })
   const counter: Counter = { counts: new Map(), counting: false, timers: 0 }
   const platform = createWxPlatform(countingWx(sim.wx, counter), { timers: countingTimers(sim.control.timers, counter), clock: sim.control.clock })
-  const client = createClient({ uid, token: `${uid}-token`, wsAddr: server.wsUrl, apiAddr: server.apiUrl, platform, outbox: { maxMessages: BURST + 100 } })
+  const client = createClient({ uid, token: `${uid}-token`, wsAddr: server.wsUrl, apiAddr: server.apiUrl, platform, outbox: { maxMessages: BURST + 100, channelWindow: 0 } })
   try {
     await client.restored()
     let synced = false
@@ -158,7 +158,7 @@ async function outbound(parallel: boolean): Promise<Row> {
   const sim = createSimWx({ scheduler: 'real', connect: realConnector() })
   const counter: Counter = { counts: new Map(), counting: false, timers: 0 }
   const platform = createWxPlatform(countingWx(sim.wx, counter), { timers: countingTimers(sim.control.timers, counter), clock: sim.control.clock })
-  const client = createClient({ uid: 'alice', token: 't', wsAddr: server.wsUrl, apiAddr: server.apiUrl, platform, outbox: { maxMessages: BURST + 100 } })
+  const client = createClient({ uid: 'alice', token: 't', wsAddr: server.wsUrl, apiAddr: server.apiUrl, platform, outbox: { maxMessages: BURST + 100, channelWindow: 0 } })
   try {
     await client.restored()
     client.connect()

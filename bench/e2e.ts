@@ -82,7 +82,7 @@ export async function ours(server: ServerUrls, uid: string, maxOutstanding?: num
   server.register(uid, 'alice-token')
   server.register('bob', 'bob-token')
   const sim = createSimWx({ scheduler: 'real', connect: realConnector() })
-  const client = createClient({ uid, token: 'alice-token', wsAddr: server.wsUrl, apiAddr: server.apiUrl, platform: sim.control.platform(), outbox: { maxMessages: maxOutstanding ? 1_000 : n + 100 } })
+  const client = createClient({ uid, token: 'alice-token', wsAddr: server.wsUrl, apiAddr: server.apiUrl, platform: sim.control.platform(), outbox: { maxMessages: maxOutstanding ? 1_000 : n + 100, channelWindow: 0 } })
   try {
     await client.restored()
     client.connect()

@@ -33,7 +33,7 @@ async function depth(d: number, apiUrl: string, wsUrl: string): Promise<Record<s
     remove: (k) => (own(k) ? c.remove++ : c.shared++, inner.remove(k)),
     keys: () => inner.keys(),
   }
-  const client = createClient({ uid: 'alice', token: 'alice-token', wsAddr: wsUrl, apiAddr: apiUrl, platform, outbox: { maxMessages: d + SAMPLE + 10 } })
+  const client = createClient({ uid: 'alice', token: 'alice-token', wsAddr: wsUrl, apiAddr: apiUrl, platform, outbox: { maxMessages: d + SAMPLE + 10, channelWindow: 0 } })
   let acked = 0
   client.on('messageStatus', (m) => {
     if (m.status === 'sent') acked++

@@ -77,7 +77,7 @@ async function offlineToAcked(server: LocalServer): Promise<{ acked: number; ms:
   server.core.registerToken('alice', 'alice-token')
   server.core.registerToken('bob', 'bob-token')
   const sim = createSimWx({ scheduler: 'real', connect: realConnector(), network: { online: false } })
-  const client = createClient({ uid: 'alice', token: 'alice-token', wsAddr: server.wsUrl, apiAddr: server.apiUrl, platform: sim.control.platform(), outbox: { maxMessages: N + 10 } })
+  const client = createClient({ uid: 'alice', token: 'alice-token', wsAddr: server.wsUrl, apiAddr: server.apiUrl, platform: sim.control.platform(), outbox: { maxMessages: N + 10, channelWindow: 0 } })
   let acked = 0
   client.on('messageStatus', (m) => {
     if (m.status === 'sent') acked++

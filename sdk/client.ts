@@ -587,7 +587,6 @@ class ImClient implements Client {
     return this.opts.unsafe.noCallbackDeadlines ? this.syncProvider : withDeadlines(this.syncProvider, this.platform, this.opts.inbox.syncDeadlineMs)
   }
 
-  /** The outbox's "is it stored?" question, with the same deadline as every other sync call. */
   /** The sync provider's line; a provider whose line() throws counts as not knowing it. */
   private providerLine(): 'v2' | 'v3' | undefined {
     try {
@@ -597,6 +596,7 @@ class ImClient implements Client {
     }
   }
 
+  /** The outbox's "is it stored?" question, with the same deadline as every other sync call. */
   private sentLookup(): SyncProvider['findSent'] {
     if (!this.syncProvider.findSent) return undefined
     const sync = this.deadlined()
