@@ -30,10 +30,13 @@ const { sdkOptions } = require('./scripts/esbuild-options')
 const withSdkOptions = (config) => ({ ...config, ...sdkOptions, format: 'cjs' })
 
 // The server-line channel window (outbox line(), sync provider line()) adds ~0.1 KB: with media 51.86 KB.
+// Issue 21, fourth pass: AES-128 is our own (sdk/proto/aes-cbc.ts) instead of noble's block
+// primitives, -0.7 to -0.8 KB in every entry: core 37.90 KB, createClient 49.26 KB, with media
+// 51.04 KB, full 51.42 KB; budgets those plus ~0.1 KB.
 module.exports = [
-  { name: 'core: createCoreClient + createWxPlatform', path: 'sdk/index.ts', import: '{ createCoreClient, createWxPlatform }', limit: '38.75 KB', gzip: true, modifyEsbuildConfig: withSdkOptions },
-  { name: 'createClient + createWxPlatform', path: 'sdk/index.ts', import: '{ createClient, createWxPlatform }', limit: '50.1 KB', gzip: true, modifyEsbuildConfig: withSdkOptions },
-  { name: 'with media: createClient + createWxPlatform + mediaSupport', path: 'sdk/index.ts', import: '{ createClient, createWxPlatform, mediaSupport }', limit: '51.95 KB', gzip: true, modifyEsbuildConfig: withSdkOptions },
-  { name: 'full SDK (wukongim-mp)', path: 'sdk/index.ts', import: '*', limit: '52.25 KB', gzip: true, modifyEsbuildConfig: withSdkOptions },
+  { name: 'core: createCoreClient + createWxPlatform', path: 'sdk/index.ts', import: '{ createCoreClient, createWxPlatform }', limit: '38.0 KB', gzip: true, modifyEsbuildConfig: withSdkOptions },
+  { name: 'createClient + createWxPlatform', path: 'sdk/index.ts', import: '{ createClient, createWxPlatform }', limit: '49.4 KB', gzip: true, modifyEsbuildConfig: withSdkOptions },
+  { name: 'with media: createClient + createWxPlatform + mediaSupport', path: 'sdk/index.ts', import: '{ createClient, createWxPlatform, mediaSupport }', limit: '51.15 KB', gzip: true, modifyEsbuildConfig: withSdkOptions },
+  { name: 'full SDK (wukongim-mp)', path: 'sdk/index.ts', import: '*', limit: '51.55 KB', gzip: true, modifyEsbuildConfig: withSdkOptions },
   { name: 'wukongim-mp/testing', path: 'sdk/testing.ts', import: '*', limit: '2.5 KB', gzip: true, modifyEsbuildConfig: withSdkOptions },
 ]

@@ -18,6 +18,8 @@ const K = new Int32Array([
 // Per-round left-rotation amounts, four per round.
 const S = [7, 12, 17, 22, 5, 9, 14, 20, 4, 11, 16, 23, 6, 10, 15, 21]
 
+const rotl = (x: number, s: number): number => (x << s) | (x >>> (32 - s))
+
 export function md5(data: Uint8Array): Uint8Array {
   const n = data.length
   const blocks = ((n + 8) >>> 6) + 1
@@ -44,19 +46,34 @@ export function md5(data: Uint8Array): Uint8Array {
     let b = b0
     let c = c0
     let d = d0
-    for (let i = 0; i < 64; i++) {
-      let f: number
-      let g: number
-      if (i < 16) (f = (b & c) | (~b & d)), (g = i)
-      else if (i < 32) (f = (d & b) | (~d & c)), (g = (5 * i + 1) & 15)
-      else if (i < 48) (f = b ^ c ^ d), (g = (3 * i + 5) & 15)
-      else (f = c ^ (b | ~d)), (g = (7 * i) & 15)
-      const t = (a + f + (K[i] as number) + (w[g] as number)) | 0
-      const s = S[(i >> 4) * 4 + (i & 3)] as number
+    // One loop per round (no branch per step): F, G, H, I with their message-word orders.
+    for (let i = 0; i < 16; i++) {
+      const t = (a + ((b & c) | (~b & d)) + K[i]! + w[i]!) | 0
       a = d
       d = c
       c = b
-      b = (b + ((t << s) | (t >>> (32 - s)))) | 0
+      b = (b + rotl(t, S[i & 3]!)) | 0
+    }
+    for (let i = 16; i < 32; i++) {
+      const t = (a + ((d & b) | (~d & c)) + K[i]! + w[(5 * i + 1) & 15]!) | 0
+      a = d
+      d = c
+      c = b
+      b = (b + rotl(t, S[4 + (i & 3)]!)) | 0
+    }
+    for (let i = 32; i < 48; i++) {
+      const t = (a + (b ^ c ^ d) + K[i]! + w[(3 * i + 5) & 15]!) | 0
+      a = d
+      d = c
+      c = b
+      b = (b + rotl(t, S[8 + (i & 3)]!)) | 0
+    }
+    for (let i = 48; i < 64; i++) {
+      const t = (a + (c ^ (b | ~d)) + K[i]! + w[(7 * i) & 15]!) | 0
+      a = d
+      d = c
+      c = b
+      b = (b + rotl(t, S[12 + (i & 3)]!)) | 0
     }
     a0 = (a0 + a) | 0
     b0 = (b0 + b) | 0

@@ -1,4 +1,4 @@
-// The session's AES-128-CBC (key schedule expanded once) against @noble/ciphers' cbc() and node's
+// The session's AES-128-CBC (our block function, key schedule expanded once) against @noble/ciphers' cbc() and node's
 // crypto, byte for byte, for every length across several blocks, and reused for many calls.
 import { createCipheriv, createDecipheriv, randomBytes } from 'crypto'
 import { cbc } from '@noble/ciphers/aes'
@@ -32,6 +32,25 @@ describe('AesCbc', () => {
     expect(Buffer.from(aes.decrypt(shifted.subarray(1))).equals(Buffer.from(plain))).toBe(true)
     const d = createDecipheriv('aes-128-cbc', key, iv)
     expect(Buffer.concat([d.update(aes.encrypt(plain)), d.final()]).equals(Buffer.from(plain))).toBe(true)
+  })
+
+  it('gives the FIPS-197 answer for AES-128 (appendix C.1) as the first CBC block under a zero IV', () => {
+    const k = new Uint8Array(Buffer.from('000102030405060708090a0b0c0d0e0f', 'hex'))
+    const p = new Uint8Array(Buffer.from('00112233445566778899aabbccddeeff', 'hex'))
+    expect(Buffer.from(new AesCbc(k, new Uint8Array(16)).encrypt(p).subarray(0, 16)).toString('hex')).toBe('69c4e0d86a7b0430d8cdb78070b4c55a')
+  })
+
+  it('matches node crypto both ways under 200 random keys and IVs', () => {
+    for (let n = 0; n < 200; n++) {
+      const k = new Uint8Array(randomBytes(16))
+      const v = new Uint8Array(randomBytes(16))
+      const plain = new Uint8Array(randomBytes(n % 70))
+      const c = createCipheriv('aes-128-cbc', k, v)
+      const wire = new Uint8Array(Buffer.concat([c.update(plain), c.final()]))
+      const mine = new AesCbc(k, v)
+      expect(Buffer.from(mine.encrypt(plain)).equals(Buffer.from(wire))).toBe(true)
+      expect(Buffer.from(mine.decrypt(wire)).equals(Buffer.from(plain))).toBe(true)
+    }
   })
 
   it('refuses a bad length or bad padding', () => {
