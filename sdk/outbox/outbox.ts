@@ -130,6 +130,8 @@ export interface OutboxDeps {
 interface Entry {
   msg: OutboxMessage
   order: number
+  /** `<channelType>:<channelId>`, the key of the per-channel rules. */
+  channel: string
   /** clientSeq of the attempt on the wire (0 when none). */
   clientSeq: number
   connectionId: number
@@ -167,8 +169,15 @@ export class Outbox {
   private readonly inFlight = new Map<number, Entry>()
   /** Channels with a lookup on the way. */
   private readonly lookups = new Set<string>()
+  /** Acked messages whose record is being removed, in SENDACK order: `sent` is reported in that order. */
+  private readonly sentReports = new Queue<{ entry: Entry; forgotten: boolean }>()
+  /** How many queued entries each channel has: flush() stops once every such channel is held. */
+  private readonly queuedIn = new Map<string, number>()
   private readonly quarantine = new Map<string, QuarantinedRecord>()
   private nextOrder = 1
+  /** clientMsgNo = 20 random hex for this outbox's life + 12 hex of a counter: one randomBytes call per session, not per message. */
+  private idPrefix: string | undefined
+  private idCount = 0
   private nextClientSeq = 1
   /** send() calls between validation and their entry joining the queue (count toward maxMessages). */
   private reserved = 0
@@ -221,7 +230,7 @@ export class Outbox {
     }
     this.reserved++
     try {
-      const clientMsgNo = `${hex(await this.deps.platform.randomBytes(16))}_${this.deps.config.deviceTag()}`
+      const clientMsgNo = `${this.idPrefix ?? (await this.newIdPrefix())}${(this.idCount++).toString(16).padStart(12, '0')}_${this.deps.config.deviceTag()}`
       const order = this.nextOrder++
       const msg: OutboxMessage = { clientMsgNo, channelId: valid.channelId, channelType: valid.channelType, payload: valid.payload, flags: valid.flags, expire: valid.expire, status: 'queued', createdAt: this.deps.platform.now(), attempts: 0 }
       if (valid.topic !== undefined) msg.topic = valid.topic
@@ -300,6 +309,8 @@ export class Outbox {
     if (entry.msg.media) this.deps.media?.release(entry.msg)
     this.deps.diagnostics.trace(clientMsgNo, 'discarded')
     this.emit(entry)
+    // A discarded media message that was still uploading held its channel back.
+    this.flush()
   }
 
   /** queued, sending and failed messages, in enqueue order. */
@@ -408,7 +419,11 @@ export class Outbox {
   /** The upload of a media message was refused for good: failed ('upload'); resend() uploads again. */
   uploadFailed(clientMsgNo: string, reason: string): void {
     const entry = this.byNo.get(clientMsgNo)
-    if (entry && entry.msg.status === 'queued' && entry.msg.media?.url === undefined) void this.fail(entry, 'upload', reason)
+    if (entry && entry.msg.status === 'queued' && entry.msg.media?.url === undefined) {
+      void this.fail(entry, 'upload', reason)
+      // The messages its channel held back go on now (they waited for its URL).
+      this.flush()
+    }
   }
 
   close(): void {
@@ -452,6 +467,12 @@ export class Outbox {
   }
 
   /** Whether a message that may be stored is looked up before it is re-sent. */
+  private async newIdPrefix(): Promise<string> {
+    const prefix = hex(await this.deps.platform.randomBytes(10))
+    // Concurrent first sends: the first answer wins; the counter keeps their numbers apart.
+    return (this.idPrefix ??= prefix)
+  }
+
   private verifies(): boolean {
     return this.deps.lookup !== undefined && this.deps.line?.() !== 'v3' && !this.deps.unsafe?.resendWithoutLookup
   }
@@ -488,14 +509,25 @@ export class Outbox {
     // Remove from storage first, then tell the app: `sent` must never be reported for a
     // message a restart could still bring back... except when storage refuses the remove;
     // then a restart re-sends it (v3 dedups, the receive side dedups by clientMsgNo).
+    // Reported in SENDACK order, whichever remove the storage finishes first.
+    const report = { entry, forgotten: false }
+    this.sentReports.insertAt(this.sentReports.length, report)
+    const forgotten = (): void => {
+      report.forgotten = true
+      while (this.sentReports.length > 0 && this.sentReports.at(0).forgotten) {
+        const head = this.sentReports.at(0).entry
+        this.sentReports.removeAt(0)
+        this.emit(head)
+      }
+    }
     void this.store.remove(m.clientMsgNo).then(
       () => {
         if (m.media) this.deps.media?.release(m)
-        this.emit(entry)
+        forgotten()
       },
       (error: unknown) => {
         this.deps.emitError(asStorageError(error))
-        this.emit(entry)
+        forgotten()
       },
     )
   }
@@ -507,7 +539,7 @@ export class Outbox {
   private lookUp(channel: string): void {
     const lookup = this.deps.lookup
     if (!lookup || this.lookups.has(channel)) return
-    const batch = this.entries.toArray().filter((e) => e.verify && e.msg.status === 'queued' && channelOf(e.msg) === channel)
+    const batch = this.entries.toArray().filter((e) => e.verify && e.msg.status === 'queued' && e.channel === channel)
     const first = batch[0]
     if (!first) return
     this.lookups.add(channel)
@@ -562,14 +594,16 @@ export class Outbox {
       const held = new Set<string>()
       const onWire = new Map<string, number>()
       if (channelWindow > 0) {
-        for (const e of this.inFlight.values()) onWire.set(channelOf(e.msg), (onWire.get(channelOf(e.msg)) ?? 0) + 1)
+        for (const e of this.inFlight.values()) onWire.set(e.channel, (onWire.get(e.channel) ?? 0) + 1)
       }
       for (let k = 0; k < this.entries.length; k++) {
+        // Nothing more can go out once the window is full or every channel with a queued message
+        // is held (a burst on one channel waiting for its SENDACK: was a scan of the whole queue).
+        if (this.inFlight.size >= limit || held.size === this.queuedIn.size) break
         const entry = this.entries.at(k)
-        if (this.inFlight.size >= limit) break
         const m = entry.msg
         if (m.status !== 'queued') continue
-        const channel = channelOf(m)
+        const channel = entry.channel
         if (held.has(channel)) continue
         // A later message never overtakes an earlier one of its channel.
         if (entry.retryAt > now || (channelWindow > 0 && (onWire.get(channel) ?? 0) >= channelWindow)) {
@@ -760,12 +794,13 @@ export class Outbox {
   }
 
   private insert(msg: OutboxMessage, order: number, maybeSent: boolean): Entry {
-    const entry: Entry = { msg, order, clientSeq: 0, connectionId: 0, writtenAt: 0, ackCheckAt: 0, probed: false, retryAt: 0, retries: 0, reencoded: false, maybeSent, verify: false, lookupFailingSince: 0 }
+    const entry: Entry = { msg, order, channel: `${msg.channelType}:${msg.channelId}`, clientSeq: 0, connectionId: 0, writtenAt: 0, ackCheckAt: 0, probed: false, retryAt: 0, retries: 0, reencoded: false, maybeSent, verify: false, lookupFailingSince: 0 }
     // Concurrent send() calls finish their writes in any order; keep the queue in enqueue order.
     let i = this.entries.length
     while (i > 0 && this.entries.at(i - 1).order > order) i--
     this.entries.insertAt(i, entry)
     this.byNo.set(msg.clientMsgNo, entry)
+    if (msg.status === 'queued') this.countQueued(entry, 1)
     return entry
   }
 
@@ -773,6 +808,7 @@ export class Outbox {
     const i = this.entries.indexOf(entry)
     // Acks come mostly in order: the head goes in O(1) (see Queue).
     if (i >= 0) this.entries.removeAt(i)
+    if (this.byNo.get(entry.msg.clientMsgNo) === entry && entry.msg.status === 'queued') this.countQueued(entry, -1)
     this.byNo.delete(entry.msg.clientMsgNo)
     this.retrying.delete(entry)
   }
@@ -781,6 +817,13 @@ export class Outbox {
     const from = entry.msg.status
     if (!canMoveTo(from, to)) throw new ClientError('INTERNAL', `outbox transition ${from} → ${to} refused`, { clientMsgNo: entry.msg.clientMsgNo, reason })
     entry.msg.status = to
+    if (from !== to && (from === 'queued' || to === 'queued') && this.byNo.get(entry.msg.clientMsgNo) === entry) this.countQueued(entry, to === 'queued' ? 1 : -1)
+  }
+
+  private countQueued(entry: Entry, delta: 1 | -1): void {
+    const n = (this.queuedIn.get(entry.channel) ?? 0) + delta
+    if (n > 0) this.queuedIn.set(entry.channel, n)
+    else this.queuedIn.delete(entry.channel)
   }
 
   /** A queued media message without its URL yet: hand it to the uploads. */
@@ -799,8 +842,6 @@ export class Outbox {
 }
 
 /** A copy the app may keep; the payload bytes are shared, treat them as read-only. */
-const channelOf = (m: OutboxMessage): string => `${m.channelType}:${m.channelId}`
-
 function snapshot(m: OutboxMessage): OutboxMessage {
   const copy = { ...m, flags: { ...m.flags } }
   if (m.media) copy.media = { ...m.media }

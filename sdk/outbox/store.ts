@@ -322,9 +322,11 @@ export class OutboxStore {
     return { ok: false, error: error as StorageError }
   }
 
+  /** Runs `op` once every earlier operation on `key` settled; at once when none is pending (no turn spent). */
   private serial(key: string, op: () => Promise<void>): Promise<void> {
-    const previous = this.chains.get(key) ?? Promise.resolve()
-    const next = previous.then(op, op).then(undefined, (error: unknown) => {
+    const previous = this.chains.get(key)
+    const started = previous ? previous.then(op, op) : attempt(op)
+    const next = started.then(undefined, (error: unknown) => {
       throw isStorageError(error) ? error : new StorageError('STORAGE_FAILED', 'storage operation failed', { key }, error)
     })
     const done = (): void => {
@@ -333,6 +335,14 @@ export class OutboxStore {
     const settled: Promise<void> = next.then(done, done)
     this.chains.set(key, settled)
     return next
+  }
+}
+
+function attempt(op: () => Promise<void>): Promise<void> {
+  try {
+    return op()
+  } catch (error) {
+    return Promise.reject(error)
   }
 }
 

@@ -22,6 +22,8 @@ export interface SimStorageLimits {
 export interface SimStorageItem {
   json: string
   encrypted: boolean
+  /** sizeOf(key, this), counted once when written. */
+  size: number
 }
 
 export const ENCRYPT_GROWTH = 1.4
@@ -41,7 +43,7 @@ export class SimStorageData {
     return this.map
   }
 
-  sizeOf(key: string, item: SimStorageItem): number {
+  sizeOf(key: string, item: Omit<SimStorageItem, 'size'>): number {
     const value = utf8ByteLength(item.json)
     return utf8ByteLength(key) + (item.encrypted ? Math.ceil(value * ENCRYPT_GROWTH) : value)
   }
@@ -53,7 +55,7 @@ export class SimStorageData {
   delete(key: string): void {
     const old = this.map.get(key)
     if (old === undefined) return
-    this.used -= this.sizeOf(key, old)
+    this.used -= old.size
     this.map.delete(key)
   }
 
@@ -73,13 +75,12 @@ export class SimStorageData {
       json = undefined
     }
     if (json === undefined) return 'parameter error: data is not JSON-serialisable'
-    const item = { json, encrypted }
-    const size = this.sizeOf(key, item)
+    const size = this.sizeOf(key, { json, encrypted })
     if (size > this.limits.perKeyBytes) return ITEM_TOO_LONG_TEXT
     const old = this.map.get(key)
-    const others = this.used - (old ? this.sizeOf(key, old) : 0)
+    const others = this.used - (old ? old.size : 0)
     if (others + size > this.limits.totalBytes) return FULL_TEXT
-    this.map.set(key, item)
+    this.map.set(key, { json, encrypted, size })
     this.used = others + size
     return undefined
   }

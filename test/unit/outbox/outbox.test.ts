@@ -1,4 +1,6 @@
-import { makeOutbox, text, flushPromises } from './harness'
+import { CountingStorage, makeOutbox, text, flushPromises } from './harness'
+import { VirtualScheduler } from '../../support/virtual-time'
+import { Queue } from '../../../sdk/outbox/queue'
 import { isStorageError, isInvalidArgumentError } from '../../../sdk/errors'
 import type { ImError } from '../../../sdk/errors'
 
@@ -23,6 +25,18 @@ describe('outbox: durable first', () => {
     expect(h.wire).toHaveLength(1)
     expect(h.wire[0]).toMatchObject({ clientMsgNo: m.clientMsgNo, clientSeq: 1, channelId: 'bob' })
     expect(h.wire[0]?.flags.dup).toBe(false)
+  })
+
+  it('numbers clientMsgNos from one random draw per session: unique, same 32-hex shape, no bridge call per message', async () => {
+    const h = makeOutbox()
+    await h.outbox.load()
+    h.connect()
+    const ids = await Promise.all(Array.from({ length: 300 }, (_, i) => h.outbox.send(msg(i)))).then((ms) => ms.map((m) => m.clientMsgNo))
+    expect(new Set(ids).size).toBe(300)
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{32}_dev1$/)
+    // One prefix (even for the concurrent first sends), then a counter in call order.
+    expect(new Set(ids.map((id) => id.slice(0, 20))).size).toBe(1)
+    expect(ids.map((id) => parseInt(id.slice(20, 32), 16))).toEqual(ids.map((_, i) => i))
   })
 
   it('costs exactly two storage operations on the happy path and reports sent only after the remove', async () => {
@@ -109,6 +123,70 @@ describe('outbox: on the wire', () => {
     await flushPromises()
     expect(h.wire.map((p) => text(p.payload))).toEqual(['m1', 'm3', 'm5', 'm2', 'm4'])
     expect(h.outbox.pending()).toEqual([])
+  })
+
+  it('channelWindow 1: a SENDACK in a long single-channel burst looks at a few entries, not the whole queue', async () => {
+    const h = makeOutbox({ channelWindow: 1, maxMessages: 2000 })
+    await h.outbox.load()
+    h.connect()
+    await Promise.all(Array.from({ length: 1000 }, (_, i) => h.outbox.send(msg(i))))
+    await h.outbox.send(msg(1000, 'carol')) // behind the burst, and still out at once
+    expect(h.wire.map((p) => text(p.payload))).toEqual(['m0', 'm1000'])
+    h.ack(h.wire[1]!, 1)
+    await flushPromises()
+    const at = jest.spyOn(Queue.prototype, 'at')
+    let bob = h.wire[0]!
+    for (let k = 1; k <= 3; k++) {
+      at.mockClear()
+      h.ack(bob, 1) // m(k-1) acked: m(k) goes out
+      await flushPromises()
+      bob = h.wire[h.wire.length - 1]!
+      expect(text(bob.payload)).toBe(`m${k}`)
+      expect(at.mock.calls.length).toBeLessThan(20)
+    }
+    at.mockRestore()
+  })
+
+  it('a media message whose upload is refused for good, or that is discarded while uploading, lets its channel go on at once', async () => {
+    const uploads: string[] = []
+    const media = { persist: async (_f: string, no: string) => `saved/${no}`, upload: (m: { clientMsgNo: string }) => void uploads.push(m.clientMsgNo), release: () => undefined, removeSaved: () => undefined, sweep: async () => undefined, close: () => undefined }
+    const h = makeOutbox({}, undefined, { media })
+    await h.outbox.load()
+    h.connect()
+    const photo = await h.outbox.send({ channelId: 'bob', channelType: 1, content: { type: 2, width: 1, height: 1 }, file: 'tmp/a.jpg' } as never)
+    await h.outbox.send(msg(1))
+    expect(h.wire).toHaveLength(0) // the text waits for the photo's URL
+    h.outbox.uploadFailed(photo.clientMsgNo, 'the saved file is gone')
+    expect(h.wire.map((p) => text(p.payload))).toEqual(['m1'])
+    const second = await h.outbox.send({ channelId: 'bob', channelType: 1, content: { type: 2, width: 1, height: 1 }, file: 'tmp/b.jpg' } as never)
+    await h.outbox.send(msg(2))
+    expect(h.wire).toHaveLength(1)
+    await h.outbox.discard(second.clientMsgNo)
+    expect(h.wire.map((p) => text(p.payload))).toEqual(['m1', 'm2'])
+    expect(uploads).toEqual([photo.clientMsgNo, second.clientMsgNo])
+  })
+
+  it('reports sent in SENDACK order, whichever record removal the storage finishes first', async () => {
+    const storage = new CountingStorage()
+    const gates = new Map<string, () => void>()
+    const remove = storage.remove.bind(storage)
+    storage.remove = (key: string) => new Promise<void>((resolve) => gates.set(key, () => void remove(key).then(resolve)))
+    const h = makeOutbox({}, { storage, time: new VirtualScheduler() })
+    await h.outbox.load()
+    h.connect()
+    const nos: string[] = []
+    for (let i = 1; i <= 3; i++) nos.push((await h.outbox.send(msg(i))).clientMsgNo)
+    for (const p of h.wire) h.ack(p, 1)
+    await flushPromises()
+    const sent = () => h.statuses.filter((m) => m.status === 'sent').map((m) => m.clientMsgNo)
+    for (const no of [nos[2]!, nos[1]!]) {
+      gates.get(`wkmp:alice:out:${no}`)!()
+      await flushPromises()
+      expect(sent()).toEqual([])
+    }
+    gates.get(`wkmp:alice:out:${nos[0]}`)!()
+    await flushPromises()
+    expect(sent()).toEqual(nos)
   })
 
   it('channelWindow by server line (the default): one SEND per channel until the line is known to be v2, then pipelined', async () => {
