@@ -109,7 +109,9 @@ export class History {
   /** Our own message changed status in the outbox: once sent it is stored with its seq. */
   onOwn(m: OutboxMessage): void {
     if (this.closed || m.status !== 'sent' || !m.messageSeq || m.messageId === undefined) return
-    this.add(m.channelId, m.channelType, { messageSeq: m.messageSeq, messageId: m.messageId, clientMsgNo: m.clientMsgNo, fromUid: this.d.uid, timestamp: m.sentAt ?? m.createdAt, payload: m.payload })
+    // Written with the next write or at hide/close, not a bridge call of its own: until then a kill
+    // costs a gap the next page fills from the server (the outbox held it until the server stored it).
+    this.add(m.channelId, m.channelType, { messageSeq: m.messageSeq, messageId: m.messageId, clientMsgNo: m.clientMsgNo, fromUid: this.d.uid, timestamp: m.sentAt ?? m.createdAt, payload: m.payload }, true)
   }
 
   /** One page of a channel's history (see HistoryPage). */
@@ -188,13 +190,14 @@ export class History {
     return ch.ready
   }
 
-  private add(channelId: string, channelType: number, m: StoredMessage): void {
+  private add(channelId: string, channelType: number, m: StoredMessage, lazy = false): void {
     const ch = this.chan(channelId, channelType)
     if (ch.msgs.has(m.messageSeq)) return
     ch.msgs.set(m.messageSeq, m)
     // Bounded in memory too: a long burst into one channel keeps its newest.
     if (ch.msgs.size > 2 * this.o.perChannel) trim(ch, this.o.perChannel)
-    this.changed(ch)
+    if (lazy) ch.dirty = true
+    else this.changed(ch)
   }
 
   /**

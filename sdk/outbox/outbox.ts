@@ -192,7 +192,7 @@ export class Outbox {
   private timerAt = Infinity
 
   constructor(private readonly deps: OutboxDeps) {
-    this.store = new OutboxStore(deps.platform.storage, deps.config.keyPrefix, deps.config.uid, deps.unsafe?.resolveBeforeBatchWrite === true)
+    this.store = new OutboxStore(deps.platform.storage, deps.config.keyPrefix, deps.config.uid, deps.platform, deps.unsafe?.resolveBeforeBatchWrite === true)
   }
 
   /** Restores the queue from storage (once; retried on the next call if it failed). */
@@ -428,6 +428,7 @@ export class Outbox {
 
   close(): void {
     this.closed = true
+    this.store.close()
     this.deps.media?.close()
     if (this.timer !== undefined) this.deps.platform.clearTimeout(this.timer)
     this.timer = undefined

@@ -19,7 +19,7 @@
  * both mean "to send" after a restart, so those changes are never written).
  */
 import { StorageError, isStorageError } from '../errors'
-import type { PlatformStorage } from '../platform/types'
+import type { Platform, PlatformStorage, TimerId } from '../platform/types'
 import { decodeBase64, encodeBase64 } from '../proto/base64'
 import type { FailureKind, MediaState, MessageFlags, OutboxMessage } from '../types'
 
@@ -71,6 +71,13 @@ const BATCH_RECORDS = 128
 const BATCH_BYTES = 256 * 1024
 /** Marks a batch key among the per-message keys (a clientMsgNo never starts with it). */
 const BATCH_MARK = '#'
+/**
+ * A batch key is rewritten to forget acked records at most this often (its first write and its
+ * removal once empty are never held back): when SENDACKs come one round trip apart (one SEND per
+ * channel in flight, the default on v3), the acks of this span share one write instead of each
+ * rewriting the key. `sent` is reported after the write, so up to this much later in a burst.
+ */
+export const FORGET_SPACING_MS = 200
 
 /** One batch key: the records still in it, and its one-write-at-a-time rewrite state. */
 interface Batch {
@@ -80,6 +87,12 @@ interface Batch {
   writing: boolean
   /** A write is due in this turn (microtask scheduled). */
   due: boolean
+  /** When its last write started. */
+  writtenAt: number
+  /** The spaced rewrite waiting for FORGET_SPACING_MS to pass. */
+  timer: TimerId | undefined
+  /** A waiting change that must not wait for the spacing (the first write, the removal). */
+  urgent: boolean
   /** Callers waiting for a write that reflects their change. */
   waiters: Waiter[]
 }
@@ -108,11 +121,14 @@ export class OutboxStore {
   /** A group of new records is being written (or is due this turn). */
   private grouping = false
   private nextBatch = 1
+  private readonly batches = new Set<Batch>()
+  private closed = false
 
   constructor(
     private readonly storage: PlatformStorage,
     keyPrefix: string,
     uid: string,
+    private readonly clock: Pick<Platform, 'now' | 'setTimeout' | 'clearTimeout'>,
     /** @internal Test-only (chaos `--off batchdurable`): add() of a burst resolves before the write. */
     private readonly resolveEarly = false,
   ) {
@@ -185,7 +201,7 @@ export class OutboxStore {
 
   /** Writes one batch key; resolves, once the write settled, to what answers its senders. */
   private async writeBatch(part: NewRecord[]): Promise<() => void> {
-    const batch: Batch = { key: this.key(BATCH_MARK + this.nextBatch++), live: new Map(), writing: false, due: false, waiters: [] }
+    const batch = newBatch(this.key(BATCH_MARK + this.nextBatch++))
     for (const { record } of part) {
       batch.live.set(record.clientMsgNo, record)
       this.homes.set(record.clientMsgNo, batch)
@@ -206,25 +222,60 @@ export class OutboxStore {
   private forget(batch: Batch, clientMsgNo: string): Promise<void> {
     batch.live.delete(clientMsgNo)
     this.homes.delete(clientMsgNo)
-    return this.commit(batch)
+    return this.commit(batch, batch.live.size > 0)
   }
 
   /**
-   * Resolves after a write of the batch as it is now (or later) is done: changes of one turn, and
-   * those made while the key is being written, share the next write.
+   * Resolves after a write of the batch as it is now (or later) is done: changes of one turn, those
+   * made while the key is being written, and (`spaced`) those of FORGET_SPACING_MS after its last
+   * write share the next write.
    */
-  private commit(batch: Batch): Promise<void> {
+  private commit(batch: Batch, spaced = false): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       batch.waiters.push({ resolve, reject })
-      if (batch.writing || batch.due) return
-      batch.due = true
-      void Promise.resolve().then(() => this.rewrite(batch))
+      if (!spaced) batch.urgent = true
+      this.plan(batch)
     })
+  }
+
+  /** Starts the next write of a batch with waiters now (next microtask), or when its spacing is over. */
+  private plan(batch: Batch): void {
+    if (batch.writing || batch.due || batch.waiters.length === 0) return
+    const wait = batch.urgent ? 0 : batch.writtenAt + FORGET_SPACING_MS - this.clock.now()
+    if (wait > 0) {
+      if (batch.timer === undefined && !this.closed) {
+        this.batches.add(batch)
+        batch.timer = this.clock.setTimeout(() => {
+          batch.timer = undefined
+          this.batches.delete(batch)
+          this.plan(batch)
+        }, wait)
+      }
+      return
+    }
+    if (batch.timer !== undefined) this.clock.clearTimeout(batch.timer)
+    batch.timer = undefined
+    this.batches.delete(batch)
+    batch.due = true
+    void Promise.resolve().then(() => this.rewrite(batch))
+  }
+
+  /**
+   * Spaced forgetting stops here (logout removes the keys next: a rewrite after that would bring a
+   * batch back; the acked records left behind are re-sent with DUP at the next launch, as after a
+   * kill). Writes a send() or a removal is waiting for still go out.
+   */
+  close(): void {
+    this.closed = true
+    for (const batch of this.batches) if (batch.timer !== undefined) this.clock.clearTimeout(batch.timer)
+    this.batches.clear()
   }
 
   private rewrite(batch: Batch): void {
     batch.due = false
     batch.writing = true
+    batch.urgent = false
+    batch.writtenAt = this.clock.now()
     const waiters = batch.waiters
     batch.waiters = []
     const value = batch.live.size > 0 ? { batch: Array.from(batch.live.values()) } : undefined
@@ -234,7 +285,7 @@ export class OutboxStore {
       (error: unknown) => settle(waiters, error),
     ).then(() => {
       batch.writing = false
-      if (batch.waiters.length > 0) this.rewrite(batch)
+      this.plan(batch)
     })
   }
 
@@ -284,7 +335,7 @@ export class OutboxStore {
 
   /** Takes over a batch key found at load, so forgetting its records rewrites it. */
   private adopt(key: string, loaded: LoadResult['entries']): void {
-    const batch: Batch = { key, live: new Map(), writing: false, due: false, waiters: [] }
+    const batch = newBatch(key)
     for (const { record } of loaded) {
       batch.live.set(record.clientMsgNo, record)
       this.homes.set(record.clientMsgNo, batch)
@@ -405,6 +456,8 @@ function split(group: NewRecord[]): NewRecord[][] {
   if (part.length > 0) parts.push(part)
   return parts
 }
+
+const newBatch = (key: string): Batch => ({ key, live: new Map(), writing: false, due: false, waiters: [], writtenAt: 0, timer: undefined, urgent: false })
 
 function settle(waiters: Waiter[], error: unknown): void {
   for (const w of waiters) {

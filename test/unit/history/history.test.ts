@@ -153,6 +153,25 @@ describe('History', () => {
     expect(Array.from(platform.control.data.values()).some((v) => v.indexOf('"p1"') >= 0)).toBe(false)
   })
 
+  it('our own sent message costs no write of its own: it goes with the next write, or at hide/close', async () => {
+    const { history, platform } = rig()
+    await history.load()
+    let writes = 0
+    const set = platform.storage.set.bind(platform.storage)
+    platform.storage.set = (key, value) => ((writes += 1), set(key, value))
+    const sent = (seq: number): OutboxMessage => ({ clientMsgNo: `s${seq}`, channelId: 'bob', channelType: 1, payload: new Uint8Array([seq]), flags: FLAGS, expire: 0, status: 'sent', createdAt: seq, attempts: 1, messageId: `m${seq}`, messageSeq: seq, sentAt: seq })
+    history.onOwn(sent(1))
+    await settle(platform, 5000)
+    expect(writes).toBe(0)
+    history.onMessage(msg('bob', 2)) // the next write carries it
+    await settle(platform, 1000)
+    expect(writes).toBe(2) // the chunk and the index
+    expect(JSON.parse(platform.control.data.get(`${PREFIX}:h:1:bob`)!).m.map((r: unknown[]) => r[0])).toEqual([1, 2])
+    history.onOwn(sent(3))
+    await history.flush() // app hide or close()
+    expect(JSON.parse(platform.control.data.get(`${PREFIX}:h:1:bob`)!).m.map((r: unknown[]) => r[0])).toEqual([1, 2, 3])
+  })
+
   it('a 1,000-message burst over 10 channels costs one write per channel plus the index (≤ 0.1 writes per message)', async () => {
     const { history, platform } = rig()
     await history.load()

@@ -6,7 +6,8 @@
  */
 import { makeOutbox, flushPromises, CountingStorage } from './harness'
 import type { Harness } from './harness'
-import { OutboxStore, toStored } from '../../../sdk/outbox/store'
+import { FORGET_SPACING_MS, OutboxStore, toStored } from '../../../sdk/outbox/store'
+import { VirtualScheduler } from '../../support/virtual-time'
 import { StorageError } from '../../../sdk/errors'
 import type { OutboxMessage } from '../../../sdk/types'
 
@@ -77,15 +78,20 @@ it('a burst is persisted in batch keys (few writes) and send() resolves only onc
   expect(payloads(h)).toEqual(Array.from({ length: 300 }, (_, i) => `m${i}`))
 })
 
-it('acks of one turn forget their batch in one write; the last ack removes the key; sent is reported after', async () => {
+it('acks forget their batch in one write per spacing; the last ack removes the key at once; sent is reported after', async () => {
   const storage = new KillableStorage()
   const h = makeOutbox({ window: 100 }, { storage, time: undefined as never })
   await Promise.all(await burst(h, 100))
   h.connect()
   storage.ops = []
-  for (const s of h.wire.slice(0, 60)) h.ack(s, 1)
-  expect(h.statuses.filter((m) => m.status === 'sent')).toHaveLength(0) // not forgotten yet
+  for (const s of h.wire.slice(0, 30)) h.ack(s, 1)
   await flushPromises()
+  await h.time.advance(FORGET_SPACING_MS / 2)
+  for (const s of h.wire.slice(30, 60)) h.ack(s, 1) // one round trip later (a channel window of 1)
+  await flushPromises()
+  expect(storage.ops).toEqual([])
+  expect(h.statuses.filter((m) => m.status === 'sent')).toHaveLength(0) // not forgotten yet
+  await h.time.advance(FORGET_SPACING_MS / 2)
   expect(storage.ops).toEqual([`set ${batchKeys(storage)[0]}`])
   expect(h.statuses.filter((m) => m.status === 'sent')).toHaveLength(60)
   for (const s of h.wire.slice(60)) h.ack(s, 1)
@@ -221,12 +227,14 @@ describe('a batched record changed and forgotten in the same turn', () => {
 
   it('leaves neither its own key nor a batch copy (the own-key write is followed by its removal)', async () => {
     const storage = new CountingStorage()
-    const store = new OutboxStore(storage, 'wkmp', 'alice')
+    const time = new VirtualScheduler()
+    const store = new OutboxStore(storage, 'wkmp', 'alice', { now: () => time.now(), setTimeout: (fn, ms) => time.setTimeout(fn, ms), clearTimeout: (id) => time.clearTimeout(id) })
     await Promise.all([store.add(record('a', 1)), store.add(record('b', 2))])
     expect(batchKeys(storage)).toHaveLength(1)
     // A change moves "a" to its own key; its SENDACK forgets it before that write has landed.
     const changed = store.put({ ...record('a', 1), failed: { failure: 'rejected' } })
     const removed = store.remove('a')
+    await time.advance(FORGET_SPACING_MS)
     await Promise.all([changed, removed])
     await flushPromises()
     expect(ownKeys(storage)).toEqual([])
@@ -283,7 +291,7 @@ it('kill after the forgetting rewrite landed, before sent was reported: the acke
   h.connect()
   storage.dieAfter = (key) => key.includes(':out:#')
   for (const s of h.wire.slice(0, 10)) h.ack(s, 1)
-  await flushPromises()
+  await h.time.advance(FORGET_SPACING_MS)
   const after = await restart(storage.relaunch(), h.time)
   expect(payloads(after)).toEqual(Array.from({ length: 30 }, (_, i) => `m${10 + i}`))
   after.connect()
@@ -297,7 +305,7 @@ it('a forgetting rewrite that storage refuses: reported, sent still reported; th
   h.connect()
   storage.failing = (key) => key.includes(':out:#')
   for (const s of h.wire.slice(0, 10)) h.ack(s, 1)
-  await flushPromises()
+  await h.time.advance(FORGET_SPACING_MS)
   expect(h.errors.map((e) => e.code)).toContain('STORAGE_FAILED')
   expect(h.statuses.filter((m) => m.status === 'sent')).toHaveLength(10)
   // Killed now: the 10 are still in the batch on disk; the relaunch re-sends them, each once.
@@ -306,7 +314,7 @@ it('a forgetting rewrite that storage refuses: reported, sent still reported; th
   // Not killed: the next forgetting rewrite drops them with its own.
   storage.failing = undefined
   for (const s of h.wire.slice(10, 20)) h.ack(s, 1)
-  await flushPromises()
+  await h.time.advance(FORGET_SPACING_MS)
   const [key] = batchKeys(storage)
   expect(JSON.parse(storage.data.get(key!)!).batch.map((r: { payload: string }) => Buffer.from(r.payload, 'base64').toString())).toEqual(Array.from({ length: 20 }, (_, i) => `m${20 + i}`))
   expect(new Set(h.statuses.filter((m) => m.status === 'sent').map((m) => m.clientMsgNo)).size).toBe(20)
@@ -337,4 +345,32 @@ it('a burst over several batch keys goes out in send order even when a later key
   await Promise.all(sends)
   await flushPromises()
   expect(h.wire.map((p) => Buffer.from(p.payload).toString())).toEqual(Array.from({ length: 300 }, (_, i) => `m${i}`))
+})
+
+it('SENDACKs one round trip apart (channelWindow 1): one forgetting write per spacing, not one per ack; close() starts none', async () => {
+  const storage = new KillableStorage()
+  const h = makeOutbox({ channelWindow: 1 }, { storage, time: undefined as never })
+  await Promise.all(await burst(h, 100))
+  h.connect()
+  storage.ops = []
+  for (let i = 0; i < 100; i++) {
+    h.ack(h.wire[i]!, 1)
+    await h.time.advance(10) // the next SEND's round trip
+  }
+  await h.time.advance(FORGET_SPACING_MS)
+  expect(h.wire).toHaveLength(100)
+  expect(h.statuses.filter((m) => m.status === 'sent')).toHaveLength(100)
+  expect(storage.data.size).toBe(0)
+  // 1,000 ms of acks: about one rewrite per spacing, and the removal.
+  expect(storage.ops.length).toBeLessThanOrEqual(7)
+  const second = makeOutbox({ channelWindow: 1 }, { storage, time: h.time })
+  await Promise.all(await burst(second, 10))
+  second.connect()
+  storage.ops = []
+  second.ack(second.wire[0]!, 1)
+  await flushPromises()
+  second.outbox.close()
+  await h.time.advance(FORGET_SPACING_MS * 2)
+  expect(storage.ops).toEqual([]) // the acked record stays; a relaunch re-sends it with DUP
+  expect(JSON.parse(storage.data.get(batchKeys(storage)[0]!)!).batch).toHaveLength(10)
 })
