@@ -32,11 +32,13 @@ const withSdkOptions = (config) => ({ ...config, ...sdkOptions, format: 'cjs' })
 // The server-line channel window (outbox line(), sync provider line()) adds ~0.1 KB: with media 51.86 KB.
 // Issue 21, fourth pass: AES-128 is our own (sdk/proto/aes-cbc.ts) instead of noble's block
 // primitives, -0.7 to -0.8 KB in every entry: core 37.90 KB, createClient 49.26 KB, with media
-// 51.04 KB, full 51.42 KB; budgets those plus ~0.1 KB.
+// 51.04 KB, full 51.42 KB. Then the spaced forgetting of batch keys, `sent` in SENDACK order and
+// the early stop of flush() (+0.2 KB): core 38.08, createClient 49.45, with media 51.24, full
+// 51.61 KB; budgets those plus ~0.1 KB.
 module.exports = [
-  { name: 'core: createCoreClient + createWxPlatform', path: 'sdk/index.ts', import: '{ createCoreClient, createWxPlatform }', limit: '38.0 KB', gzip: true, modifyEsbuildConfig: withSdkOptions },
-  { name: 'createClient + createWxPlatform', path: 'sdk/index.ts', import: '{ createClient, createWxPlatform }', limit: '49.4 KB', gzip: true, modifyEsbuildConfig: withSdkOptions },
-  { name: 'with media: createClient + createWxPlatform + mediaSupport', path: 'sdk/index.ts', import: '{ createClient, createWxPlatform, mediaSupport }', limit: '51.15 KB', gzip: true, modifyEsbuildConfig: withSdkOptions },
-  { name: 'full SDK (wukongim-mp)', path: 'sdk/index.ts', import: '*', limit: '51.55 KB', gzip: true, modifyEsbuildConfig: withSdkOptions },
+  { name: 'core: createCoreClient + createWxPlatform', path: 'sdk/index.ts', import: '{ createCoreClient, createWxPlatform }', limit: '38.2 KB', gzip: true, modifyEsbuildConfig: withSdkOptions },
+  { name: 'createClient + createWxPlatform', path: 'sdk/index.ts', import: '{ createClient, createWxPlatform }', limit: '49.55 KB', gzip: true, modifyEsbuildConfig: withSdkOptions },
+  { name: 'with media: createClient + createWxPlatform + mediaSupport', path: 'sdk/index.ts', import: '{ createClient, createWxPlatform, mediaSupport }', limit: '51.35 KB', gzip: true, modifyEsbuildConfig: withSdkOptions },
+  { name: 'full SDK (wukongim-mp)', path: 'sdk/index.ts', import: '*', limit: '51.7 KB', gzip: true, modifyEsbuildConfig: withSdkOptions },
   { name: 'wukongim-mp/testing', path: 'sdk/testing.ts', import: '*', limit: '2.5 KB', gzip: true, modifyEsbuildConfig: withSdkOptions },
 ]
