@@ -76,5 +76,10 @@ export const ChannelType = {
 } as const
 export type ChannelType = (typeof ChannelType)[keyof typeof ChannelType]
 
+const CHANNEL_TYPES: ReadonlySet<number> = new Set(Object.values(ChannelType))
+
+/** One of the channel types above: what send() accepts and what a conversation can be. */
+export const isChannelType = (n: unknown): n is ChannelType => typeof n === 'number' && CHANNEL_TYPES.has(n)
+
 /** Device flags for CONNECT (docs/protocol.md §4.1). */
 export const DeviceFlag = { App: 0, Web: 1, PC: 2 } as const

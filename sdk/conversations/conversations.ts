@@ -20,6 +20,7 @@ import { ClientError, InvalidArgumentError } from '../errors'
 import type { Platform, TimerId } from '../platform/types'
 import type { ConversationOp, SyncProvider } from '../sync/types'
 import type { InboundMessage, OutboxMessage } from '../types'
+import { isChannelType } from '../codes'
 import { backoffDelay } from '../connection/backoff'
 import { decodeContent } from '../content/codec'
 import { ConversationStore, conversationKey } from './store'
@@ -142,7 +143,8 @@ export class ConversationList {
 
   /** Our own message changed status in the outbox. */
   onOwn(m: OutboxMessage): void {
-    if (this.closed) return
+    // A restored record whose channel type is damaged fails as invalid: it is no conversation.
+    if (this.closed || !isChannelType(m.channelType)) return
     const key = conversationKey(m.channelType, m.channelId)
     if (m.failure === 'cancelled') return this.forget(key, m.clientMsgNo)
     const e = this.entries.get(key) ?? { channelId: m.channelId, channelType: m.channelType, unread: 0, timestamp: 0, lastSeq: 0 }

@@ -2,15 +2,13 @@
  * send() input checks. Everything the server would refuse for the shape of the message (not for
  * permissions) is refused here, before anything is written.
  */
-import { ChannelType } from '../codes'
+import { isChannelType } from '../codes'
 import { encodeContent } from '../content/codec'
 import type { Content } from '../content/types'
 import { InvalidArgumentError } from '../errors'
 import { MAX_REMAINING_LENGTH } from '../proto/packets'
 import { encodeUtf8, utf8Length } from '../proto/utf8'
 import type { OutboxMessage, SendInput } from '../types'
-
-const CHANNEL_TYPES: ReadonlySet<number> = new Set(Object.keys(ChannelType).map((k) => ChannelType[k as keyof typeof ChannelType]))
 
 export type ValidSend = Pick<OutboxMessage, 'channelId' | 'channelType' | 'payload' | 'topic' | 'flags' | 'expire'>
 
@@ -37,7 +35,7 @@ export function validateSend(input: SendInput): ValidSend & { file?: string } {
   if (typeof channelId !== 'string' || channelId === '') throw new InvalidArgumentError('channelId must be a non-empty string', { field: 'channelId' })
   const channelBytes = utf8Length(channelId)
   if (channelBytes > 255) throw new InvalidArgumentError('channelId is longer than 255 UTF-8 bytes', { field: 'channelId', bytes: channelBytes })
-  if (typeof channelType !== 'number' || !CHANNEL_TYPES.has(channelType)) {
+  if (!isChannelType(channelType)) {
     throw new InvalidArgumentError('unknown channelType', { field: 'channelType', channelType })
   }
   let payload: Uint8Array

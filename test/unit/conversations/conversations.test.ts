@@ -201,6 +201,13 @@ describe('ConversationList', () => {
     expect(list.list()[0]?.lastMessage).toBeUndefined()
   })
 
+  it('a restored own message whose channel type is damaged (failed as invalid) makes no conversation', async () => {
+    const { list } = rig()
+    await list.load()
+    list.onOwn({ clientMsgNo: 'x3', channelId: 'carol', channelType: 300, payload: new Uint8Array([1]), createdAt: 1000, attempts: 1, status: 'failed', failure: 'invalid' } as OutboxMessage)
+    expect(list.list()).toEqual([])
+  })
+
   it('at launch, stored previews of our own messages take the outbox status, or lose theirs when the outbox no longer holds them', async () => {
     const data = new Map<string, string>()
     const a = rig({ data })
