@@ -26,7 +26,8 @@ import { RawClient } from '../test/support/server/raw-client'
 import { startLocalServer } from '../test/support/server/ws-server'
 import { createSimWx, realConnector } from '../test/support/sim-wx'
 import { childServer } from './e2e'
-import { sleep, until } from './support'
+import { channelWindowOf, sleep, until } from './support'
+import type { Window } from './support'
 
 const BURST = Number(process.env.BRIDGE_BURST ?? 500)
 const SINGLE_RUNS = Number(process.env.BRIDGE_SINGLE_RUNS ?? 200)
@@ -96,14 +97,13 @@ function perMessage(counter: Counter, n: number): Row {
 
 /** `window` 0: SENDs pipelined (the rows' configuration since issue 21); 'sdk default': the SDK's own (1 on v3). */
 async function withClient(uid: string, fn: (c: ReturnType<typeof createClient>, counter: Counter, server: Awaited<ReturnType<typeof startLocalServer>>) => Promise<Row>, window: Window = 0): Promise<Row> {
-  const channelWindow = window === 'sdk default' ? undefined : window
   const server = await startLocalServer({ wsPort: 0, apiPort: 0, mode: 'v3', encrypt: true })
   server.core.registerToken(uid, `${uid}-token`)
   server.core.registerToken('peer', 'peer-token')
   const sim = createSimWx({ scheduler: 'real', connect: realConnector() })
   const counter: Counter = { counts: new Map(), counting: false, timers: 0 }
   const platform = createWxPlatform(countingWx(sim.wx, counter), { timers: countingTimers(sim.control.timers, counter), clock: sim.control.clock })
-  const client = createClient({ uid, token: `${uid}-token`, wsAddr: server.wsUrl, apiAddr: server.apiUrl, platform, outbox: { maxMessages: BURST + 100, channelWindow } })
+  const client = createClient({ uid, token: `${uid}-token`, wsAddr: server.wsUrl, apiAddr: server.apiUrl, platform, outbox: { maxMessages: BURST + 100, channelWindow: channelWindowOf(window) } })
   try {
     await client.restored()
     let synced = false
@@ -148,10 +148,7 @@ async function sendAll(client: ReturnType<typeof createClient>, n: number, paral
   }
 }
 
-type Window = number | 'sdk default'
-
 async function outbound(parallel: boolean, window: Window = 0): Promise<Row> {
-  const channelWindow = window === 'sdk default' ? undefined : window
   const run = async (client: ReturnType<typeof createClient>, counter: Counter): Promise<Row> => {
     counter.counting = true
     await sendAll(client, BURST, parallel)
@@ -163,7 +160,7 @@ async function outbound(parallel: boolean, window: Window = 0): Promise<Row> {
   const sim = createSimWx({ scheduler: 'real', connect: realConnector() })
   const counter: Counter = { counts: new Map(), counting: false, timers: 0 }
   const platform = createWxPlatform(countingWx(sim.wx, counter), { timers: countingTimers(sim.control.timers, counter), clock: sim.control.clock })
-  const client = createClient({ uid: 'alice', token: 't', wsAddr: server.wsUrl, apiAddr: server.apiUrl, platform, outbox: { maxMessages: BURST + 100, channelWindow } })
+  const client = createClient({ uid: 'alice', token: 't', wsAddr: server.wsUrl, apiAddr: server.apiUrl, platform, outbox: { maxMessages: BURST + 100, channelWindow: channelWindowOf(window) } })
   try {
     await client.restored()
     client.connect()

@@ -20,7 +20,8 @@ import { createClient } from '../sdk/client'
 import { createSimWx, realConnector } from '../test/support/sim-wx'
 import { startLocalServer } from '../test/support/server/ws-server'
 import { floor } from './floor'
-import { officialSdk, until } from './support'
+import { channelWindowOf, officialSdk, until } from './support'
+import type { Window } from './support'
 
 const N = Number(process.env.E2E_N ?? 10_000)
 /** Rounds of the child-process rows (ours, official, the two floors), order alternated; medians reported. */
@@ -79,16 +80,15 @@ function pct(sorted: number[], p: number): number {
 
 
 /**
- * `channelWindow` 0 (the default here): SENDs pipelined as the official SDK does, the configuration
- * of the recorded comparison; 'sdk default': the SDK's own (one SEND per channel in flight unless
- * the server line is known to be v2; the local server answers as v3).
+ * `window` 0 (the default here): SENDs pipelined as the official SDK does, the configuration of the
+ * recorded comparison; 'sdk default': the SDK's own (one SEND per channel in flight unless the
+ * server line is known to be v2; the local server answers as v3).
  */
-export async function ours(server: ServerUrls, uid: string, maxOutstanding?: number, n = N, window: number | 'sdk default' = 0): Promise<Record<string, number>> {
-  const channelWindow = window === 'sdk default' ? undefined : window
+export async function ours(server: ServerUrls, uid: string, maxOutstanding?: number, n = N, window: Window = 0): Promise<Record<string, number>> {
   server.register(uid, 'alice-token')
   server.register('bob', 'bob-token')
   const sim = createSimWx({ scheduler: 'real', connect: realConnector() })
-  const client = createClient({ uid, token: 'alice-token', wsAddr: server.wsUrl, apiAddr: server.apiUrl, platform: sim.control.platform(), outbox: { maxMessages: maxOutstanding ? 1_000 : n + 100, channelWindow } })
+  const client = createClient({ uid, token: 'alice-token', wsAddr: server.wsUrl, apiAddr: server.apiUrl, platform: sim.control.platform(), outbox: { maxMessages: maxOutstanding ? 1_000 : n + 100, channelWindow: channelWindowOf(window) } })
   try {
     await client.restored()
     client.connect()

@@ -4,6 +4,12 @@ import { WebSocket } from 'ws'
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 
 /** Polls `cond` every 2 ms; rejects naming `what` after `timeoutMs`. */
+/** A bench's channel window: a number (0: SENDs pipelined, as the official SDK does), or the SDK's own default (1 on v3). */
+export type Window = number | 'sdk default'
+
+/** The `outbox.channelWindow` option for `window` (undefined leaves the SDK's default). */
+export const channelWindowOf = (window: Window): number | undefined => (window === 'sdk default' ? undefined : window)
+
 export async function until(cond: () => boolean, what: string, timeoutMs: number): Promise<void> {
   const start = performance.now()
   while (!cond()) {

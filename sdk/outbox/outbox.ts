@@ -467,13 +467,13 @@ export class Outbox {
     this.flush()
   }
 
-  /** Whether a message that may be stored is looked up before it is re-sent. */
   private async newIdPrefix(): Promise<string> {
     const prefix = hex(await this.deps.platform.randomBytes(10))
     // Concurrent first sends: the first answer wins; the counter keeps their numbers apart.
     return (this.idPrefix ??= prefix)
   }
 
+  /** Whether a message that may be stored is looked up before it is re-sent. */
   private verifies(): boolean {
     return this.deps.lookup !== undefined && this.deps.line?.() !== 'v3' && !this.deps.unsafe?.resendWithoutLookup
   }

@@ -121,7 +121,8 @@ export class OutboxStore {
   /** A group of new records is being written (or is due this turn). */
   private grouping = false
   private nextBatch = 1
-  private readonly batches = new Set<Batch>()
+  /** Batches whose spaced rewrite waits on a timer (close() clears them). */
+  private readonly spaced = new Set<Batch>()
   private closed = false
 
   constructor(
@@ -244,10 +245,10 @@ export class OutboxStore {
     const wait = batch.urgent ? 0 : batch.writtenAt + FORGET_SPACING_MS - this.clock.now()
     if (wait > 0) {
       if (batch.timer === undefined && !this.closed) {
-        this.batches.add(batch)
+        this.spaced.add(batch)
         batch.timer = this.clock.setTimeout(() => {
           batch.timer = undefined
-          this.batches.delete(batch)
+          this.spaced.delete(batch)
           this.plan(batch)
         }, wait)
       }
@@ -255,7 +256,7 @@ export class OutboxStore {
     }
     if (batch.timer !== undefined) this.clock.clearTimeout(batch.timer)
     batch.timer = undefined
-    this.batches.delete(batch)
+    this.spaced.delete(batch)
     batch.due = true
     void Promise.resolve().then(() => this.rewrite(batch))
   }
@@ -267,8 +268,8 @@ export class OutboxStore {
    */
   close(): void {
     this.closed = true
-    for (const batch of this.batches) if (batch.timer !== undefined) this.clock.clearTimeout(batch.timer)
-    this.batches.clear()
+    for (const batch of this.spaced) if (batch.timer !== undefined) this.clock.clearTimeout(batch.timer)
+    this.spaced.clear()
   }
 
   private rewrite(batch: Batch): void {
